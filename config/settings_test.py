@@ -1,0 +1,44 @@
+"""Test settings: a separate database on the same server, a real broker, a test-only queue.
+
+The broker is ``CELERY_BROKER_URL`` if set, else Redis on 127.0.0.1:6379 when it answers,
+else kombu's filesystem transport; the worker the tests start consumes a queue of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+os.environ.setdefault("PROBITY_DB_NAME", "probity_test")
+
+
+def _redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+if not os.environ.get("CELERY_BROKER_URL") and _redis_answers():
+    os.environ["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/15"
+if not os.environ.get("CELERY_BROKER_URL"):
+    os.environ["PROBITY_TEST_FILESYSTEM_BROKER"] = "1"
+
+from config.settings import *  # noqa: E402, F403
+from config.settings import VAR_DIR  # noqa: E402
+
+if os.environ.get("PROBITY_TEST_FILESYSTEM_BROKER"):
+    _broker_dir = VAR_DIR / "test-broker"
+    for _sub in ("queue", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+
+CELERY_TASK_DEFAULT_QUEUE = "probity-test"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,136 @@
+"""The demo: two agencies in different provinces, a user per role, enrolled real photos.
+
+Idempotent: agencies, users and galleries are created once; API keys are shown once, so the
+ones issued on the first run are kept in ``var/demo-credentials.json`` (mode 0600) and reused.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from matching.enrollment import UploadItem, enrollment_batch_create, enrollment_batch_process
+from matching.galleries import gallery_create
+from matching.models import Face, LegalBasis
+from matching.selectors import gallery_get
+from tenants.context import agency_transaction
+from tenants.models import Agency, ApiToken, Role, User
+from tenants.selectors import agency_get
+from tenants.services import agency_create, token_issue, training_record_add, user_create
+from tenants.tokens import token_digest
+
+PHOTOS = settings.BASE_DIR / "var" / "photos"
+CREDENTIALS = settings.VAR_DIR / "demo-credentials.json"
+SEARCH_ROLES = {Role.INVESTIGATOR.value, Role.ANALYST.value, Role.SUPERVISOR.value}
+
+
+@dataclass(frozen=True)
+class DemoAgency:
+    id: str
+    name: str
+    kind: str
+    jurisdiction: str
+    municipality: str
+    cai_disclosure_filed: bool
+    gallery_subjects: dict[str, list[str]]
+
+
+AGENCIES = [
+    DemoAgency("tps", "Toronto Police Service", "municipal", "CA-ON", "Toronto", False,
+               {"obama": ["obama.jpg", "obama2.jpg"], "biden": ["biden.jpg"],
+                "collins": ["astronaut.png"]}),
+    DemoAgency("spvm", "Service de police de la Ville de Montréal", "municipal", "CA-QC",
+               "Montréal", True, {"biden": ["biden.jpg"], "collins": ["astronaut.png"]}),
+]
+DISPLAY_NAMES = {"obama": "Barack Obama", "biden": "Joe Biden", "collins": "Eileen Collins"}
+
+
+def _agency(spec: DemoAgency) -> Agency:
+    existing = agency_get(agency_id=spec.id)
+    if existing is not None:
+        return existing
+    return agency_create(
+        agency_id=spec.id, name=spec.name, kind=spec.kind, jurisdiction=spec.jurisdiction,
+        municipality=spec.municipality, pia_completed=True,
+        cai_disclosure_filed=spec.cai_disclosure_filed, fr_program_approved=True, actor="demo",
+    )
+
+
+def _credentials() -> dict[str, Any]:
+    if CREDENTIALS.exists():
+        loaded: dict[str, Any] = json.loads(CREDENTIALS.read_text())
+        return loaded
+    return {}
+
+
+def _user(agency: Agency, role: str, saved: dict[str, Any]) -> dict[str, Any]:
+    username = f"{agency.id}_{role}"
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        password = secrets.token_urlsafe(9)
+        user = user_create(agency=agency, username=username, roles=[role], password=password,
+                           mfa_enabled=True, actor="demo")
+        if role in SEARCH_ROLES:
+            now = timezone.now()
+            training_record_add(user=user, course="Facial recognition: accuracy, bias and law",
+                                completed_at=now - timedelta(days=1),
+                                expires_at=now + timedelta(days=365), actor="demo")
+        saved[username] = {"password": password}
+    entry = saved.setdefault(username, {})
+    token = entry.get("token")
+    if not token or not ApiToken.objects.filter(digest=token_digest(token),
+                                                revoked_at__isnull=True).exists():
+        entry["token"] = token_issue(user=user, label="demo", mfa_verified=True, actor="demo")
+    return {"username": username, "agency": agency.id, "roles": [role],
+            "password": entry.get("password", "(set on first run)"), "token": entry["token"]}
+
+
+def _gallery(agency: Agency, spec: DemoAgency) -> dict[str, Any]:
+    gallery = gallery_get(agency=agency, slug="booking")
+    if gallery is None:
+        gallery = gallery_create(
+            agency=agency, slug="booking", name=f"{spec.name} booking photos (ICA)",
+            legal_basis=LegalBasis.IDENTIFICATION_OF_CRIMINALS_ACT,
+            contains_youth_records=False, cai_disclosure_filed=spec.cai_disclosure_filed,
+            actor="demo",
+        )
+    with agency_transaction(agency.id):
+        enrolled = Face.objects.filter(agency=agency, gallery=gallery).count()
+    if enrolled == 0:
+        items = [
+            UploadItem(subject_ref=ref, filename=name, content=(PHOTOS / name).read_bytes(),
+                       display_name=DISPLAY_NAMES[ref])
+            for ref, names in spec.gallery_subjects.items() for name in names
+        ]
+        batch = enrollment_batch_create(gallery=gallery, items=items, actor="demo",
+                                        enqueue=False)
+        enrollment_batch_process(agency_id=agency.id, batch_id=batch.id)
+        with agency_transaction(agency.id):
+            enrolled = Face.objects.filter(agency=agency, gallery=gallery).count()
+    return {"agency": agency.id, "id": gallery.slug, "legal_basis": gallery.legal_basis,
+            "faces": enrolled, "subjects": sorted(spec.gallery_subjects)}
+
+
+def demo_bootstrap(*, url: str) -> dict[str, Any]:
+    """Create (or find) the demo and return its agencies, users, tokens and galleries."""
+    saved = _credentials()
+    agencies, users, galleries = [], [], []
+    for spec in AGENCIES:
+        agency = _agency(spec)
+        agencies.append({"id": agency.id, "name": agency.name, "kind": agency.kind,
+                         "jurisdiction": agency.jurisdiction})
+        users.extend(_user(agency, role, saved) for role in Role.values)
+        galleries.append(_gallery(agency, spec))
+    CREDENTIALS.parent.mkdir(parents=True, exist_ok=True)
+    CREDENTIALS.write_text(json.dumps(saved, indent=2))
+    CREDENTIALS.chmod(0o600)
+    return {"url": url, "agencies": agencies, "users": users, "galleries": galleries,
+            "probe_photos": {"match": str(PHOTOS / "obama3.jpg"),
+                             "no_face": str(PHOTOS / "obama_partial_face.jpg")}}

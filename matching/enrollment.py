@@ -1,0 +1,218 @@
+"""Enrollment: photos in, one face each out, per subject in one transaction.
+
+A photo with no face or several faces is rejected with a reason. A subject's accepted photos and
+faces are written together or not at all, so no subject is ever half-enrolled; re-running a batch
+or enrolling the same photo again changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from matching.images import (
+    ImageRejectedError,
+    image_decode,
+    image_inspect,
+    image_pixels,
+    image_reencode_jpeg,
+)
+from matching.models import (
+    EnrollmentBatch,
+    EnrollmentStatus,
+    EnrollmentUpload,
+    Face,
+    Gallery,
+    Subject,
+    SubjectPhoto,
+)
+from tenants.context import agency_transaction
+from tenants.models import User
+
+NO_FACE = "no_face"
+SEVERAL_FACES = "several_faces"
+ALREADY_ENROLLED = "already_enrolled"
+ENROLL_MAX_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class UploadItem:
+    """One photo for one subject."""
+
+    subject_ref: str
+    filename: str
+    content: bytes
+    display_name: str = ""
+
+
+def enrollment_batch_create(
+    *, gallery: Gallery, items: Iterable[UploadItem], created_by: User | None = None,
+    actor: Any = None, enqueue: bool = True,
+) -> EnrollmentBatch:
+    """Store the uploads as a batch and queue it for a worker once the transaction commits."""
+    from matching.tasks import enrollment_batch_run
+
+    agency_id = gallery.agency_id
+    with agency_transaction(agency_id):
+        batch = EnrollmentBatch.objects.create(
+            agency_id=agency_id, gallery=gallery, created_by=created_by
+        )
+        uploads = [
+            EnrollmentUpload(
+                agency_id=agency_id, batch=batch, subject_ref=item.subject_ref,
+                display_name=item.display_name, filename=item.filename, content=item.content,
+                sha256=hashlib.sha256(item.content).hexdigest(),
+            )
+            for item in items
+        ]
+        EnrollmentUpload.objects.bulk_create(uploads)
+        batch.total = len(uploads)
+        batch.save(update_fields=["total"])
+        audit_record(
+            agency_id=agency_id, actor=actor or created_by, action="enrollment.batch_created",
+            object_type="enrollment_batch", object_id=str(batch.id),
+            data={"gallery": gallery.slug, "photos": len(uploads),
+                  "subjects": len({u.subject_ref for u in uploads})},
+        )
+        if enqueue:
+            bid = str(batch.id)
+            transaction.on_commit(lambda: enrollment_batch_run.delay(bid, agency_id))
+    return batch
+
+
+@dataclass
+class _Accepted:
+    upload: EnrollmentUpload
+    jpeg: bytes
+    width: int
+    height: int
+    box: list[int]
+    embedding: list[float]
+
+
+def _photo_examine(upload: EnrollmentUpload) -> _Accepted | str:
+    """Return the encoded face of a photo, or the reason it is rejected."""
+    from matching.faces import face_encode, faces_detect
+
+    data = bytes(upload.content)
+    try:
+        image_inspect(data, max_bytes=ENROLL_MAX_BYTES)
+        image = image_decode(data)
+    except ImageRejectedError as exc:
+        return exc.code
+    pixels = image_pixels(image)
+    boxes = faces_detect(pixels)
+    if not boxes:
+        return NO_FACE
+    if len(boxes) > 1:
+        return SEVERAL_FACES
+    embedding = face_encode(pixels, boxes[0])
+    return _Accepted(
+        upload=upload, jpeg=image_reencode_jpeg(image), width=image.width, height=image.height,
+        box=boxes[0].as_list(), embedding=[float(x) for x in embedding],
+    )
+
+
+def _subject_enroll(
+    batch: EnrollmentBatch, ref: str, uploads: list[EnrollmentUpload]
+) -> list[dict[str, Any]]:
+    """Examine one subject's photos and commit the subject with all its accepted faces."""
+    from matching.faces import MODEL_NAME, MODEL_VERSION
+
+    agency_id = batch.agency_id
+    results: list[dict[str, Any]] = []
+    accepted: list[_Accepted] = []
+    with agency_transaction(agency_id):
+        subject = Subject.objects.filter(gallery_id=batch.gallery_id, ref=ref).first()
+        known = set(
+            SubjectPhoto.objects.filter(subject=subject).values_list("sha256", flat=True)
+        ) if subject else set()
+    for upload in uploads:
+        if upload.sha256 in known:
+            results.append({"subject": ref, "file": upload.filename, "status": "skipped",
+                            "reason": ALREADY_ENROLLED})
+            continue
+        known.add(upload.sha256)
+        outcome = _photo_examine(upload)
+        if isinstance(outcome, str):
+            results.append({"subject": ref, "file": upload.filename, "status": "rejected",
+                            "reason": outcome})
+        else:
+            accepted.append(outcome)
+            results.append({"subject": ref, "file": upload.filename, "status": "enrolled",
+                            "reason": ""})
+    with agency_transaction(agency_id):
+        if accepted:
+            display_name = next((u.display_name for u in uploads if u.display_name), "")
+            subject, _ = Subject.objects.get_or_create(
+                agency_id=agency_id, gallery_id=batch.gallery_id, ref=ref,
+                defaults={"display_name": display_name},
+            )
+            for item in accepted:
+                photo = SubjectPhoto.objects.create(
+                    agency_id=agency_id, subject=subject, sha256=item.upload.sha256,
+                    content=item.jpeg, content_type="image/jpeg", width=item.width,
+                    height=item.height,
+                )
+                Face.objects.create(
+                    agency_id=agency_id, gallery_id=batch.gallery_id, subject=subject,
+                    photo=photo, embedding=item.embedding, box=item.box,
+                    model_name=MODEL_NAME, model_version=MODEL_VERSION,
+                )
+            audit_record(
+                agency_id=agency_id, actor="worker", action="subject.enrolled",
+                object_type="subject", object_id=str(subject.pk),
+                data={"ref": ref, "batch": str(batch.id), "faces": len(accepted),
+                      "model_version": MODEL_VERSION},
+            )
+        EnrollmentUpload.objects.filter(id__in=[u.id for u in uploads]).delete()
+        counts = {s: sum(1 for r in results if r["status"] == s)
+                  for s in ("enrolled", "rejected", "skipped")}
+        locked = EnrollmentBatch.objects.select_for_update().get(id=batch.id)
+        locked.processed += len(uploads)
+        locked.enrolled += counts["enrolled"]
+        locked.rejected += counts["rejected"]
+        locked.skipped += counts["skipped"]
+        locked.results = [*locked.results, *results]
+        locked.save(update_fields=["processed", "enrolled", "rejected", "skipped", "results"])
+    return results
+
+
+def enrollment_batch_process(*, agency_id: str, batch_id: uuid.UUID) -> EnrollmentBatch | None:
+    """Process every pending upload of a batch, subject by subject, recording progress."""
+    with agency_transaction(agency_id):
+        batch = (
+            EnrollmentBatch.objects.select_for_update()
+            .filter(agency_id=agency_id, id=batch_id).first()
+        )
+        if batch is None or batch.status == EnrollmentStatus.DONE:
+            return batch
+        batch.status = EnrollmentStatus.RUNNING
+        batch.save(update_fields=["status"])
+        pending = list(EnrollmentUpload.objects.filter(batch=batch).order_by("subject_ref", "id"))
+    by_subject: dict[str, list[EnrollmentUpload]] = defaultdict(list)
+    for upload in pending:
+        by_subject[upload.subject_ref].append(upload)
+    for ref, uploads in by_subject.items():
+        _subject_enroll(batch, ref, uploads)
+    with agency_transaction(agency_id):
+        batch = EnrollmentBatch.objects.select_for_update().get(id=batch_id)
+        batch.status = EnrollmentStatus.DONE
+        batch.finished_at = timezone.now()
+        batch.save(update_fields=["status", "finished_at"])
+        audit_record(
+            agency_id=agency_id, actor="worker", action="enrollment.batch_done",
+            object_type="enrollment_batch", object_id=str(batch.id),
+            data={"enrolled": batch.enrolled, "rejected": batch.rejected,
+                  "skipped": batch.skipped, "setting_detector": settings.FACE_DETECTOR},
+        )
+    return batch

@@ -1,0 +1,63 @@
+"""Face detection and encoding. Imported only by workers, never by the web process.
+
+Importing this module loads dlib's models; nothing in the request path imports it, so no probe
+can be detected or encoded before a worker picks up an allowed search.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dlib
+import face_recognition
+import numpy as np
+from django.conf import settings
+from numpy.typing import NDArray
+from PIL import ImageFile
+
+# face_recognition switches Pillow to accept truncated files process-wide; undo that.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+MODEL_NAME = "dlib_face_recognition_resnet_model_v1"
+MODEL_VERSION = f"fr-{face_recognition.__version__}+dlib-{dlib.__version__}"
+
+
+@dataclass(frozen=True)
+class Box:
+    """A face box in pixels of the upright image."""
+
+    top: int
+    right: int
+    bottom: int
+    left: int
+
+    def as_list(self) -> list[int]:
+        """Return ``[top, right, bottom, left]``."""
+        return [self.top, self.right, self.bottom, self.left]
+
+    def as_rect(self) -> dict[str, int]:
+        """Return ``{x, y, w, h}`` as clients draw it."""
+        return {"x": self.left, "y": self.top, "w": self.right - self.left,
+                "h": self.bottom - self.top}
+
+    def contains_point(self, x: float, y: float) -> bool:
+        """Return whether ``(x, y)`` lies inside the box."""
+        return self.left <= x <= self.right and self.top <= y <= self.bottom
+
+
+def faces_detect(pixels: NDArray[np.uint8]) -> list[Box]:
+    """Return every face box, largest first."""
+    found = face_recognition.face_locations(
+        pixels, number_of_times_to_upsample=settings.FACE_UPSAMPLE, model=settings.FACE_DETECTOR
+    )
+    boxes = [Box(int(t), int(r), int(b), int(left)) for (t, r, b, left) in found]
+    return sorted(boxes, key=lambda b: (b.bottom - b.top) * (b.right - b.left), reverse=True)
+
+
+def face_encode(pixels: NDArray[np.uint8], box: Box) -> NDArray[np.float64]:
+    """Return the 128-d embedding of the one face in ``box``; no other face is encoded."""
+    (encoding,) = face_recognition.face_encodings(
+        pixels, known_face_locations=[(box.top, box.right, box.bottom, box.left)],
+        num_jitters=1, model="small",
+    )
+    return np.asarray(encoding, dtype=np.float64)

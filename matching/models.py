@@ -1,0 +1,233 @@
+"""Galleries, enrolled faces and searches. Every table here is row-level secured by agency."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from pgvector.django import VectorField
+
+from tenants.models import Agency
+
+EMBEDDING_DIMENSIONS = 128
+
+
+class LegalBasis(models.TextChoices):
+    IDENTIFICATION_OF_CRIMINALS_ACT = "identification_of_criminals_act"
+    CONSENT = "consent"
+    COURT_ORDER = "court_order"
+    PROVINCIAL_STATUTE = "provincial_statute"
+    THIRD_PARTY_RECORDS = "third_party_records"
+    VENDOR_SCRAPED = "vendor_scraped"
+    SOCIAL_MEDIA_SCRAPE = "social_media_scrape"
+    PUBLIC_WEB_SCRAPE = "public_web_scrape"
+
+
+class Gallery(models.Model):
+    """A lawfully held set of identified face images, owned by one agency."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="galleries")
+    slug = models.SlugField(max_length=60)
+    name = models.CharField(max_length=200)
+    legal_basis = models.CharField(max_length=40, choices=LegalBasis.choices)
+    contains_youth_records = models.BooleanField()
+    ycja_access_period_enforced = models.BooleanField(default=False)
+    shared_with = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    sharing_agreement_id = models.CharField(max_length=100, blank=True)
+    cai_disclosure_filed = models.BooleanField(default=False)
+    consent_express = models.BooleanField(default=False)
+    authorized_case_number = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "slug"], name="gallery_agency_slug"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}/{self.slug}"
+
+
+class Subject(models.Model):
+    """An identified person in a gallery (a booking record, a consenting person…)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="subjects")
+    ref = models.CharField(max_length=120, help_text="The agency's own record reference.")
+    display_name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["gallery", "ref"], name="subject_gallery_ref"),
+        ]
+
+
+class SubjectPhoto(models.Model):
+    """An enrolled photo, kept so a reviewer can compare it with the probe."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="photos")
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+    content_type = models.CharField(max_length=40)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "sha256"], name="photo_subject_sha256"),
+        ]
+
+
+class Face(models.Model):
+    """A face embedding. The table is LIST-partitioned by agency, one HNSW index per partition.
+
+    Django does not manage the table (see the migration): PostgreSQL needs the partition key in
+    the primary key, which the ORM cannot express, so nothing may reference it by foreign key.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    agency = models.ForeignKey(Agency, on_delete=models.DO_NOTHING, db_constraint=False)
+    gallery = models.ForeignKey(Gallery, on_delete=models.DO_NOTHING, db_constraint=False)
+    subject = models.ForeignKey(Subject, on_delete=models.DO_NOTHING, db_constraint=False)
+    photo = models.ForeignKey(SubjectPhoto, on_delete=models.DO_NOTHING, db_constraint=False)
+    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
+    box = models.JSONField(help_text="[top, right, bottom, left] in the oriented photo")
+    model_name = models.CharField(max_length=80)
+    model_version = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        managed = False
+        db_table = "matching_face"
+
+
+class EnrollmentStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class EnrollmentBatch(models.Model):
+    """A set of uploaded photos to enroll, processed by a worker with visible progress."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    gallery = models.ForeignKey(Gallery, on_delete=models.PROTECT, related_name="batches")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    status = models.CharField(
+        max_length=20, choices=EnrollmentStatus.choices, default=EnrollmentStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    enrolled = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    results = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+
+class EnrollmentUpload(models.Model):
+    """One uploaded photo awaiting enrollment; deleted once processed."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    batch = models.ForeignKey(EnrollmentBatch, on_delete=models.CASCADE, related_name="uploads")
+    subject_ref = models.CharField(max_length=120)
+    display_name = models.CharField(max_length=200, blank=True)
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+
+
+class SearchStatus(models.TextChoices):
+    SUBMITTED = "submitted"
+    DENIED = "denied"
+    QUEUED = "queued"
+    RUNNING = "running"
+    AWAITING_FACE_CHOICE = "awaiting_face_choice"
+    AWAITING_REVIEW = "awaiting_review"
+    REVIEWED = "reviewed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    PURGED = "purged"
+
+
+class Search(models.Model):
+    """One face search request, from submission through the policy decision to candidates."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    gallery = models.ForeignKey(Gallery, on_delete=models.PROTECT, related_name="searches")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    status = models.CharField(
+        max_length=30, choices=SearchStatus.choices, default=SearchStatus.SUBMITTED
+    )
+    purpose = models.CharField(max_length=60)
+    offence = models.JSONField(null=True, blank=True)
+    case_number = models.CharField(max_length=100)
+    justification = models.TextField()
+    warrant = models.JSONField(null=True, blank=True)
+    exigent = models.JSONField(null=True, blank=True)
+    interagency = models.JSONField(null=True, blank=True)
+    probe_meta = models.JSONField(default=dict)
+    face_hint = models.JSONField(null=True, blank=True, help_text="{x, y, w, h} chosen up front")
+    face_boxes = models.JSONField(null=True, blank=True)
+    face_choice = models.PositiveSmallIntegerField(null=True, blank=True)
+    decision = models.ForeignKey(
+        "policy.PolicyDecision", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    max_candidates = models.PositiveSmallIntegerField(null=True, blank=True)
+    min_similarity = models.FloatField(null=True, blank=True)
+    max_distance = models.FloatField(null=True, blank=True)
+    model_name = models.CharField(max_length=80, blank=True)
+    model_version = models.CharField(max_length=40, blank=True)
+    error_code = models.CharField(max_length=60, blank=True)
+    error_message = models.CharField(max_length=300, blank=True)
+    probe_retain_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class Probe(models.Model):
+    """The probe image, held unprocessed until the policy allows the search."""
+
+    search = models.OneToOneField(Search, on_delete=models.CASCADE, primary_key=True)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    content = models.BinaryField(null=True)
+    content_type = models.CharField(max_length=40)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+
+class Candidate(models.Model):
+    """A gallery face near the probe: an investigative lead awaiting human review."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    search = models.ForeignKey(Search, on_delete=models.CASCADE, related_name="candidates")
+    rank = models.PositiveSmallIntegerField()
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT)
+    face_id = models.BigIntegerField()
+    distance = models.FloatField()
+    similarity = models.FloatField()
+
+    class Meta:
+        ordering = ["search", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["search", "rank"], name="candidate_search_rank"),
+        ]

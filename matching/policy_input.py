@@ -1,0 +1,105 @@
+"""Build the policy input for a search from the request and what the database knows.
+
+Facts about the user, the agency, the gallery and an exigent approver come from the directory,
+never from the client: a client can claim a purpose, but not a role or a training record.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from matching.models import Gallery, Search
+from tenants.models import User
+from tenants.selectors import user_directory_facts
+from tenants.services import training_status
+
+
+def rfc3339(moment: datetime) -> str:
+    """Format an aware datetime as RFC 3339 in UTC with seconds."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def gallery_facts(gallery: Gallery) -> dict[str, Any]:
+    """Return the gallery part of the policy input."""
+    return {
+        "id": gallery.slug,
+        "owner_agency_id": gallery.agency_id,
+        "owner_jurisdiction": gallery.agency.jurisdiction,
+        "legal_basis": gallery.legal_basis,
+        "contains_youth_records": gallery.contains_youth_records,
+        "ycja_access_period_enforced": gallery.ycja_access_period_enforced,
+        "shared_with": list(gallery.shared_with),
+        "sharing_agreement_id": gallery.sharing_agreement_id,
+        "cai_disclosure_filed": gallery.cai_disclosure_filed,
+        "consent_express": gallery.consent_express,
+        "authorized_case_number": gallery.authorized_case_number,
+    }
+
+
+def user_facts(user: User, *, mfa_verified: bool) -> dict[str, Any]:
+    """Return the user part of the policy input."""
+    completed, expires_at = training_status(user=user)
+    facts: dict[str, Any] = {
+        "id": user.username,
+        "agency_id": user.agency_id,
+        "roles": sorted(user.roles),
+        "training_completed": completed,
+        "mfa_verified": mfa_verified,
+    }
+    if expires_at is not None:
+        facts["training_expires_at"] = rfc3339(expires_at)
+    return facts
+
+
+def agency_facts(user: User) -> dict[str, Any]:
+    """Return the agency part of the policy input."""
+    agency = user.agency
+    assert agency is not None  # noqa: S101 - authenticated users always have an agency
+    return {
+        "id": agency.id,
+        "name": agency.name,
+        "kind": agency.kind,
+        "jurisdiction": agency.jurisdiction,
+        "municipality": agency.municipality,
+        "service_area_municipalities": list(agency.service_area_municipalities),
+        "pia_completed": agency.pia_completed,
+        "cai_disclosure_filed": agency.cai_disclosure_filed,
+        "fr_program_approved": agency.fr_program_approved,
+    }
+
+
+def exigent_facts(claim: dict[str, Any] | None) -> dict[str, Any]:
+    """Return the exigent part, with the approver's roles and agency looked up."""
+    if not claim:
+        return {"claimed": False}
+    facts = {
+        key: claim[key]
+        for key in ("claimed", "reason", "supervisor_approved_by", "category", "approved_at")
+        if key in claim
+    }
+    approver = str(claim.get("supervisor_approved_by") or "").strip()
+    directory = user_directory_facts(username=approver) if approver else None
+    if directory is not None:
+        facts["approver"] = directory
+    return facts
+
+
+def search_policy_input(
+    *, search: Search, user: User, mfa_verified: bool, now: datetime
+) -> dict[str, Any]:
+    """Return the complete policy input for ``search`` requested by ``user`` at ``now``."""
+    return {
+        "now": rfc3339(now),
+        "user": user_facts(user, mfa_verified=mfa_verified),
+        "agency": agency_facts(user),
+        "purpose": search.purpose,
+        "offence": search.offence,
+        "case_number": search.case_number,
+        "justification": search.justification,
+        "warrant": search.warrant,
+        "exigent": exigent_facts(search.exigent),
+        "interagency": search.interagency,
+        "probe": dict(search.probe_meta),
+        "gallery": gallery_facts(search.gallery),
+    }

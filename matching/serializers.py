@@ -1,0 +1,162 @@
+"""Request validation for the matching API: every field checked, every error a stable code."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from rest_framework import serializers
+
+from matching.models import LegalBasis
+from policy.vocabulary import (
+    INTERAGENCY_KINDS,
+    PROBE_SOURCES,
+    PURPOSES_PERMITTED,
+    PURPOSES_PROHIBITED,
+    REGION_CODE_PATTERN,
+    WARRANT_KINDS,
+)
+from tenants.models import JURISDICTIONS
+
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
+
+
+def rfc3339_validate(value: str) -> str:
+    """Accept an RFC 3339 timestamp with seconds and an offset, as the policy requires."""
+    if not RFC3339.match(value):
+        raise serializers.ValidationError("Use RFC 3339 with seconds and an offset (Z or ±hh:mm).")
+    try:
+        moment = datetime.fromisoformat(re.sub(r"\.\d+", "", value).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise serializers.ValidationError("Not a valid date and time.") from exc
+    if not 1678 <= moment.year <= 2261:
+        raise serializers.ValidationError("The year is outside the supported range.")
+    return value
+
+
+class Rfc3339Field(serializers.CharField):
+    """A timestamp kept as the client's string (the policy compares instants itself)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        return rfc3339_validate(super().to_internal_value(data))
+
+
+class JsonObjectField(serializers.Field):  # type: ignore[type-arg]
+    """A nested object given as JSON text in a multipart form, or as an object in JSON."""
+
+    def __init__(self, serializer: type[serializers.Serializer[Any]], **kwargs: Any) -> None:
+        self.nested = serializer
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> dict[str, Any] | None:
+        if isinstance(data, str):
+            if data.strip() in ("", "null"):
+                return None
+            try:
+                data = json.loads(data)
+            except json.JSONDecodeError as exc:
+                raise serializers.ValidationError("Not valid JSON.") from exc
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("Must be a JSON object.")
+        nested = self.nested(data=data)
+        if not nested.is_valid():
+            raise serializers.ValidationError(nested.errors)
+        return dict(nested.validated_data)
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class OffenceInput(serializers.Serializer[Any]):
+    code = serializers.CharField(allow_blank=True, max_length=100)
+    category = serializers.CharField(allow_blank=True, max_length=100)
+    indictable = serializers.BooleanField()
+
+
+class WarrantInput(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=WARRANT_KINDS)
+    number = serializers.CharField(allow_blank=True, required=False, max_length=100)
+    issuing_court = serializers.CharField(allow_blank=True, required=False, max_length=200)
+    issuing_jurisdiction = serializers.CharField(allow_blank=True, required=False, max_length=10)
+    issued_at = Rfc3339Field(required=False)
+    expires_at = Rfc3339Field(required=False)
+    authorized_purposes = serializers.ListField(
+        child=serializers.CharField(max_length=60), required=False, max_length=20
+    )
+    authorized_case_number = serializers.CharField(allow_blank=True, required=False, max_length=100)
+    endorsed_jurisdictions = serializers.ListField(
+        child=serializers.CharField(max_length=10), required=False, max_length=20
+    )
+    applicant_agency_id = serializers.CharField(allow_blank=True, required=False, max_length=40)
+
+
+class ExigentInput(serializers.Serializer[Any]):
+    claimed = serializers.BooleanField()
+    reason = serializers.CharField(allow_blank=True, required=False, max_length=2000)
+    supervisor_approved_by = serializers.CharField(allow_blank=True, required=False, max_length=150)
+    category = serializers.CharField(allow_blank=True, required=False, max_length=80)
+    approved_at = Rfc3339Field(required=False)
+
+
+class InteragencyInput(serializers.Serializer[Any]):
+    agreement_id = serializers.CharField(allow_blank=True, max_length=100)
+    kind = serializers.ChoiceField(choices=INTERAGENCY_KINDS)
+    partner_agency_id = serializers.CharField(allow_blank=True, required=False, max_length=40)
+    partner_jurisdiction = serializers.RegexField(REGION_CODE_PATTERN)
+    expires_at = Rfc3339Field(required=False, allow_null=True)
+
+
+class FaceHintInput(serializers.Serializer[Any]):
+    x = serializers.IntegerField(min_value=0)
+    y = serializers.IntegerField(min_value=0)
+    w = serializers.IntegerField(min_value=1)
+    h = serializers.IntegerField(min_value=1)
+
+
+class SearchCreateInput(serializers.Serializer[Any]):
+    """The fields of ``POST /api/v1/searches`` besides the ``probe`` file."""
+
+    gallery = serializers.SlugField(max_length=60)
+    purpose = serializers.ChoiceField(choices=PURPOSES_PERMITTED + PURPOSES_PROHIBITED)
+    case_number = serializers.CharField(allow_blank=True, max_length=100)
+    justification = serializers.CharField(allow_blank=True, max_length=4000)
+    offence = JsonObjectField(OffenceInput, required=False, allow_null=True)
+    warrant = JsonObjectField(WarrantInput, required=False, allow_null=True)
+    exigent = JsonObjectField(ExigentInput, required=False, allow_null=True)
+    interagency = JsonObjectField(InteragencyInput, required=False, allow_null=True)
+    face_hint = JsonObjectField(FaceHintInput, required=False, allow_null=True)
+    probe_source = serializers.ChoiceField(choices=PROBE_SOURCES)
+    probe_collected_in = serializers.RegexField(REGION_CODE_PATTERN)
+    probe_collected_municipality = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=120
+    )
+    probe_subject_believed_minor = serializers.BooleanField()
+    probe_captured_at = Rfc3339Field()
+
+
+class FaceChoiceInput(serializers.Serializer[Any]):
+    face = serializers.IntegerField(min_value=0, max_value=100)
+
+
+class SubjectEnrollInput(serializers.Serializer[Any]):
+    ref = serializers.CharField(max_length=120)
+    display_name = serializers.CharField(allow_blank=True, required=False, default="",
+                                         max_length=200)
+
+
+class GalleryCreateInput(serializers.Serializer[Any]):
+    slug = serializers.SlugField(max_length=60)
+    name = serializers.CharField(max_length=200)
+    legal_basis = serializers.ChoiceField(choices=LegalBasis.values)
+    contains_youth_records = serializers.BooleanField()
+    ycja_access_period_enforced = serializers.BooleanField(default=False)
+    consent_express = serializers.BooleanField(default=False)
+    cai_disclosure_filed = serializers.BooleanField(default=False)
+    authorized_case_number = serializers.CharField(allow_blank=True, default="", max_length=100)
+
+
+JURISDICTION_CHOICES = JURISDICTIONS

@@ -1,0 +1,17 @@
+"""REST routes for galleries, enrollment and searches."""
+
+from django.urls import path
+
+from matching import api
+
+urlpatterns = [
+    path("searches", api.SearchCreateApi.as_view(), name="search-create"),
+    path("searches/<str:search_id>", api.SearchDetailApi.as_view(), name="search-detail"),
+    path("searches/<str:search_id>/face-choice", api.SearchFaceChoiceApi.as_view(),
+         name="search-face-choice"),
+    path("galleries", api.GalleryListApi.as_view(), name="gallery-list"),
+    path("galleries/<str:gallery_id>/subjects", api.GallerySubjectsApi.as_view(),
+         name="gallery-subjects"),
+    path("enrollments/<str:batch_id>", api.EnrollmentDetailApi.as_view(),
+         name="enrollment-detail"),
+]

@@ -1,0 +1,61 @@
+"""The in-process Rego engine (regorus): the default on one machine and in tests."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import regorus
+
+from policy.bundle import Bundle, bundle_from_directory
+from policy.decision import Decision, decision_from_result, fail_closed
+
+DECISION_RULE = "data.fr.main.decision"
+
+
+class EmbeddedRegoEngine:
+    """Evaluate the bundle in this process; one prepared engine guarded by a lock."""
+
+    name = "embedded-regorus"
+
+    def __init__(self, bundle: Bundle, *, rule: str = DECISION_RULE) -> None:
+        self.bundle = bundle
+        self.revision = bundle.revision
+        self.rule = rule
+        self._lock = threading.Lock()
+        self._engine = regorus.Engine()
+        for path, text in bundle.modules.items():
+            self._engine.add_policy(path, text)
+        self._engine.add_data(bundle.data)
+
+    @classmethod
+    def from_directory(cls, rego_dir: Path) -> EmbeddedRegoEngine:
+        """Build an engine from the bundle files in ``rego_dir``."""
+        return cls(bundle_from_directory(rego_dir))
+
+    def decide(self, policy_input: dict[str, Any]) -> Decision:
+        """Evaluate the decision rule; any engine error or odd answer is a deny."""
+        started = time.perf_counter()
+        try:
+            with self._lock:
+                self._engine.set_input(policy_input)
+                result = self._engine.eval_rule(self.rule)
+        except Exception as exc:  # noqa: BLE001 - every engine failure must fail closed
+            return fail_closed(
+                engine=self.name,
+                bundle_revision=self.revision,
+                error=f"{type(exc).__name__}: {exc}"[:300],
+                latency_ms=(time.perf_counter() - started) * 1000,
+            )
+        return decision_from_result(
+            result,
+            engine=self.name,
+            bundle_revision=self.revision,
+            latency_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def health(self) -> tuple[bool, str]:
+        """Report the loaded revision."""
+        return True, f"{self.name} {self.revision}"

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Create .venv and install the pinned, hash-checked dependencies and the demo/test photos.
+# Re-running is cheap: it skips the install when the requirement files have not changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+    echo "Python 3.11 is required (found $("$PYTHON" --version))" >&2
+    exit 1
+fi
+
+mkdir -p var
+stamp=var/.installed-$(cat requirements.txt requirements-nodeps.txt | sha256sum | cut -c1-16)
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+if [ ! -f "$stamp" ]; then
+    .venv/bin/python -m pip install --quiet --upgrade 'pip>=24,<27'
+    .venv/bin/python -m pip install --quiet --require-hashes -r requirements.txt
+    .venv/bin/python -m pip install --quiet --require-hashes --no-deps -r requirements-nodeps.txt
+    # face_recognition quits with status 0 when its models cannot import: check it printed.
+    version=$(.venv/bin/python -W ignore -c 'import face_recognition; print(face_recognition.__version__)' 2>/dev/null | tail -1)
+    [ "$version" = "1.3.0" ] || { echo "face_recognition does not import" >&2; exit 1; }
+    rm -f var/.installed-*
+    touch "$stamp"
+fi
+.venv/bin/python scripts/fetch_photos.py

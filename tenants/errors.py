@@ -1,0 +1,103 @@
+"""Stable error codes for everything a client can get wrong, and the API's error shape.
+
+Every error response is ``{"error": {"code": ..., "message": ..., "fields": {...}}}``; clients
+and tests rely on ``code``, never on the message text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+INVALID_REQUEST = "invalid_request"
+MALFORMED_REQUEST = "malformed_request"
+NOT_AUTHENTICATED = "not_authenticated"
+PERMISSION_DENIED = "permission_denied"
+NOT_FOUND = "not_found"
+METHOD_NOT_ALLOWED = "method_not_allowed"
+UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+PAYLOAD_TOO_LARGE = "payload_too_large"
+CONFLICT = "conflict"
+
+IMAGE_MISSING = "image_missing"
+IMAGE_TYPE_UNSUPPORTED = "image_type_unsupported"
+IMAGE_TOO_LARGE = "image_too_large"
+IMAGE_CORRUPT = "image_corrupt"
+IMAGE_TRUNCATED = "image_truncated"
+IMAGE_DECOMPRESSION_BOMB = "image_decompression_bomb"
+
+SEARCH_STATE_CONFLICT = "search_state_conflict"
+FACE_CHOICE_INVALID = "face_choice_invalid"
+
+
+class ApiError(exceptions.APIException):
+    """A client error with a stable code."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        http_status: int = status.HTTP_400_BAD_REQUEST,
+        fields: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail=message, code=code)
+        self.status_code = http_status
+        self.error_code = code
+        self.message = message
+        self.fields = fields or {}
+
+
+_DRF_CODES: dict[type[exceptions.APIException], str] = {
+    exceptions.ParseError: MALFORMED_REQUEST,
+    exceptions.NotAuthenticated: NOT_AUTHENTICATED,
+    exceptions.AuthenticationFailed: NOT_AUTHENTICATED,
+    exceptions.PermissionDenied: PERMISSION_DENIED,
+    exceptions.NotFound: NOT_FOUND,
+    exceptions.MethodNotAllowed: METHOD_NOT_ALLOWED,
+    exceptions.UnsupportedMediaType: UNSUPPORTED_MEDIA_TYPE,
+}
+
+
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the JSON body of an error response."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Render every API error in one shape with a stable code; unknown errors stay 500."""
+    if isinstance(exc, ApiError):
+        return Response(error_body(exc.error_code, exc.message, exc.fields), status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body(PAYLOAD_TOO_LARGE, "The request body is larger than allowed."),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, exceptions.ValidationError):
+        return Response(
+            error_body(INVALID_REQUEST, "Some fields are missing or invalid.", _fields(exc.detail)),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    response = exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    code = _DRF_CODES.get(type(exc), str(exc.default_code))
+    response.data = error_body(code, str(exc.detail))
+    return response
+
+
+def _fields(detail: Any) -> dict[str, Any]:
+    if isinstance(detail, dict):
+        return {str(k): _fields(v) if isinstance(v, dict) else [str(m) for m in v]
+                if isinstance(v, list) else [str(v)] for k, v in detail.items()}
+    return {"non_field_errors": [str(m) for m in detail] if isinstance(detail, list) else [str(detail)]}

@@ -1,0 +1,48 @@
+"""``GET /healthz``: database, broker and policy engine, each checked for real."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+
+from config.celery import app as celery_app
+from policy.engine import engine_get
+
+
+def _database() -> tuple[bool, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+            row = cursor.fetchone()
+        return (row is not None, f"pgvector {row[0]}" if row else "pgvector missing")
+    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+        return False, type(exc).__name__
+
+
+def _broker() -> tuple[bool, str]:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            return True, conn.transport_cls if isinstance(conn.transport_cls, str) else "ok"
+    except Exception as exc:  # noqa: BLE001
+        return False, type(exc).__name__
+
+
+def _policy() -> tuple[bool, str]:
+    try:
+        return engine_get().health()
+    except Exception as exc:  # noqa: BLE001
+        return False, type(exc).__name__
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Report the state of each dependency; 503 if any is down."""
+    checks: dict[str, Any] = {}
+    for name, check in (("database", _database), ("broker", _broker), ("policy_engine", _policy)):
+        ok, detail = check()
+        checks[name] = {"ok": ok, "detail": detail}
+    healthy = all(c["ok"] for c in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "unhealthy", "checks": checks},
+                        status=200 if healthy else 503)
