@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import socket
 
-os.environ.setdefault("PROBITY_DB_NAME", "probity_test")
+# One database and one queue per test run, so concurrent runs cannot disturb each other.
+TEST_RUN_ID = os.environ.setdefault("PROBITY_TEST_RUN", str(os.getpid()))
+os.environ.setdefault("PROBITY_DB_NAME", f"probity_test_{TEST_RUN_ID}")
 
 
 def _redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
@@ -40,5 +42,5 @@ if os.environ.get("PROBITY_TEST_FILESYSTEM_BROKER"):
         "store_processed": False,
     }
 
-CELERY_TASK_DEFAULT_QUEUE = "probity-test"
+CELERY_TASK_DEFAULT_QUEUE = f"probity-test-{TEST_RUN_ID}"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -7,6 +7,7 @@ can be detected or encoded before a worker picks up an allowed search.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.metadata import version
 
 import dlib
 import face_recognition
@@ -19,7 +20,7 @@ from PIL import ImageFile
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 MODEL_NAME = "dlib_face_recognition_resnet_model_v1"
-MODEL_VERSION = f"fr-{face_recognition.__version__}+dlib-{dlib.__version__}"
+MODEL_VERSION = f"fr-{version('face_recognition')}+dlib-{dlib.__version__}"
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,11 @@ class Box:
         return {"x": self.left, "y": self.top, "w": self.right - self.left,
                 "h": self.bottom - self.top}
 
-    def contains_point(self, x: float, y: float) -> bool:
-        """Return whether ``(x, y)`` lies inside the box."""
-        return self.left <= x <= self.right and self.top <= y <= self.bottom
+    def center_within(self, rect: dict[str, int]) -> bool:
+        """Return whether the box's centre lies inside ``rect`` (``{x, y, w, h}``)."""
+        cx, cy = (self.left + self.right) / 2, (self.top + self.bottom) / 2
+        return (rect["x"] <= cx <= rect["x"] + rect["w"]
+                and rect["y"] <= cy <= rect["y"] + rect["h"])
 
 
 def faces_detect(pixels: NDArray[np.uint8]) -> list[Box]:

@@ -241,9 +241,7 @@ def search_execute(*, agency_id: str, search_id: uuid.UUID) -> None:
             return
         chosen = boxes[search.face_choice]
     elif search.face_hint:
-        hint = search.face_hint
-        cx, cy = hint["x"] + hint["w"] / 2, hint["y"] + hint["h"] / 2
-        inside = [b for b in boxes if b.contains_point(cx, cy)]
+        inside = [b for b in boxes if b.center_within(search.face_hint)]
         chosen = inside[0] if len(inside) == 1 else None
     if chosen is None:
         with agency_transaction(agency_id):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.http import HttpResponse
 from rest_framework import status
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,13 +25,13 @@ BEARER_REALM = "probity-policy-bundles"
 class FirstRendererNegotiation(BaseContentNegotiation):
     """Ignore ``Accept``: OPA asks for a tarball, and errors are always JSON."""
 
-    def select_parser(self, request: Request, parsers: Any) -> Any:
-        return parsers[0] if parsers else None
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
 
     def select_renderer(
-        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
-        renderer = renderers[0]
+        renderer = next(iter(renderers))
         return renderer, str(renderer.media_type)
 
 
@@ -49,9 +50,7 @@ class PolicyBundleApi(APIView):
         """Return the archive, or 304 when the caller already holds this revision."""
         expected = settings.POLICY_BUNDLE_TOKEN
         if not expected:
-            return Response(
-                error_body(NOT_FOUND, "Not found."), status=status.HTTP_404_NOT_FOUND
-            )
+            return Response(error_body(NOT_FOUND, "Not found."), status=status.HTTP_404_NOT_FOUND)
         presented = _bearer_token(request)
         if presented is None:
             return _unauthorized("A bearer token is required.", challenge="")

@@ -105,7 +105,9 @@ def bundle_from_archive(
                 if not member.isreg():
                     raise BundleArchiveError(f"{member.name!r} is not a regular file")
                 if member.size > max_member_bytes:
-                    raise BundleArchiveError(f"{member.name!r} is larger than {max_member_bytes} bytes")
+                    raise BundleArchiveError(
+                        f"{member.name!r} is larger than {max_member_bytes} bytes"
+                    )
                 name = path.as_posix()
                 if name in seen:
                     raise BundleArchiveError(f"{name!r} appears twice")
@@ -118,7 +120,9 @@ def bundle_from_archive(
                 elif path.suffix == ".rego":
                     modules[name] = _utf8(content, name)
                 else:
-                    raise BundleArchiveError(f"{name!r} is not a Rego module, data.json or .manifest")
+                    raise BundleArchiveError(
+                        f"{name!r} is not a Rego module, data.json or .manifest"
+                    )
     except tarfile.TarError as exc:
         raise BundleArchiveError(f"not a tar archive: {exc}") from exc
     if manifest is None:
@@ -206,7 +210,9 @@ def _utf8(content: bytes, name: str) -> str:
         raise BundleArchiveError(f"{name!r} is not UTF-8") from exc
 
 
-def _merge_data(data: dict[str, Any], parts: tuple[str, ...], value: dict[str, Any], name: str) -> None:
+def _merge_data(
+    data: dict[str, Any], parts: tuple[str, ...], value: dict[str, Any], name: str
+) -> None:
     """Place a ``data.json`` at the data path its directory names, as OPA does."""
     target = data
     for part in parts:

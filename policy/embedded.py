@@ -16,7 +16,11 @@ DECISION_RULE = "data.fr.main.decision"
 
 
 class EmbeddedRegoEngine:
-    """Evaluate the bundle in this process; one prepared engine guarded by a lock."""
+    """Evaluate the bundle in this process, with one prepared regorus engine per thread.
+
+    A regorus engine may only be used on the thread that created it, and web servers and
+    workers decide on several threads; each thread therefore prepares its own on first use.
+    """
 
     name = "embedded-regorus"
 
@@ -24,11 +28,18 @@ class EmbeddedRegoEngine:
         self.bundle = bundle
         self.revision = bundle.revision
         self.rule = rule
-        self._lock = threading.Lock()
-        self._engine = regorus.Engine()
-        for path, text in bundle.modules.items():
-            self._engine.add_policy(path, text)
-        self._engine.add_data(bundle.data)
+        self._local = threading.local()
+        self._prepare()
+
+    def _prepare(self) -> Any:
+        engine = getattr(self._local, "engine", None)
+        if engine is None:
+            engine = regorus.Engine()
+            for path, text in self.bundle.modules.items():
+                engine.add_policy(path, text)
+            engine.add_data(self.bundle.data)
+            self._local.engine = engine
+        return engine
 
     @classmethod
     def from_directory(cls, rego_dir: Path) -> EmbeddedRegoEngine:
@@ -39,10 +50,12 @@ class EmbeddedRegoEngine:
         """Evaluate the decision rule; any engine error or odd answer is a deny."""
         started = time.perf_counter()
         try:
-            with self._lock:
-                self._engine.set_input(policy_input)
-                result = self._engine.eval_rule(self.rule)
-        except Exception as exc:  # noqa: BLE001 - every engine failure must fail closed
+            engine = self._prepare()
+            engine.set_input(policy_input)
+            result = engine.eval_rule(self.rule)
+        except BaseException as exc:  # noqa: BLE001 - every engine failure must fail closed
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
             return fail_closed(
                 engine=self.name,
                 bundle_revision=self.revision,

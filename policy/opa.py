@@ -78,9 +78,7 @@ class OpaRestEngine:
         self.timeout_seconds = timeout_seconds
         self.retries = max(0, retries)
         self.backoff_seconds = max(0.0, backoff_seconds)
-        self.budget_seconds = (
-            budget_seconds if budget_seconds is not None else 2 * timeout_seconds
-        )
+        self.budget_seconds = budget_seconds if budget_seconds is not None else 2 * timeout_seconds
         self.bundle_name = bundle_name
         self._headers = {"Accept": "application/json", "Content-Type": "application/json"}
         if token:
@@ -94,7 +92,7 @@ class OpaRestEngine:
         started = time.perf_counter()
         try:
             return self._decide(policy_input, started)
-        except Exception as exc:  # noqa: BLE001 - every client failure must fail closed
+        except Exception as exc:  # every client failure must fail closed, never raise
             return self._deny(started, f"{type(exc).__name__}: {exc}")
 
     def health(self) -> tuple[bool, str]:
@@ -127,7 +125,9 @@ class OpaRestEngine:
         if reply.status is None:
             return self._deny(started, f"{reply.error} after {attempts} attempt(s)")
         if reply.status != httpx.codes.OK:
-            return self._deny(started, f"HTTP {reply.status}{reply.error} after {attempts} attempt(s)")
+            return self._deny(
+                started, f"HTTP {reply.status}{reply.error} after {attempts} attempt(s)"
+            )
         try:
             document = json.loads(reply.payload)
         except (ValueError, RecursionError):
@@ -158,8 +158,8 @@ class OpaRestEngine:
         attempts = 0
         while True:
             attempts += 1
-            remaining = deadline - time.perf_counter()
-            reply = self._attempt(body, timeout=min(self.timeout_seconds, remaining), deadline=deadline)
+            timeout = min(self.timeout_seconds, deadline - time.perf_counter())
+            reply = self._attempt(body, timeout=timeout, deadline=deadline)
             if not reply.retryable or attempts > self.retries:
                 return reply, attempts
             delay = max(self.backoff_seconds * 2 ** (attempts - 1), reply.retry_after)
@@ -187,8 +187,10 @@ class OpaRestEngine:
                         retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
                     )
                 if status != httpx.codes.OK:
-                    error_body = _read_capped(response, limit=MAX_ERROR_BODY_BYTES, deadline=deadline)
-                    return _Reply(status=status, error=_opa_error_summary(error_body))
+                    summary = _opa_error_summary(
+                        _read_capped(response, limit=MAX_ERROR_BODY_BYTES, deadline=deadline)
+                    )
+                    return _Reply(status=status, error=summary)
                 return _Reply(
                     status=status,
                     payload=_read_capped(response, limit=MAX_RESPONSE_BYTES, deadline=deadline),
@@ -203,7 +205,7 @@ class OpaRestEngine:
             return _Reply(error="time budget exhausted while reading the response")
 
     def _client(self) -> httpx.Client:
-        """Return this process's pooled client; a forked worker must not share the parent's sockets."""
+        """Return this process's pooled client; a forked worker must not reuse the parent's."""
         pid = os.getpid()
         with self._client_lock:
             if self._http is None or self._http_pid != pid:
@@ -232,8 +234,8 @@ def provenance_revision(provenance: Any, *, bundle_name: str = DEFAULT_BUNDLE_NA
         return UNKNOWN_REVISION
     bundles = provenance.get("bundles")
     if isinstance(bundles, dict):
-        revisions = {
-            str(name): info["revision"]
+        revisions: dict[str, str] = {
+            str(name): str(info["revision"])
             for name, info in bundles.items()
             if isinstance(info, dict) and isinstance(info.get("revision"), str)
         }
@@ -285,7 +287,7 @@ def _opa_error_summary(body: bytes) -> str:
         return ""
     if not isinstance(document, dict):
         return ""
-    parts = [str(document[key]) for key in ("code", "message") if isinstance(document.get(key), str)]
+    parts = [document[key] for key in ("code", "message") if isinstance(document.get(key), str)]
     return f" ({': '.join(parts)})" if parts else ""
 
 

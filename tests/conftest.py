@@ -27,10 +27,16 @@ PHOTOS = Path(settings.BASE_DIR) / "var" / "photos"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_blocker: Any) -> None:
+def django_db_setup(django_db_blocker: Any) -> Iterator[None]:
     """Recreate the test database as the owner and grant the app role; tests run as the app."""
     with django_db_blocker.unblock():
         call_command("db_setup", reset=True, verbosity=0)
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        connections.close_all()
+        call_command("db_setup", drop=True, verbosity=0)
 
 
 @pytest.fixture

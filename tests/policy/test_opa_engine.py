@@ -122,13 +122,15 @@ def _handler_for(opa: FakeOpa) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length", "0"))
             body = json.loads(self.rfile.read(length))
             with opa.lock:
-                opa.requests.append({
-                    "method": "POST",
-                    "path": url.path,
-                    "query": parse_qs(url.query),
-                    "headers": dict(self.headers.items()),
-                    "body": body,
-                })
+                opa.requests.append(
+                    {
+                        "method": "POST",
+                        "path": url.path,
+                        "query": parse_qs(url.query),
+                        "headers": dict(self.headers.items()),
+                        "body": body,
+                    }
+                )
             action = opa.next_action()
             if isinstance(action, tuple) and action[0] == "sleep":
                 opa.released.wait(action[1])
@@ -197,7 +199,9 @@ def fake_opa() -> Iterator[FakeOpa]:
     opa = FakeOpa(engine=ThreadBoundEngine(TEST_BUNDLE))
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(opa))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     opa.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
@@ -386,7 +390,7 @@ def test_no_retries_when_disabled(fake_opa):
 
 @pytest.mark.parametrize(
     "payload",
-    [b"not json", b"{\"result\": ", b"[1, 2]", b"\"allow\"", b"\xff\xfe"],
+    [b"not json", b'{"result": ', b"[1, 2]", b'"allow"', b"\xff\xfe"],
     ids=["text", "truncated", "array", "string", "binary"],
 )
 def test_malformed_body_denies(fake_opa, payload):
@@ -419,7 +423,14 @@ def test_undefined_result_denies(fake_opa, document):
         {"allow": True, "reasons": [{"message": "no code"}], "obligations": {}},
         {"allow": True, "reasons": []},
     ],
-    ids=["bool", "string", "allow-string", "reasons-string", "reason-without-code", "no-obligations"],
+    ids=[
+        "bool",
+        "string",
+        "allow-string",
+        "reasons-string",
+        "reason-without-code",
+        "no-obligations",
+    ],
 )
 def test_wrong_shaped_result_denies(fake_opa, result):
     fake_opa.script = [{"result": result, "decision_id": "d-bad"}]
@@ -428,6 +439,17 @@ def test_wrong_shaped_result_denies(fake_opa, result):
 
     _assert_fail_closed(decision)
     assert decision.engine_decision_id == "d-bad"
+
+
+def test_oversized_response_denies(fake_opa):
+    padding = "x" * (2 * 1024 * 1024)
+    fake_opa.script = [{"result": {"allow": True, "reasons": [], "obligations": {"pad": padding}}}]
+
+    decision = _engine(fake_opa).decide(ALLOWED_INPUT)
+
+    _assert_fail_closed(decision)
+    assert "larger than" in decision.error
+    assert len(fake_opa.decision_posts()) == 1
 
 
 def test_allow_with_a_deny_reason_is_denied(fake_opa):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import re
+
 import psycopg
 from django.conf import settings
 from django.core.management import call_command
@@ -33,19 +35,28 @@ class Command(BaseCommand):
     help = __doc__ or ""
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--drop", action="store_true",
+                            help="Drop the (test or bench) database and stop.")
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="Drop and recreate the database first (only for names ending in _test).",
+            help="Drop and recreate the database first (only test and bench databases).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         owner = settings.DATABASES["owner"]
         app = settings.DATABASES["default"]
         name = owner["NAME"]
-        if options["reset"] and not name.endswith("_test"):
-            raise CommandError(f"refusing to reset database {name!r}: only *_test databases")
+        if options["reset"] and not re.search(r"_(test|bench)(_\w+)?$", name):
+            raise CommandError(f"refusing to reset database {name!r}: only test or bench ones")
         with psycopg.connect(**_conninfo(owner, "postgres"), autocommit=True) as conn:
+            if options["drop"]:
+                if not re.search(r"_(test|bench)(_\w+)?$", name):
+                    raise CommandError(f"refusing to drop database {name!r}")
+                conn.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+                return
             if options["reset"]:
                 conn.execute(
                     sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
