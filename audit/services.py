@@ -84,12 +84,13 @@ class ChainReport:
     problem: str = ""
 
 
-def audit_chain_verify(*, agency_id: str) -> ChainReport:
+def audit_chain_verify(*, agency_id: str, using: str = "default") -> ChainReport:
     """Recompute every hash of the agency's chain and report the first break."""
     prev = GENESIS_HASH
     count = 0
-    with agency_transaction(agency_id):
-        for event in AuditEvent.objects.filter(agency_id=agency_id).order_by("seq").iterator():
+    with agency_transaction(agency_id, using=using):
+        events = AuditEvent.objects.using(using).filter(agency_id=agency_id).order_by("seq")
+        for event in events.iterator():
             count += 1
             if event.seq != count:
                 return ChainReport(agency_id, count, False, event.seq, "sequence gap")

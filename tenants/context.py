@@ -39,3 +39,7 @@ def agency_transaction(agency_id: str, *, using: str = "default") -> Iterator[No
         with connections[using].cursor() as cursor:
             cursor.execute("SELECT set_config(%s, %s, true)", [SETTING, agency_id])
         yield
+        # Leaving a nested block hands the enclosing transaction back its own context (a block
+        # that raises is rolled back to its savepoint, which reverts the setting as well).
+        with connections[using].cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, %s, true)", [SETTING, current])

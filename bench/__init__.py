@@ -1,0 +1,1 @@
+"""Benchmarks of the policy gate, the gated search and enrollment, each against a baseline."""

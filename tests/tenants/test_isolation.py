@@ -1,0 +1,129 @@
+"""Tenant isolation enforced by PostgreSQL itself, checked as the app role with raw SQL."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, connections, transaction
+
+from matching.partitions import partition_name
+from matching.selectors import NEAREST_SQL, vector_literal
+from tenants.context import AgencyContextConflictError, agency_transaction
+from tests.conftest import Tenant
+
+TENANT_TABLES = [
+    "matching_gallery",
+    "matching_subject",
+    "matching_subjectphoto",
+    "matching_face",
+    "matching_search",
+    "matching_candidate",
+    "policy_policydecision",
+    "audit_auditevent",
+]
+
+
+def scalar(sql: str, params: list[object] | None = None) -> object:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def test_app_role_cannot_bypass_row_level_security(db: None) -> None:
+    assert scalar("SELECT current_user") == "probity_app"
+    assert scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user") is False
+    assert scalar("SELECT rolbypassrls FROM pg_roles WHERE rolname = current_user") is False
+    for table in TENANT_TABLES:
+        owner = scalar("SELECT tableowner FROM pg_tables WHERE tablename = %s", [table])
+        assert owner != "probity_app", table
+        forced = scalar("SELECT relforcerowsecurity FROM pg_class WHERE relname = %s", [table])
+        assert forced is True, table
+
+
+@pytest.mark.parametrize("table", TENANT_TABLES)
+def test_raw_sql_in_one_agency_sees_none_of_another(
+    db: None, tenant_a: Tenant, tenant_b: Tenant, table: str
+) -> None:
+    with agency_transaction(tenant_a.agency.id), connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT agency_id FROM {table}")  # noqa: S608 - fixed names
+        seen = {row[0] for row in cursor.fetchall()}
+    assert tenant_b.agency.id not in seen
+    assert seen <= {tenant_a.agency.id}
+    if table in ("matching_gallery", "matching_face", "audit_auditevent"):
+        assert seen == {tenant_a.agency.id}
+
+
+def test_without_an_agency_context_nothing_is_visible(db: None, tenant_a: Tenant) -> None:
+    for table in TENANT_TABLES:
+        assert scalar(f"SELECT count(*) FROM {table}") == 0, table  # noqa: S608
+
+
+def test_writing_a_row_for_another_agency_is_refused(
+    db: None, tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    with pytest.raises(DatabaseError, match="row-level security"), agency_transaction(
+        tenant_a.agency.id
+    ), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO matching_gallery (agency_id, slug, name, legal_basis, "
+            "contains_youth_records, ycja_access_period_enforced, shared_with, "
+            "sharing_agreement_id, cai_disclosure_filed, consent_express, "
+            "authorized_case_number, created_at) VALUES (%s, 'planted', 'x', 'consent', false, "
+            "false, '{}', '', false, false, '', now())",
+            [tenant_b.agency.id],
+        )
+
+
+def test_another_agencys_partition_cannot_be_read_directly(
+    db: None, tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    with pytest.raises(DatabaseError, match="permission denied"), agency_transaction(
+        tenant_a.agency.id
+    ), connection.cursor() as cursor:
+        cursor.execute(f'SELECT count(*) FROM "{partition_name(tenant_b.agency.id)}"')  # noqa: S608
+
+
+def test_search_plan_touches_only_the_agencys_own_partition(
+    db: None, tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    probe = vector_literal(__import__("numpy").zeros(128))
+    with agency_transaction(tenant_a.agency.id), connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN " + NEAREST_SQL,
+            {"probe": probe, "agency": tenant_a.agency.id, "gallery": tenant_a.gallery.id,
+             "limit": 10},
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert partition_name(tenant_a.agency.id) in plan
+    assert partition_name(tenant_b.agency.id) not in plan
+
+
+def test_each_agency_has_its_own_partition_and_hnsw_index(
+    committed: None, tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    with connections["owner"].cursor() as cursor:
+        for tenant in (tenant_a, tenant_b):
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = %s",
+                [partition_name(tenant.agency.id)],
+            )
+            definitions = " ".join(row[0] for row in cursor.fetchall())
+            assert "USING hnsw" in definitions
+
+
+def test_nesting_two_agencies_in_one_transaction_is_refused(
+    db: None, tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    with pytest.raises(AgencyContextConflictError), agency_transaction(
+        tenant_a.agency.id
+    ), agency_transaction(tenant_b.agency.id):
+        pass
+
+
+def test_the_context_ends_with_its_transaction(committed: None, tenant_a: Tenant) -> None:
+    with transaction.atomic():
+        with agency_transaction(tenant_a.agency.id):
+            assert scalar("SELECT count(*) FROM matching_gallery") == 1
+        # Still inside the outer transaction: the setting is local to it, so it persists …
+    # … and is gone once that transaction ends.
+    assert scalar("SELECT count(*) FROM matching_gallery") == 0
