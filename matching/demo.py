@@ -10,7 +10,6 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -121,7 +120,9 @@ def _gallery(agency: Agency, spec: DemoAgency) -> dict[str, Any]:
 def demo_bootstrap(*, url: str) -> dict[str, Any]:
     """Create (or find) the demo and return its agencies, users, tokens and galleries."""
     saved = _credentials()
-    agencies, users, galleries = [], [], []
+    agencies: list[dict[str, Any]] = []
+    users: list[dict[str, Any]] = []
+    galleries: list[dict[str, Any]] = []
     for spec in AGENCIES:
         agency = _agency(spec)
         agencies.append({"id": agency.id, "name": agency.name, "kind": agency.kind,

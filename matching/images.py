@@ -61,7 +61,9 @@ def _jpeg_complete(data: bytes) -> bool:
     return sos != -1 and data.find(b"\xff\xd9", sos) != -1
 
 
-def image_inspect(data: bytes, *, declared_type: str = "", max_bytes: int | None = None) -> ImageInfo:
+def image_inspect(
+    data: bytes, *, declared_type: str = "", max_bytes: int | None = None
+) -> ImageInfo:
     """Validate an upload's type, size, dimensions and structure without decoding pixels."""
     limit = max_bytes if max_bytes is not None else settings.PROBE_MAX_BYTES
     if not data:

@@ -35,7 +35,7 @@ def agency_partition_create(*, agency_id: str, using: str) -> None:
     app_role = settings.DATABASES["default"]["USER"]
     with connections[using].cursor() as cursor:
         cursor.execute(
-            f'CREATE TABLE "{table}" PARTITION OF matching_face '  # noqa: S608 - validated name
+            f'CREATE TABLE "{table}" PARTITION OF matching_face '
             f"FOR VALUES IN ('{agency_id}')"
         )
         cursor.execute(

@@ -73,7 +73,7 @@ def exigent_facts(claim: dict[str, Any] | None) -> dict[str, Any]:
     """Return the exigent part, with the approver's roles and agency looked up."""
     if not claim:
         return {"claimed": False}
-    facts = {
+    facts: dict[str, Any] = {
         key: claim[key]
         for key in ("claimed", "reason", "supervisor_approved_by", "category", "approved_at")
         if key in claim

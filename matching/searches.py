@@ -193,9 +193,11 @@ def _search_claim(*, agency_id: str, search_id: uuid.UUID) -> tuple[Search, byte
         )
         if search is None or search.status != SearchStatus.QUEUED:
             return None
-        decision = PolicyDecision.objects.filter(
-            agency_id=agency_id, id=search.decision_id, search_id=search.id, allow=True
-        ).first()
+        decision = None
+        if search.decision_id is not None:
+            decision = PolicyDecision.objects.filter(
+                agency_id=agency_id, id=search.decision_id, search_id=search.id, allow=True
+            ).first()
         probe = Probe.objects.filter(search=search, deleted_at__isnull=True).first()
         if decision is None or probe is None or probe.content is None:
             search.status = SearchStatus.FAILED
@@ -254,7 +256,9 @@ def search_execute(*, agency_id: str, search_id: uuid.UUID) -> None:
                          data={"faces_detected": len(boxes)})
         return
     embedding = face_encode(pixels, chosen)
-    assert search.max_candidates is not None and search.max_distance is not None  # noqa: S101
+    if search.max_candidates is None or search.max_distance is None:
+        _search_fail(search, OBLIGATIONS_INVALID, "The search has no enforceable limits.")
+        return
     neighbours = faces_nearest(
         agency_id=agency_id, gallery_id=search.gallery_id, embedding=embedding,
         limit=search.max_candidates, max_distance=search.max_distance,

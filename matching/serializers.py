@@ -43,6 +43,12 @@ class Rfc3339Field(serializers.CharField):
         return rfc3339_validate(super().to_internal_value(data))
 
 
+class RequiredBooleanField(serializers.BooleanField):
+    """A boolean that must be sent: DRF would read one missing from a form as false."""
+
+    default_empty_html = serializers.empty
+
+
 class JsonObjectField(serializers.Field):  # type: ignore[type-arg]
     """A nested object given as JSON text in a multipart form, or as an object in JSON."""
 
@@ -134,7 +140,7 @@ class SearchCreateInput(serializers.Serializer[Any]):
     probe_collected_municipality = serializers.CharField(
         allow_blank=True, required=False, default="", max_length=120
     )
-    probe_subject_believed_minor = serializers.BooleanField()
+    probe_subject_believed_minor = RequiredBooleanField()
     probe_captured_at = Rfc3339Field()
 
 

@@ -36,14 +36,16 @@ class Decision:
         return {
             "allow": self.allow,
             "reasons": [
-                {"code": r.get("code"), "message": r.get("message"), "authority": r.get("authority")}
+                {key: r.get(key) for key in ("code", "message", "authority")}
                 for r in self.reasons
             ],
             "obligations": self.obligations,
         }
 
 
-def fail_closed(*, engine: str, bundle_revision: str, error: str, latency_ms: float = 0.0) -> Decision:
+def fail_closed(
+    *, engine: str, bundle_revision: str, error: str, latency_ms: float = 0.0
+) -> Decision:
     """Return a deny for an engine that erred, timed out or answered something unusable."""
     return Decision(
         allow=False,
@@ -93,7 +95,8 @@ def decision_from_result(
             engine=engine, bundle_revision=bundle_revision, error="malformed decision",
             latency_ms=latency_ms,
         )
-    assert isinstance(reasons, list) and isinstance(obligations, dict)  # noqa: S101 - narrowing
+    if not isinstance(reasons, list) or not isinstance(obligations, dict):  # for the type checker
+        return fail_closed(engine=engine, bundle_revision=bundle_revision, error="malformed")
     has_deny = any(r.get("kind") == "deny" for r in reasons)
     return Decision(
         allow=bool(allow) and not has_deny,

@@ -53,7 +53,7 @@ class EmbeddedRegoEngine:
             engine = self._prepare()
             engine.set_input(policy_input)
             result = engine.eval_rule(self.rule)
-        except BaseException as exc:  # noqa: BLE001 - every engine failure must fail closed
+        except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
             return fail_closed(

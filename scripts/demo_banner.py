@@ -10,13 +10,13 @@ from pathlib import Path
 def main(path: str) -> None:
     demo = json.loads(Path(path).read_text())
     url = demo["url"]
-    print(f"\nProbity is running at {url}   (health: {url}/healthz)\n")  # noqa: T201
-    print(f"{'agency':8}{'user':26}{'password':16}API token")  # noqa: T201
+    print(f"\nProbity is running at {url}   (health: {url}/healthz)\n")
+    print(f"{'agency':8}{'user':26}{'password':16}API token")
     for user in demo["users"]:
-        print(f"{user['agency']:8}{user['username']:26}{user['password']:16}{user['token']}")  # noqa: T201
+        print(f"{user['agency']:8}{user['username']:26}{user['password']:16}{user['token']}")
     investigator = next(u for u in demo["users"] if u["username"] == "tps_investigator")
-    print("\nTry a search (see README.md):")  # noqa: T201
-    print(f"  export PROBITY={url} TOKEN={investigator['token']}")  # noqa: T201
+    print("\nTry a search (see README.md):")
+    print(f"  export PROBITY={url} TOKEN={investigator['token']}")
 
 
 if __name__ == "__main__":

@@ -88,7 +88,7 @@ def fetch() -> None:
             if hashlib.sha256(data).hexdigest() != digest:
                 raise RuntimeError(f"{member} in {archive.name} does not match its pinned digest")
             (PHOTOS / name).write_bytes(data)
-    print(f"photos ready in {PHOTOS}")  # noqa: T201
+    print(f"photos ready in {PHOTOS}")
 
 
 if __name__ == "__main__":

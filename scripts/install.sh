@@ -21,8 +21,8 @@ if [ ! -f "$stamp" ]; then
     .venv/bin/python -m pip install --quiet --require-hashes -r requirements.txt
     .venv/bin/python -m pip install --quiet --require-hashes --no-deps -r requirements-nodeps.txt
     # face_recognition quits with status 0 when its models cannot import: check it printed.
-    version=$(.venv/bin/python -W ignore -c 'import face_recognition; print(face_recognition.__version__)' 2>/dev/null | tail -1)
-    [ "$version" = "1.3.0" ] || { echo "face_recognition does not import" >&2; exit 1; }
+    imported=$(.venv/bin/python -W ignore -c 'import face_recognition; print("imported")' 2>/dev/null | tail -1)
+    [ "$imported" = "imported" ] || { echo "face_recognition does not import" >&2; exit 1; }
     rm -f var/.installed-*
     touch "$stamp"
 fi

@@ -100,4 +100,5 @@ def _fields(detail: Any) -> dict[str, Any]:
     if isinstance(detail, dict):
         return {str(k): _fields(v) if isinstance(v, dict) else [str(m) for m in v]
                 if isinstance(v, list) else [str(v)] for k, v in detail.items()}
-    return {"non_field_errors": [str(m) for m in detail] if isinstance(detail, list) else [str(detail)]}
+    messages = [str(m) for m in detail] if isinstance(detail, list) else [str(detail)]
+    return {"non_field_errors": messages}

@@ -17,7 +17,7 @@ def _database() -> tuple[bool, str]:
             cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
             row = cursor.fetchone()
         return (row is not None, f"pgvector {row[0]}" if row else "pgvector missing")
-    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+    except Exception as exc:
         return False, type(exc).__name__
 
 
@@ -26,14 +26,14 @@ def _broker() -> tuple[bool, str]:
         with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
             return True, conn.transport_cls if isinstance(conn.transport_cls, str) else "ok"
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return False, type(exc).__name__
 
 
 def _policy() -> tuple[bool, str]:
     try:
         return engine_get().health()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return False, type(exc).__name__
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.db import DatabaseError, connection, connections, transaction
 
@@ -19,7 +21,7 @@ def test_events_chain_each_to_the_previous_one(db: None, tenant_a: Tenant) -> No
         events = list(AuditEvent.objects.filter(agency_id=tenant_a.agency.id).order_by("seq"))
     assert events[0].prev_hash == GENESIS_HASH
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
     assert audit_chain_verify(agency_id=tenant_a.agency.id).ok
 

@@ -25,7 +25,8 @@ def search_of_a(db: None, tenant_a: Tenant) -> Search:
             agency=tenant_a.agency, gallery=tenant_a.gallery,
             requested_by=tenant_a.users["investigator"], status=SearchStatus.AWAITING_FACE_CHOICE,
             purpose="criminal_investigation", case_number="A-1",
-            justification="x" * 30, probe_meta={}, face_boxes=[{"x": 0, "y": 0, "w": 9, "h": 9}] * 2,
+            justification="x" * 30, probe_meta={},
+            face_boxes=[{"x": 0, "y": 0, "w": 9, "h": 9}] * 2,
         )
 
 
@@ -98,7 +99,9 @@ def test_nearest_faces_of_another_agencys_gallery_are_invisible(
     from matching.models import Face
 
     with agency_transaction(tenant_a.agency.id):
-        embedding = np.array(Face.objects.filter(gallery=tenant_a.gallery).first().embedding)
+        face = Face.objects.filter(gallery=tenant_a.gallery).first()
+    assert face is not None
+    embedding = np.array(face.embedding)
     own = faces_nearest(agency_id=tenant_a.agency.id, gallery_id=tenant_a.gallery.id,
                         embedding=embedding, limit=5, max_distance=2.0)
     theirs = faces_nearest(agency_id=tenant_b.agency.id, gallery_id=tenant_a.gallery.id,

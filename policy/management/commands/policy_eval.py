@@ -1,4 +1,4 @@
-"""Evaluate policy inputs: one JSON document or JSON Lines from FILE or stdin, one decision a line."""
+"""Evaluate policy inputs (one JSON document, or JSON Lines) and print one decision per line."""
 
 from __future__ import annotations
 

@@ -42,9 +42,10 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if o["training_days"] > 0:
             now = timezone.now()
-            training_record_add(user=user, course="Facial recognition: accuracy, bias and law",
-                                completed_at=now, expires_at=now + timedelta(days=o["training_days"]),
-                                actor="cli")
+            training_record_add(
+                user=user, course="Facial recognition: accuracy, bias and law",
+                completed_at=now, expires_at=now + timedelta(days=o["training_days"]), actor="cli",
+            )
         self.stderr.write(f"user {user.username} created in {agency.id}")
         if o["token"]:
             self.stdout.write(token_issue(user=user, label="cli", mfa_verified=o["mfa_verified"],

@@ -27,6 +27,7 @@ test_k01_boundary_present_on_denied_decisions if {
 
 test_k01_malformed_request_still_carries_it if {
 	obligation([], "human_review_required") == true
+	denied([])
 }
 
 test_k02_results_lead_only_always if {
@@ -40,6 +41,7 @@ test_k02_boundary_present_on_denied_decisions if {
 
 test_k02_malformed_request_still_carries_it if {
 	obligation(patch(base, {"now": 0}), "results_lead_only") == true
+	only_malformed(patch(base, {"now": 0}))
 }
 
 test_k03_audit_log_full_always if {
@@ -53,6 +55,7 @@ test_k03_boundary_present_on_denied_decisions if {
 
 test_k03_malformed_request_still_carries_it if {
 	obligation(null, "audit_log") == "full"
+	only_malformed(null)
 }
 
 test_k04_template_retention_delete_after_search_always if {
@@ -66,6 +69,7 @@ test_k04_boundary_present_on_denied_decisions if {
 
 test_k04_malformed_request_still_carries_it if {
 	obligation(patch(base, {"gallery": "tps-ica"}), "template_retention") == "delete_after_search"
+	only_malformed(patch(base, {"gallery": "tps-ica"}))
 }
 
 # --- K-05 max_candidates ----------------------------------------------------------------
@@ -90,6 +94,9 @@ test_k05_boundary_default_and_config if {
 test_k05_malformed_minor_flag_is_treated_as_minor if {
 	obligation(patch(base, {"probe": {"subject_believed_minor": "no"}}), "max_candidates") == 10
 	obligation(drop(base, ["probe/subject_believed_minor"]), "max_candidates") == 10
+	inp := patch(base, {"probe": {"subject_believed_minor": "no", "source": 9}})
+	obligation(inp, "max_candidates") == 10
+	denied_with(inp, "probe_source_unknown")
 	d := decide_cfg(base, object.union(config, {"max_candidates_default": "twenty"}))
 	d.obligations.max_candidates == 20
 }
@@ -130,6 +137,7 @@ test_k07_boundary_first_clause_wins if {
 
 test_k07_malformed_purpose_uses_default if {
 	obligation(patch(base, {"purpose": 7}), "probe_retention_days") == 30
+	only_malformed(patch(base, {"purpose": 7}))
 }
 
 # --- K-08 supervisor_notification -------------------------------------------------------
@@ -157,6 +165,9 @@ test_k08_boundary_no_trigger if {
 
 test_k08_malformed_youth_flag_notifies if {
 	obligation(patch(base, {"gallery": {"contains_youth_records": 0}}), "supervisor_notification") == true
+	inp := patch(missing_person, {"gallery": {"contains_youth_records": 0}})
+	obligation(inp, "supervisor_notification") == true
+	denied_with(inp, "ycja_purpose_not_permitted")
 }
 
 # --- K-09 post_hoc_review_required ------------------------------------------------------
@@ -217,6 +228,9 @@ test_k11_boundary_adults_only if {
 
 test_k11_malformed_flags_count_as_youth if {
 	obligation(patch(base, {"probe": {"subject_believed_minor": null}}), "ycja_handling") == true
+	inp := patch(base, {"gallery": {"contains_youth_records": "no", "ycja_access_period_enforced": "yes"}})
+	obligation(inp, "ycja_handling") == true
+	denied_with(inp, "ycja_access_period_unverified")
 }
 
 # --- K-12 victim_identity_protection ----------------------------------------------------
@@ -233,6 +247,7 @@ test_k12_boundary_other_purposes if {
 
 test_k12_malformed_purpose_no_flag if {
 	obligation(patch(base, {"purpose": ["victim_identification"]}), "victim_identity_protection") == false
+	only_malformed(patch(base, {"purpose": ["victim_identification"]}))
 }
 
 # --- K-13 provenance_record_required ----------------------------------------------------
@@ -254,7 +269,7 @@ test_k13_malformed_source_no_flag if {
 
 # --- K-14 qc_destroy_biometrics_when_purpose_met ----------------------------------------
 
-test_k14_qc_destroy_biometrics_for_quebec_agency_or_gallery if {
+test_k14_qc_destroy_biometrics_when_purpose_met_for_quebec_agency_or_gallery if {
 	obligation(spvm, "qc_destroy_biometrics_when_purpose_met") == true
 	qc_gallery := patch(rcmp, {"gallery": {"owner_jurisdiction": "CA-QC"}})
 	obligation(qc_gallery, "qc_destroy_biometrics_when_purpose_met") == true
@@ -273,7 +288,7 @@ test_k14_malformed_owner_jurisdiction_no_flag if {
 
 # --- K-15 discard_non_matching_faces_immediately ----------------------------------------
 
-test_k15_discard_non_matching_faces_for_live_feed if {
+test_k15_discard_non_matching_faces_immediately_for_live_feed if {
 	obligation(live_feed, "discard_non_matching_faces_immediately") == true
 }
 
@@ -284,6 +299,7 @@ test_k15_boundary_stored_footage if {
 
 test_k15_malformed_source_no_flag if {
 	obligation(patch(base, {"probe": {"source": null}}), "discard_non_matching_faces_immediately") == false
+	denied_with(patch(base, {"probe": {"source": null}}), "probe_source_unknown")
 }
 
 # --- the obligations object -------------------------------------------------------------

@@ -88,9 +88,17 @@ test_a01_boundary_year_range if {
 	only_malformed(patch(third_party, {"warrant": {"expires_at": "9999-12-31T23:59:59Z"}}))
 }
 
-test_a01_malformed_any_engine_range_overflow_is_denied if {
-	# Instants past the nanosecond range within 2262 are refused rather than raising.
-	denied(patch(base, {"user": {"training_expires_at": "2262-12-31T23:59:59Z"}}))
+test_a01_malformed_engine_range_overflow_within_2262_is_refused if {
+	# Instants past the nanosecond range (2262-04-11T23:47:16Z) are refused rather than raising.
+	only_malformed(patch(base, {"user": {"training_expires_at": "2262-12-31T23:59:59Z"}}))
+	only_malformed(patch(base, {"user": {"training_expires_at": "2262-04-12T00:00:00Z"}}))
+	only_malformed(patch(base, {"user": {"training_expires_at": "2262-04-11T23:47:17Z"}}))
+	allowed(patch(base, {"user": {"training_expires_at": "2262-03-31T23:59:59Z"}}))
+}
+
+test_a01_request_malformed_is_in_the_public_deny_set if {
+	"request_malformed" in data.fr.baseline.deny with input as patch(base, {"now": "soon"})
+	not "request_malformed" in data.fr.baseline.deny with input as base
 }
 
 # --- A-02 case_number_missing -----------------------------------------------------------

@@ -1,0 +1,235 @@
+"""Plumbing the benchmarks share: one JSON document on stdout, a throwaway database, a Celery
+queue of their own, the labeled face set, and percentile summaries.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import platform
+import socket
+import sys
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlparse
+
+import numpy as np
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+BENCH_DB_NAME = "probity_bench"
+REDIS_HOST = "127.0.0.1"
+REDIS_PORT = 6379
+REDIS_BENCH_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/14"
+EVAL_FACES_ENV = "PROBITY_EVAL_FACES"
+
+
+def stdout_reserve() -> TextIO:
+    """Send everything printed from here on to stderr and return a handle on the real stdout.
+
+    Django, Celery and the C libraries below them may print; only the final JSON document may
+    reach stdout, so ``python -m bench.x > result.json`` always yields parseable JSON.
+    """
+    sys.stdout.flush()
+    real = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return real
+
+
+def progress(message: str) -> None:
+    """Report progress on stderr, where it cannot corrupt the JSON document."""
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def json_emit(out: TextIO, document: dict[str, Any]) -> None:
+    """Write the benchmark's one JSON document."""
+    json.dump(document, out, indent=2)
+    out.write("\n")
+    out.flush()
+
+
+def redis_answers(host: str = REDIS_HOST, port: int = REDIS_PORT) -> bool:
+    """Return whether a Redis server answers PING, so the worker can use the real broker."""
+    try:
+        with socket.create_connection((host, port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def _url_redacted(url: str) -> str:
+    parsed = urlparse(url)
+    if not parsed.hostname:
+        return f"{parsed.scheme}://"
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.hostname}{port}{parsed.path}"
+
+
+def django_start(*, worker_queue: bool = False) -> dict[str, str]:
+    """Point the settings at the bench database (and a private queue), then set Django up.
+
+    The database name must end in ``_bench``: ``db_setup`` only resets and drops such names,
+    so a benchmark can never wipe a real database. With ``worker_queue`` the tasks go to Redis
+    database 14 when Redis answers (else kombu's filesystem transport) on a queue named after
+    this process, so a development worker on the same broker cannot steal them.
+    """
+    db_name = os.environ.get("PROBITY_BENCH_DB_NAME", BENCH_DB_NAME)
+    if not db_name.endswith("_bench"):
+        raise SystemExit(f"PROBITY_BENCH_DB_NAME={db_name!r} must end in '_bench'")
+    os.environ["PROBITY_DB_NAME"] = db_name
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    if worker_queue and not os.environ.get("CELERY_BROKER_URL") and redis_answers():
+        os.environ["CELERY_BROKER_URL"] = REDIS_BENCH_URL
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    info = {"database": db_name, "policy_engine": "opa-rest" if settings.OPA_URL else "embedded"}
+    if worker_queue:
+        from config.celery import app
+
+        queue = f"probity-bench-{os.getpid()}"
+        app.conf.task_default_queue = queue
+        info["broker"] = _url_redacted(settings.CELERY_BROKER_URL)
+        info["queue"] = queue
+    return info
+
+
+@contextmanager
+def bench_database() -> Iterator[None]:
+    """Create the bench database from scratch and drop it afterwards, even after a failure."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    progress("creating the bench database")
+    call_command("db_setup", reset=True, verbosity=0, stdout=io.StringIO())
+    try:
+        yield
+    finally:
+        connections.close_all()
+        call_command("db_setup", drop=True, verbosity=0, stdout=io.StringIO())
+        progress("bench database dropped")
+
+
+@contextmanager
+def celery_worker() -> Iterator[Any]:
+    """Run a real Celery worker (solo pool, in a thread of this process) on the bench queue."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    with start_worker(
+        app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
+        shutdown_timeout=60,
+    ) as worker:
+        yield worker
+    from kombu import Queue
+
+    queue = app.conf.task_default_queue
+    try:
+        with app.connection_for_write() as conn:
+            Queue(queue).bind(conn.default_channel).delete()
+    except Exception as exc:
+        # A leftover empty queue is not worth failing a finished benchmark for.
+        progress(f"could not delete queue {queue}: {exc}")
+
+
+@dataclass(frozen=True)
+class BenchTenant:
+    """An Ontario municipal service with one trained investigator and an ICA gallery."""
+
+    agency: Any
+    user: Any
+    gallery: Any
+
+
+def bench_tenant() -> BenchTenant:
+    """Create the agency, user and gallery a search needs, through the real services."""
+    from django.utils import timezone
+
+    from matching.galleries import gallery_create
+    from tenants.services import agency_create, training_record_add, user_create
+
+    agency_id = f"bench_{uuid.uuid4().hex[:8]}"
+    agency = agency_create(
+        agency_id=agency_id, name="Benchmark Police Service", kind="municipal",
+        jurisdiction="CA-ON", municipality="Toronto", pia_completed=True,
+        fr_program_approved=True,
+    )
+    user = user_create(agency=agency, username=f"{agency_id}_investigator",
+                       roles=["investigator"])
+    now = timezone.now()
+    training_record_add(user=user, course="FR", completed_at=now - timedelta(days=30),
+                        expires_at=now + timedelta(days=335))
+    gallery = gallery_create(agency=agency, slug="booking", name="Booking photos",
+                             legal_basis="identification_of_criminals_act",
+                             contains_youth_records=False)
+    return BenchTenant(agency=agency, user=user, gallery=gallery)
+
+
+def eval_faces_dir() -> Path:
+    """Return the labeled face set beside the project, or stop with a clear message."""
+    configured = os.environ.get(EVAL_FACES_ENV)
+    path = Path(configured) if configured else PROJECT_DIR.parent / "shared" / "eval" / "faces"
+    if not (path / "manifest.csv").is_file():
+        raise SystemExit(
+            f"labeled face set not found at {path} (no manifest.csv); set {EVAL_FACES_ENV} "
+            "to the directory holding manifest.csv and the identity folders"
+        )
+    return path.resolve()
+
+
+@dataclass(frozen=True)
+class EvalPhoto:
+    """One labeled photo of the evaluation set."""
+
+    identity: str
+    file: str
+    path: Path
+
+
+def eval_photos(faces_dir: Path) -> list[EvalPhoto]:
+    """Return every photo listed in the manifest, sorted by file."""
+    with (faces_dir / "manifest.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    photos = [EvalPhoto(r["identity"], r["file"], faces_dir / r["file"]) for r in rows]
+    missing = [p.file for p in photos if not p.path.is_file()]
+    if missing:
+        raise SystemExit(f"{len(missing)} photos of the manifest are missing, e.g. {missing[0]}")
+    return sorted(photos, key=lambda p: p.file)
+
+
+def latency_summary(seconds: Sequence[float], *, scale: float = 1000.0) -> dict[str, float]:
+    """Return n, p50, p95, p99, mean, min and max (milliseconds unless ``scale`` says else)."""
+    values = np.asarray(seconds, dtype=np.float64) * scale
+    if values.size == 0:
+        return {"n": 0}
+    return {
+        "n": int(values.size),
+        "p50": round(float(np.percentile(values, 50)), 3),
+        "p95": round(float(np.percentile(values, 95)), 3),
+        "p99": round(float(np.percentile(values, 99)), 3),
+        "mean": round(float(values.mean()), 3),
+        "min": round(float(values.min()), 3),
+        "max": round(float(values.max()), 3),
+    }
+
+
+def environment() -> dict[str, Any]:
+    """Describe the machine, since every figure depends on it."""
+    return {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }

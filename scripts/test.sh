@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Install what is needed and run the whole suite: lint, types, the Rego tests and pytest
+# against the embedded PostgreSQL + pgvector, a real broker and worker, and real photos.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install.sh
+.venv/bin/ruff check .
+.venv/bin/mypy .
+.venv/bin/python -W ignore -m policy.rego_tests
+exec .venv/bin/python -m pytest "$@"
