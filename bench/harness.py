@@ -100,6 +100,12 @@ def django_start(*, worker_queue: bool = False) -> dict[str, str]:
 
         queue = f"probity-bench-{os.getpid()}"
         app.conf.task_default_queue = queue
+        if settings.CELERY_BROKER_URL.startswith("filesystem"):
+            # Without a control folder kombu writes its exchange tables to ./control.
+            options = dict(settings.CELERY_BROKER_TRANSPORT_OPTIONS)
+            control = Path(options["data_folder_in"]).parent / "control"
+            control.mkdir(parents=True, exist_ok=True)
+            app.conf.broker_transport_options = {**options, "control_folder": str(control)}
         info["broker"] = _url_redacted(settings.CELERY_BROKER_URL)
         info["queue"] = queue
     return info
@@ -158,22 +164,28 @@ def bench_tenant() -> BenchTenant:
     from django.utils import timezone
 
     from matching.galleries import gallery_create
+    from matching.selectors import gallery_get
+    from tenants.models import Agency, User
     from tenants.services import agency_create, training_record_add, user_create
 
     agency_id = f"bench_{uuid.uuid4().hex[:8]}"
-    agency = agency_create(
+    agency_create(
         agency_id=agency_id, name="Benchmark Police Service", kind="municipal",
         jurisdiction="CA-ON", municipality="Toronto", pia_completed=True,
         fr_program_approved=True,
     )
-    user = user_create(agency=agency, username=f"{agency_id}_investigator",
-                       roles=["investigator"])
+    # agency_create returns an instance bound to the owner connection, and Django routes every
+    # object related to it there too; reload it as a request would see it (app role).
+    agency = Agency.objects.get(id=agency_id)
+    username = f"{agency_id}_investigator"
+    user_create(agency=agency, username=username, roles=["investigator"])
+    user = User.objects.select_related("agency").get(username=username)
     now = timezone.now()
     training_record_add(user=user, course="FR", completed_at=now - timedelta(days=30),
                         expires_at=now + timedelta(days=335))
-    gallery = gallery_create(agency=agency, slug="booking", name="Booking photos",
-                             legal_basis="identification_of_criminals_act",
-                             contains_youth_records=False)
+    gallery_create(agency=agency, slug="booking", name="Booking photos",
+                   legal_basis="identification_of_criminals_act", contains_youth_records=False)
+    gallery = gallery_get(agency=agency, slug="booking")
     return BenchTenant(agency=agency, user=user, gallery=gallery)
 
 

@@ -31,6 +31,7 @@ import numpy as np
 from bench.harness import (
     PROJECT_DIR,
     bench_database,
+    bench_tenant,
     django_start,
     environment,
     json_emit,
@@ -209,13 +210,9 @@ def gate_measure(inputs: list[dict[str, Any]], decisions: int, seed: int) -> dic
 
     from policy.engine import engine_get
     from policy.services import policy_decide
-    from tenants.services import agency_create, user_create
 
-    agency = agency_create(agency_id="bench_policy", name="Benchmark Police Service",
-                           kind="municipal", jurisdiction="CA-ON", municipality="Toronto",
-                           pia_completed=True, fr_program_approved=True)
-    user = user_create(agency=agency, username="bench_policy_investigator",
-                       roles=["investigator"])
+    tenant = bench_tenant()
+    agency, user = tenant.agency, tenant.user
     rng = random.Random(seed + 1)
     order = [inputs[rng.randrange(len(inputs))] for _ in range(decisions + 10)]
     for policy_input in order[:10]:

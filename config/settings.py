@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "tenants",
     "audit",
     "policy",
+    "authorizations",
     "matching",
 ]
 
@@ -165,3 +166,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+CELERY_BEAT_SCHEDULE = {
+    "probes-purge": {"task": "matching.tasks.probes_purge", "schedule": 3600.0},
+}

@@ -8,4 +8,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("matching.urls")),
     path("api/v1/", include("policy.urls")),
+    path("api/v1/", include("authorizations.urls")),
 ]

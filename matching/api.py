@@ -13,7 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from matching.enrollment import ENROLL_MAX_BYTES, UploadItem, enrollment_batch_create
-from matching.models import Candidate, EnrollmentBatch, Gallery, Search, SearchStatus
+from matching.follow_ups import follow_up_complete, follow_up_list
+from matching.models import Candidate, EnrollmentBatch, FollowUp, Gallery, Search, SearchStatus
 from matching.searches import SearchRequest, search_face_choose, search_submit
 from matching.selectors import (
     enrollment_batch_get,
@@ -22,7 +23,12 @@ from matching.selectors import (
     search_candidates,
     search_get,
 )
-from matching.serializers import FaceChoiceInput, SearchCreateInput, SubjectEnrollInput
+from matching.serializers import (
+    FaceChoiceInput,
+    FollowUpCompleteInput,
+    SearchCreateInput,
+    SubjectEnrollInput,
+)
 from tenants import errors
 from tenants.authentication import request_token
 from tenants.errors import ApiError
@@ -89,7 +95,17 @@ def search_output(search: Search, candidates: list[Candidate]) -> dict[str, Any]
             "max_distance": search.max_distance,
             "similarity_scale": "1 - d^2/1.8 over Euclidean distance d",
         } if search.max_candidates is not None else None,
-        "candidates": [
+        "authorities": {
+            "warrant_id": str(search.warrant_record_id) if search.warrant_record_id else None,
+            "exigent_approval_id": str(search.exigent_record_id)
+            if search.exigent_record_id else None,
+            "interagency_agreement_id": str(search.agreement_record_id)
+            if search.agreement_record_id else None,
+        },
+        "handling": search.handling,
+        "quarantined": {"at": search.quarantined_at.isoformat(),
+                        "reason": search.quarantine_reason} if search.quarantined_at else None,
+        "candidates": [] if search.quarantined_at else [
             {
                 "rank": c.rank,
                 "subject_ref": c.subject.ref,
@@ -138,9 +154,9 @@ class SearchCreateApi(AgencyApi):
             case_number=data["case_number"],
             justification=data["justification"],
             offence=data.get("offence"),
-            warrant=data.get("warrant"),
-            exigent=data.get("exigent"),
-            interagency=data.get("interagency"),
+            warrant_id=data.get("warrant_id"),
+            exigent_approval_id=data.get("exigent_approval_id"),
+            agreement_id=data.get("interagency_agreement_id"),
             face_hint=data.get("face_hint"),
             probe={
                 "source": data["probe_source"],
@@ -270,3 +286,52 @@ class EnrollmentDetailApi(AgencyApi):
         if batch is None:
             raise ApiError(ENROLLMENT_NOT_FOUND, "No such enrollment.", http_status=404)
         return Response(batch_output(batch))
+
+
+FOLLOW_UP_NOT_FOUND = "follow_up_not_found"
+FOLLOW_UP_ROLES = {Role.SUPERVISOR.value, Role.COMPLIANCE_OFFICER.value}
+
+
+def follow_up_output(task: FollowUp) -> dict[str, Any]:
+    """Return the API representation of a follow-up task."""
+    return {
+        "id": str(task.id),
+        "kind": task.kind,
+        "search_id": str(task.search_id),
+        "due_at": task.due_at.isoformat(),
+        "completed_at": task.completed_at.isoformat() if task.completed_at else None,
+        "completed_by": task.completed_by.username if task.completed_by else None,
+        "note": task.note,
+    }
+
+
+class FollowUpListApi(AgencyApi):
+    """``GET /api/v1/follow-ups``: open tasks (supervisors and compliance officers)."""
+
+    def get(self, request: Request) -> Response:
+        user = self.acting_user(request)
+        if not FOLLOW_UP_ROLES.intersection(user.roles):
+            raise ApiError(errors.PERMISSION_DENIED, "Supervisors and compliance officers only.",
+                           http_status=403)
+        include_done = request.query_params.get("all") == "1"
+        tasks = follow_up_list(agency=self.acting_agency(request), include_done=include_done)
+        return Response({"follow_ups": [follow_up_output(t) for t in tasks]})
+
+
+class FollowUpCompleteApi(AgencyApi):
+    """``POST /api/v1/follow-ups/{id}/complete`` with a note."""
+
+    parser_classes = [JSONParser, FormParser]
+
+    def post(self, request: Request, follow_up_id: str) -> Response:
+        user = self.acting_user(request)
+        if not FOLLOW_UP_ROLES.intersection(user.roles):
+            raise ApiError(errors.PERMISSION_DENIED, "Supervisors and compliance officers only.",
+                           http_status=403)
+        form = FollowUpCompleteInput(data=request.data)
+        form.is_valid(raise_exception=True)
+        task = follow_up_complete(
+            user=user, follow_up_id=_uuid_or_404(follow_up_id, FOLLOW_UP_NOT_FOUND),
+            note=form.validated_data["note"],
+        )
+        return Response(follow_up_output(task))

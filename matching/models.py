@@ -174,9 +174,24 @@ class Search(models.Model):
     offence = models.JSONField(null=True, blank=True)
     case_number = models.CharField(max_length=100)
     justification = models.TextField()
-    warrant = models.JSONField(null=True, blank=True)
-    exigent = models.JSONField(null=True, blank=True)
-    interagency = models.JSONField(null=True, blank=True)
+    warrant = models.JSONField(null=True, blank=True, help_text="facts at decision time")
+    exigent = models.JSONField(null=True, blank=True, help_text="facts at decision time")
+    interagency = models.JSONField(null=True, blank=True, help_text="facts at decision time")
+    warrant_record = models.ForeignKey(
+        "authorizations.Warrant", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="searches",
+    )
+    exigent_record = models.ForeignKey(
+        "authorizations.ExigentApproval", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="searches",
+    )
+    agreement_record = models.ForeignKey(
+        "authorizations.InteragencyAgreement", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="searches",
+    )
+    quarantined_at = models.DateTimeField(null=True, blank=True)
+    quarantine_reason = models.CharField(max_length=300, blank=True)
+    handling = models.JSONField(default=dict, help_text="YCJA, victim-identity and lead flags")
     probe_meta = models.JSONField(default=dict)
     face_hint = models.JSONField(null=True, blank=True, help_text="{x, y, w, h} chosen up front")
     face_boxes = models.JSONField(null=True, blank=True)
@@ -231,3 +246,29 @@ class Candidate(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["search", "rank"], name="candidate_search_rank"),
         ]
+
+
+class FollowUpKind(models.TextChoices):
+    SUPERVISOR_NOTIFICATION = "supervisor_notification"
+    POST_HOC_REVIEW = "post_hoc_review"
+    JUDICIAL_AUTHORIZATION_FOLLOWUP = "judicial_authorization_followup"
+
+
+class FollowUp(models.Model):
+    """A task an allowed search's obligations create: visible, owned by a role, with a due date."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    search = models.ForeignKey(Search, on_delete=models.CASCADE, related_name="follow_ups")
+    kind = models.CharField(max_length=40, choices=FollowUpKind.choices)
+    due_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at"]

@@ -1,7 +1,8 @@
 """Build the policy input for a search from the request and what the database knows.
 
-Facts about the user, the agency, the gallery and an exigent approver come from the directory,
-never from the client: a client can claim a purpose, but not a role or a training record.
+Facts about the user, the agency, the gallery and the authority records (warrant, exigent
+approval with its approver, agreement) come from the database, never from the client: a client
+can claim a purpose, but not a role, a training record or a warrant's dates.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from typing import Any
 
 from matching.models import Gallery, Search
 from tenants.models import User
-from tenants.selectors import user_directory_facts
 from tenants.services import training_status
 
 
@@ -69,22 +69,6 @@ def agency_facts(user: User) -> dict[str, Any]:
     }
 
 
-def exigent_facts(claim: dict[str, Any] | None) -> dict[str, Any]:
-    """Return the exigent part, with the approver's roles and agency looked up."""
-    if not claim:
-        return {"claimed": False}
-    facts: dict[str, Any] = {
-        key: claim[key]
-        for key in ("claimed", "reason", "supervisor_approved_by", "category", "approved_at")
-        if key in claim
-    }
-    approver = str(claim.get("supervisor_approved_by") or "").strip()
-    directory = user_directory_facts(username=approver) if approver else None
-    if directory is not None:
-        facts["approver"] = directory
-    return facts
-
-
 def search_policy_input(
     *, search: Search, user: User, mfa_verified: bool, now: datetime
 ) -> dict[str, Any]:
@@ -98,7 +82,7 @@ def search_policy_input(
         "case_number": search.case_number,
         "justification": search.justification,
         "warrant": search.warrant,
-        "exigent": exigent_facts(search.exigent),
+        "exigent": search.exigent or {"claimed": False},
         "interagency": search.interagency,
         "probe": dict(search.probe_meta),
         "gallery": gallery_facts(search.gallery),

@@ -8,16 +8,24 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from authorizations.facts import agreement_facts, exigent_facts, warrant_facts
+from authorizations.models import (
+    AuthorizationRecord,
+    ExigentApproval,
+    InteragencyAgreement,
+    RecordStatus,
+    Warrant,
+)
 from matching.images import ImageRejectedError, image_decode, image_inspect, image_pixels
-from matching.models import Candidate, Probe, Search, SearchStatus
+from matching.models import Candidate, FollowUp, FollowUpKind, Probe, Search, SearchStatus
 from matching.policy_input import search_policy_input
 from matching.selectors import faces_nearest, gallery_get
 from matching.similarity import distance_for_similarity, similarity_from_distance
@@ -36,6 +44,13 @@ OBLIGATIONS_INVALID = "obligations_invalid"
 NO_ALLOW_DECISION = "no_allow_decision"
 FACE_CHOICE_STALE = "face_choice_stale"
 INTERNAL_ERROR = "internal_error"
+AUTHORITY_REVOKED = "authority_revoked"
+AUTHORITY_UNVERIFIED = "authority_unverified"
+ACTIVE_STATES = (SearchStatus.SUBMITTED, SearchStatus.QUEUED, SearchStatus.RUNNING,
+                 SearchStatus.AWAITING_FACE_CHOICE)
+FINISHED_STATES = (SearchStatus.AWAITING_REVIEW, SearchStatus.REVIEWED)
+
+Record = TypeVar("Record", bound=AuthorizationRecord)
 
 
 @dataclass(frozen=True)
@@ -48,11 +63,55 @@ class SearchRequest:
     justification: str
     probe: dict[str, Any]
     offence: dict[str, Any] | None = None
-    warrant: dict[str, Any] | None = None
-    exigent: dict[str, Any] | None = None
-    interagency: dict[str, Any] | None = None
+    warrant_id: uuid.UUID | None = None
+    exigent_approval_id: uuid.UUID | None = None
+    agreement_id: uuid.UUID | None = None
     face_hint: dict[str, int] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Authorities:
+    """The authority records a search relies on, resolved within the agency."""
+
+    warrant: Warrant | None = None
+    exigent: ExigentApproval | None = None
+    agreement: InteragencyAgreement | None = None
+
+
+def _authority_get(
+    model: type[Record], agency_id: str, record_id: uuid.UUID | None, label: str,
+    *, require_verified: bool,
+) -> Record | None:
+    if record_id is None:
+        return None
+    record = model.objects.select_related("verified_by").filter(
+        agency_id=agency_id, id=record_id
+    ).first()
+    if record is None:
+        raise ApiError(f"{label}_not_found", f"No such {label.replace('_', ' ')}.",
+                       http_status=404)
+    if record.status == RecordStatus.REVOKED:
+        raise ApiError(AUTHORITY_REVOKED, f"The {label.replace('_', ' ')} has been revoked.",
+                       http_status=409)
+    if require_verified and record.status != RecordStatus.VERIFIED:
+        raise ApiError(AUTHORITY_UNVERIFIED,
+                       f"The {label.replace('_', ' ')} has not been verified by a supervisor.",
+                       http_status=409)
+    return record
+
+
+def authorities_resolve(*, agency_id: str, request: SearchRequest) -> Authorities:
+    """Find the referenced records in the agency; unusable ones are refused before anything."""
+    with agency_transaction(agency_id):
+        return Authorities(
+            warrant=_authority_get(Warrant, agency_id, request.warrant_id, "warrant",
+                                   require_verified=True),
+            # An unapproved exigent claim goes to the policy, which denies it (E-01) on record.
+            exigent=_authority_get(ExigentApproval, agency_id, request.exigent_approval_id,
+                                   "exigent_approval", require_verified=False),
+            agreement=_authority_get(InteragencyAgreement, agency_id, request.agreement_id,
+                                     "interagency_agreement", require_verified=True),
+        )
 
 
 def _obligation_limits(obligations: dict[str, Any]) -> tuple[int, float, int] | None:
@@ -95,6 +154,7 @@ def search_submit(
     gallery = gallery_get(agency=agency, slug=request.gallery)
     if gallery is None:
         raise ApiError(GALLERY_NOT_FOUND, "No such gallery.", http_status=404)
+    authorities = authorities_resolve(agency_id=agency.id, request=request)
     now = timezone.now()
     with agency_transaction(agency.id):
         search = Search.objects.create(
@@ -105,9 +165,13 @@ def search_submit(
             offence=request.offence,
             case_number=request.case_number,
             justification=request.justification,
-            warrant=request.warrant,
-            exigent=request.exigent,
-            interagency=request.interagency,
+            warrant=warrant_facts(authorities.warrant) if authorities.warrant else None,
+            exigent=exigent_facts(authorities.exigent) if authorities.exigent else None,
+            interagency=(agreement_facts(authorities.agreement)
+                         if authorities.agreement else None),
+            warrant_record=authorities.warrant,
+            exigent_record=authorities.exigent,
+            agreement_record=authorities.agreement,
             probe_meta=request.probe,
             face_hint=request.face_hint,
         )
@@ -158,9 +222,11 @@ def search_submit(
         search.max_distance = distance_for_similarity(min_similarity)
         search.probe_retain_until = now + timedelta(days=retention_days)
         search.status = SearchStatus.QUEUED
+        search.handling = _handling(decision.obligations)
         search.save()
         probe.content = probe_bytes
         probe.save()
+        _follow_ups_create(search, decision.obligations, now)
         audit_record(
             agency_id=agency.id, actor=user, action="search.queued", object_type="search",
             object_id=str(search.id),
@@ -172,16 +238,111 @@ def search_submit(
     return search
 
 
+def _handling(obligations: dict[str, Any]) -> dict[str, bool]:
+    """Return the handling flags the result carries to reviewers and the portal."""
+    keys = ("human_review_required", "results_lead_only", "ycja_handling",
+            "victim_identity_protection", "provenance_record_required",
+            "discard_non_matching_faces_immediately", "qc_destroy_biometrics_when_purpose_met")
+    flags = {key: obligations.get(key) is True for key in keys}
+    flags["human_review_required"] = flags["results_lead_only"] = True
+    return flags
+
+
+def _follow_ups_create(search: Search, obligations: dict[str, Any], now: Any) -> None:
+    """Create the visible follow-up tasks the obligations demand, with due dates."""
+    hours = obligations.get("post_hoc_review_within_hours")
+    within = timedelta(hours=hours if isinstance(hours, int) and hours > 0 else 72)
+    wanted = [
+        (FollowUpKind.SUPERVISOR_NOTIFICATION, obligations.get("supervisor_notification"), now),
+        (FollowUpKind.POST_HOC_REVIEW, obligations.get("post_hoc_review_required"), now + within),
+        (FollowUpKind.JUDICIAL_AUTHORIZATION_FOLLOWUP,
+         obligations.get("judicial_authorization_followup"), now + within),
+    ]
+    for kind, needed, due in wanted:
+        if needed is True:
+            task = FollowUp.objects.create(agency_id=search.agency_id, search=search, kind=kind,
+                                           due_at=due)
+            audit_record(agency_id=search.agency_id, actor="system",
+                         action="follow_up.created", object_type="follow_up",
+                         object_id=str(task.id),
+                         data={"search_id": str(search.id), "kind": kind,
+                               "due_at": due.isoformat()})
+
+
+def searches_stop_for_revoked_authority(
+    *, record: AuthorizationRecord, actor: Any, reason: str
+) -> dict[str, int]:
+    """Cancel searches still relying on a revoked record and quarantine finished results.
+
+    Runs in the revocation's transaction. A worker that finishes afterwards finds its search
+    cancelled and discards what it computed.
+    """
+    field = {Warrant: "warrant_record", ExigentApproval: "exigent_record",
+             InteragencyAgreement: "agreement_record"}[type(record)]
+    now = timezone.now()
+    cancelled = quarantined = 0
+    searches = Search.objects.select_for_update().filter(agency_id=record.agency_id,
+                                                         **{field: record})
+    for search in searches:
+        if search.status in ACTIVE_STATES:
+            search.status = SearchStatus.CANCELLED
+            search.error_code = AUTHORITY_REVOKED
+            search.error_message = f"Authority revoked: {reason}"[:300]
+            search.completed_at = now
+            search.save(update_fields=["status", "error_code", "error_message", "completed_at",
+                                       "updated_at"])
+            _probe_discard(search, actor="system", reason="authority revoked")
+            cancelled += 1
+            action = "search.cancelled"
+        elif search.status in FINISHED_STATES and search.quarantined_at is None:
+            search.quarantined_at = now
+            search.quarantine_reason = f"Authority revoked: {reason}"[:300]
+            search.save(update_fields=["quarantined_at", "quarantine_reason", "updated_at"])
+            quarantined += 1
+            action = "search.quarantined"
+        else:
+            continue
+        audit_record(agency_id=record.agency_id, actor=actor, action=action,
+                     object_type="search", object_id=str(search.id),
+                     data={"authority": str(record.pk), "reason": reason})
+    return {"searches_cancelled": cancelled, "searches_quarantined": quarantined}
+
+
+def _probe_discard(search: Search, *, actor: Any, reason: str) -> bool:
+    """Delete the probe's bytes (kept metadata: digest and size); audited. Caller's transaction."""
+    deleted = Probe.objects.filter(search=search, content__isnull=False).update(
+        content=None, deleted_at=timezone.now()
+    )
+    if deleted:
+        audit_record(agency_id=search.agency_id, actor=actor, action="probe.deleted",
+                     object_type="search", object_id=str(search.id), data={"reason": reason})
+    return bool(deleted)
+
+
+def probes_purge_due(*, agency_id: str) -> int:
+    """Delete the agency's probes whose retention has ended; return how many."""
+    now = timezone.now()
+    purged = 0
+    with agency_transaction(agency_id):
+        due = Search.objects.filter(agency_id=agency_id, probe_retain_until__lte=now,
+                                    probe__content__isnull=False).exclude(
+            status__in=[SearchStatus.QUEUED, SearchStatus.RUNNING])
+        for search in due:
+            purged += _probe_discard(search, actor="system", reason="retention period ended")
+    return purged
+
+
 def _search_fail(search: Search, code: str, message: str) -> None:
     with agency_transaction(search.agency_id):
-        Search.objects.filter(id=search.id).update(
+        failed = Search.objects.filter(id=search.id, status=SearchStatus.RUNNING).update(
             status=SearchStatus.FAILED, error_code=code, error_message=message[:300],
             completed_at=timezone.now(), updated_at=timezone.now(),
         )
-        audit_record(
-            agency_id=search.agency_id, actor="worker", action="search.failed",
-            object_type="search", object_id=str(search.id), data={"error_code": code},
-        )
+        if failed:
+            audit_record(
+                agency_id=search.agency_id, actor="worker", action="search.failed",
+                object_type="search", object_id=str(search.id), data={"error_code": code},
+            )
 
 
 def _search_claim(*, agency_id: str, search_id: uuid.UUID) -> tuple[Search, bytes] | None:
@@ -247,10 +408,12 @@ def search_execute(*, agency_id: str, search_id: uuid.UUID) -> None:
         chosen = inside[0] if len(inside) == 1 else None
     if chosen is None:
         with agency_transaction(agency_id):
-            Search.objects.filter(id=search.id).update(
+            waiting = Search.objects.filter(id=search.id, status=SearchStatus.RUNNING).update(
                 status=SearchStatus.AWAITING_FACE_CHOICE,
                 face_boxes=[b.as_rect() for b in boxes], updated_at=timezone.now(),
             )
+            if not waiting:
+                return
             audit_record(agency_id=agency_id, actor="worker", action="search.awaiting_face_choice",
                          object_type="search", object_id=str(search.id),
                          data={"faces_detected": len(boxes)})
@@ -265,6 +428,12 @@ def search_execute(*, agency_id: str, search_id: uuid.UUID) -> None:
     )
     del embedding
     with agency_transaction(agency_id):
+        current = Search.objects.select_for_update().get(id=search.id)
+        if current.status != SearchStatus.RUNNING:
+            audit_record(agency_id=agency_id, actor="worker", action="search.results_discarded",
+                         object_type="search", object_id=str(search.id),
+                         data={"status": current.status})
+            return
         Candidate.objects.bulk_create(
             Candidate(agency_id=agency_id, search_id=search.id, rank=rank, subject_id=n.subject_id,
                       face_id=n.face_id, distance=n.distance,
@@ -284,6 +453,8 @@ def search_execute(*, agency_id: str, search_id: uuid.UUID) -> None:
                            "min_similarity": search.min_similarity,
                            "max_distance": search.max_distance,
                            "faces_detected": len(boxes), "faces_encoded": 1})
+        if current.probe_retain_until is not None and current.probe_retain_until <= timezone.now():
+            _probe_discard(current, actor="worker", reason="no retention (obligation)")
 
 
 def search_fail_unexpected(*, agency_id: str, search_id: uuid.UUID, error: str) -> None:

@@ -11,14 +11,11 @@ from rest_framework import serializers
 
 from matching.models import LegalBasis
 from policy.vocabulary import (
-    INTERAGENCY_KINDS,
     PROBE_SOURCES,
     PURPOSES_PERMITTED,
     PURPOSES_PROHIBITED,
     REGION_CODE_PATTERN,
-    WARRANT_KINDS,
 )
-from tenants.models import JURISDICTIONS
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
 
@@ -41,6 +38,14 @@ class Rfc3339Field(serializers.CharField):
 
     def to_internal_value(self, data: Any) -> str:
         return rfc3339_validate(super().to_internal_value(data))
+
+
+class Rfc3339DateTimeField(serializers.CharField):
+    """An RFC 3339 timestamp with an offset, returned as an aware datetime."""
+
+    def to_internal_value(self, data: Any) -> datetime:  # type: ignore[override]
+        text = rfc3339_validate(super().to_internal_value(data))
+        return datetime.fromisoformat(re.sub(r"\.\d+", "", text).replace("Z", "+00:00"))
 
 
 class RequiredBooleanField(serializers.BooleanField):
@@ -83,39 +88,6 @@ class OffenceInput(serializers.Serializer[Any]):
     indictable = serializers.BooleanField()
 
 
-class WarrantInput(serializers.Serializer[Any]):
-    kind = serializers.ChoiceField(choices=WARRANT_KINDS)
-    number = serializers.CharField(allow_blank=True, required=False, max_length=100)
-    issuing_court = serializers.CharField(allow_blank=True, required=False, max_length=200)
-    issuing_jurisdiction = serializers.CharField(allow_blank=True, required=False, max_length=10)
-    issued_at = Rfc3339Field(required=False)
-    expires_at = Rfc3339Field(required=False)
-    authorized_purposes = serializers.ListField(
-        child=serializers.CharField(max_length=60), required=False, max_length=20
-    )
-    authorized_case_number = serializers.CharField(allow_blank=True, required=False, max_length=100)
-    endorsed_jurisdictions = serializers.ListField(
-        child=serializers.CharField(max_length=10), required=False, max_length=20
-    )
-    applicant_agency_id = serializers.CharField(allow_blank=True, required=False, max_length=40)
-
-
-class ExigentInput(serializers.Serializer[Any]):
-    claimed = serializers.BooleanField()
-    reason = serializers.CharField(allow_blank=True, required=False, max_length=2000)
-    supervisor_approved_by = serializers.CharField(allow_blank=True, required=False, max_length=150)
-    category = serializers.CharField(allow_blank=True, required=False, max_length=80)
-    approved_at = Rfc3339Field(required=False)
-
-
-class InteragencyInput(serializers.Serializer[Any]):
-    agreement_id = serializers.CharField(allow_blank=True, max_length=100)
-    kind = serializers.ChoiceField(choices=INTERAGENCY_KINDS)
-    partner_agency_id = serializers.CharField(allow_blank=True, required=False, max_length=40)
-    partner_jurisdiction = serializers.RegexField(REGION_CODE_PATTERN)
-    expires_at = Rfc3339Field(required=False, allow_null=True)
-
-
 class FaceHintInput(serializers.Serializer[Any]):
     x = serializers.IntegerField(min_value=0)
     y = serializers.IntegerField(min_value=0)
@@ -131,9 +103,9 @@ class SearchCreateInput(serializers.Serializer[Any]):
     case_number = serializers.CharField(allow_blank=True, max_length=100)
     justification = serializers.CharField(allow_blank=True, max_length=4000)
     offence = JsonObjectField(OffenceInput, required=False, allow_null=True)
-    warrant = JsonObjectField(WarrantInput, required=False, allow_null=True)
-    exigent = JsonObjectField(ExigentInput, required=False, allow_null=True)
-    interagency = JsonObjectField(InteragencyInput, required=False, allow_null=True)
+    warrant_id = serializers.UUIDField(required=False, allow_null=True)
+    exigent_approval_id = serializers.UUIDField(required=False, allow_null=True)
+    interagency_agreement_id = serializers.UUIDField(required=False, allow_null=True)
     face_hint = JsonObjectField(FaceHintInput, required=False, allow_null=True)
     probe_source = serializers.ChoiceField(choices=PROBE_SOURCES)
     probe_collected_in = serializers.RegexField(REGION_CODE_PATTERN)
@@ -165,4 +137,6 @@ class GalleryCreateInput(serializers.Serializer[Any]):
     authorized_case_number = serializers.CharField(allow_blank=True, default="", max_length=100)
 
 
-JURISDICTION_CHOICES = JURISDICTIONS
+
+class FollowUpCompleteInput(serializers.Serializer[Any]):
+    note = serializers.CharField(max_length=4000)

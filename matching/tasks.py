@@ -32,3 +32,12 @@ def enrollment_batch_run(self, batch_id: str, agency_id: str) -> None:  # type: 
         enrollment_batch_process(agency_id=agency_id, batch_id=uuid.UUID(batch_id))
     except OperationalError as exc:
         raise self.retry(exc=exc, countdown=2 ** self.request.retries) from exc
+
+
+@shared_task
+def probes_purge() -> int:
+    """Delete every agency's probes whose retention obligation has ended (run by beat)."""
+    from matching.searches import probes_purge_due
+    from tenants.models import Agency
+
+    return sum(probes_purge_due(agency_id=a) for a in Agency.objects.values_list("id", flat=True))

@@ -14,4 +14,7 @@ urlpatterns = [
          name="gallery-subjects"),
     path("enrollments/<str:batch_id>", api.EnrollmentDetailApi.as_view(),
          name="enrollment-detail"),
+    path("follow-ups", api.FollowUpListApi.as_view(), name="follow-up-list"),
+    path("follow-ups/<str:follow_up_id>/complete", api.FollowUpCompleteApi.as_view(),
+         name="follow-up-complete"),
 ]

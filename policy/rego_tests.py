@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import regorus
+import regorus  # type: ignore[import-untyped, unused-ignore]
 
 POLICY_DIR = Path(__file__).resolve().parent
 DEFAULT_REGO_DIR = POLICY_DIR / "rego"

@@ -12,7 +12,7 @@ export DJANGO_ALLOWED_HOSTS=${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1}
 $PY -W ignore manage.py db_setup -v 0
 $PY -W ignore manage.py demo_bootstrap --json --url "http://127.0.0.1:$PORT" > var/demo.json
 
-$PY -W ignore -m celery -A config worker --loglevel WARNING --concurrency 1 --pool solo \
+$PY -W ignore -m celery -A config worker --schedule var/celerybeat-schedule --loglevel WARNING --concurrency 1 --pool solo --beat \
     > var/worker.log 2>&1 &
 worker=$!
 $PY -m gunicorn config.wsgi --bind "127.0.0.1:$PORT" --workers 2 --access-logfile - \

@@ -64,7 +64,8 @@ def agency_create(
             data={"name": name, "kind": kind, "jurisdiction": jurisdiction},
             using=OWNER_DB,
         )
-    return agency
+    # Hand back an instance bound to the app connection, so related lookups never use the owner.
+    return Agency.objects.get(id=agency.id)
 
 
 def user_create(

@@ -24,6 +24,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 PHOTOS = Path(settings.BASE_DIR) / "var" / "photos"
+TENANTS: dict[str, Tenant] = {}
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +32,12 @@ def django_db_setup(django_db_blocker: Any) -> Iterator[None]:
     """Recreate the test database as the owner and grant the app role; tests run as the app."""
     with django_db_blocker.unblock():
         call_command("db_setup", reset=True, verbosity=0)
+        # Built here, outside any test, because agency creation needs the owner connection,
+        # which rolled-back test transactions do not allow.
+        TENANTS["a"] = _tenant("ta", "CA-ON", "Toronto",
+                               {"obama": ["obama.jpg", "obama2.jpg"], "biden": ["biden.jpg"]})
+        TENANTS["b"] = _tenant("tb", "CA-QC", "Montréal",
+                               {"obama": ["obama2.jpg"], "collins": ["astronaut.png"]}, cai=True)
     yield
     from django.db import connections
 
@@ -132,19 +139,15 @@ def _tenant(prefix: str, jurisdiction: str, municipality: str, subjects: dict[st
 
 
 @pytest.fixture(scope="session")
-def tenant_a(django_db_setup: None, django_db_blocker: Any) -> Tenant:
+def tenant_a(django_db_setup: None) -> Tenant:
     """An Ontario municipal service whose gallery holds Obama (2 photos) and Biden."""
-    with django_db_blocker.unblock():
-        return _tenant("ta", "CA-ON", "Toronto",
-                       {"obama": ["obama.jpg", "obama2.jpg"], "biden": ["biden.jpg"]})
+    return TENANTS["a"]
 
 
 @pytest.fixture(scope="session")
-def tenant_b(django_db_setup: None, django_db_blocker: Any) -> Tenant:
+def tenant_b(django_db_setup: None) -> Tenant:
     """A Quebec municipal service whose gallery holds Obama and the astronaut."""
-    with django_db_blocker.unblock():
-        return _tenant("tb", "CA-QC", "Montréal",
-                       {"obama": ["obama2.jpg"], "collins": ["astronaut.png"]}, cai=True)
+    return TENANTS["b"]
 
 
 def search_fields(gallery: str = "booking", **overrides: Any) -> dict[str, Any]:

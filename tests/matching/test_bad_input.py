@@ -20,6 +20,7 @@ from matching.models import Probe, Search
 from policy.models import PolicyDecision
 from tenants import errors
 from tenants.context import agency_transaction
+from tenants.models import Agency
 from tests.conftest import Tenant, photo, search_fields
 
 
@@ -48,11 +49,15 @@ def post_search(client: APIClient, probe: io.BytesIO | None, **overrides: Any) -
     return client.post("/api/v1/searches", fields, format="multipart")
 
 
-def rejected(tenant: Tenant, status: int, code: str, probe: io.BytesIO | None,
-             client: APIClient | None = None, **overrides: Any) -> dict[str, Any]:
-    """Submit a bad search; check its status and code, and that nothing was written."""
+def rejected(tenant: Tenant, status: int, code: str, probe: io.BytesIO | None, *,
+             client: APIClient | None = None, fields: dict[str, str | None] | None = None
+             ) -> dict[str, Any]:
+    """Submit a bad search; check its status and code, and that nothing was written.
+
+    ``fields`` override the valid request's fields (None leaves one out).
+    """
     before = row_counts(tenant.agency.id)
-    response = post_search(client or tenant.client(), probe, **overrides)
+    response = post_search(client or tenant.client(), probe, **(fields or {}))
     assert response.status_code == status, response.content
     body: dict[str, Any] = response.json()
     assert body["error"]["code"] == code, body
@@ -152,7 +157,7 @@ def test_oversized_body_is_refused_before_it_is_parsed(
     settings.PROBE_MAX_BYTES = 1000
     padding = 2 * 1024 * 1024
     rejected(tenant_a, 413, errors.PAYLOAD_TOO_LARGE, upload(photo("obama3.jpg"), "probe.jpg"),
-             notes="n" * padding)
+             fields={"notes": "n" * padding})
 
 
 @pytest.mark.parametrize(("width", "height"), [(50_000, 50_000), (7_000, 7_000)],
@@ -183,23 +188,27 @@ def test_crafted_png_is_otherwise_well_formed() -> None:
 )
 def test_missing_required_field(db: None, tenant_a: Tenant, field: str) -> None:
     body = rejected(tenant_a, 400, errors.INVALID_REQUEST,
-                    upload(photo("obama3.jpg"), "probe.jpg"), **{field: None})
+                    upload(photo("obama3.jpg"), "probe.jpg"), fields={field: None})
     assert field in body["error"]["fields"], body
 
 
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("warrant", '{"kind": "search_warrant", "number": '),
+        ("offence", '{"code": "CC 344", "category": '),
         ("offence", "code=CC 344; indictable"),
-        ("exigent", "[true]"),
+        ("offence", '["CC 344"]'),
+        ("offence", '{"code": "CC 344", "category": "robbery"}'),
         ("face_hint", '{"x": 1, "y": 1}'),
+        ("warrant_id", "W-2026-0042"),
+        ("exigent_approval_id", "{}"),
     ],
-    ids=["warrant-unterminated", "offence-not-json", "exigent-not-object", "face-hint-partial"],
+    ids=["offence-unterminated", "offence-not-json", "offence-not-object", "offence-partial",
+         "face-hint-partial", "warrant-id-not-uuid", "exigent-id-not-uuid"],
 )
 def test_malformed_json_field(db: None, tenant_a: Tenant, field: str, value: str) -> None:
     body = rejected(tenant_a, 400, errors.INVALID_REQUEST,
-                    upload(photo("obama3.jpg"), "probe.jpg"), **{field: value})
+                    upload(photo("obama3.jpg"), "probe.jpg"), fields={field: value})
     assert field in body["error"]["fields"], body
 
 
@@ -208,24 +217,32 @@ def test_malformed_json_field(db: None, tenant_a: Tenant, field: str, value: str
     [
         ("purpose", "mass_identification"),
         ("probe_source", "drone"),
-        ("warrant", '{"kind": "tracking_warrant"}'),
         ("probe_collected_in", "Ontario"),
-        ("interagency", '{"agreement_id": "A-1", "kind": "handshake", '
-                        '"partner_jurisdiction": "CA-QC"}'),
     ],
-    ids=["purpose", "probe-source", "warrant-kind", "region", "interagency-kind"],
+    ids=["purpose", "probe-source", "region"],
 )
 def test_unknown_vocabulary(db: None, tenant_a: Tenant, field: str, value: str) -> None:
     body = rejected(tenant_a, 400, errors.INVALID_REQUEST,
-                    upload(photo("obama3.jpg"), "probe.jpg"), **{field: value})
+                    upload(photo("obama3.jpg"), "probe.jpg"), fields={field: value})
     assert field in body["error"]["fields"], body
 
 
-def test_unknown_warrant_kind_names_the_nested_field(db: None, tenant_a: Tenant) -> None:
+def test_offence_names_the_nested_field(db: None, tenant_a: Tenant) -> None:
     body = rejected(tenant_a, 400, errors.INVALID_REQUEST,
                     upload(photo("obama3.jpg"), "probe.jpg"),
-                    warrant='{"kind": "tracking_warrant"}')
-    assert "kind" in body["error"]["fields"]["warrant"], body
+                    fields={"offence": '{"code": "CC 344", "category": "robbery", "indictable": "often"}'})
+    assert "indictable" in body["error"]["fields"]["offence"], body
+
+
+@pytest.mark.parametrize(
+    ("field", "code"),
+    [("warrant_id", "warrant_not_found"),
+     ("exigent_approval_id", "exigent_approval_not_found"),
+     ("interagency_agreement_id", "interagency_agreement_not_found")],
+)
+def test_unknown_authority_record(db: None, tenant_a: Tenant, field: str, code: str) -> None:
+    rejected(tenant_a, 404, code, upload(photo("obama3.jpg"), "probe.jpg"),
+             fields={field: str(uuid.uuid4())})
 
 
 @pytest.mark.parametrize(
@@ -235,30 +252,30 @@ def test_unknown_warrant_kind_names_the_nested_field(db: None, tenant_a: Tenant)
         ("probe_captured_at", "2026-11-20T14:30:00"),
         ("probe_captured_at", "9999-11-20T14:30:00-05:00"),
         ("probe_captured_at", "2026-02-30T14:30:00Z"),
-        ("warrant", '{"kind": "search_warrant", "expires_at": "tomorrow"}'),
+        ("probe_captured_at", "2026-11-20T14:30:00+25:00"),
     ],
-    ids=["no-seconds-no-offset", "no-offset", "year-9999", "february-30", "warrant-expiry"],
+    ids=["no-seconds-no-offset", "no-offset", "year-9999", "february-30", "offset-25h"],
 )
 def test_malformed_timestamp(db: None, tenant_a: Tenant, field: str, value: str) -> None:
     body = rejected(tenant_a, 400, errors.INVALID_REQUEST,
-                    upload(photo("obama3.jpg"), "probe.jpg"), **{field: value})
+                    upload(photo("obama3.jpg"), "probe.jpg"), fields={field: value})
     assert field in body["error"]["fields"], body
 
 
 def test_other_agency_gallery_looks_like_a_missing_one(
-    committed: None, tenant_a: Tenant, tenant_b: Tenant
+    db: None, tenant_a: Tenant, tenant_b: Tenant
 ) -> None:
     slug = f"b-only-{uuid.uuid4().hex[:8]}"
-    gallery_create(agency=tenant_b.agency, slug=slug, name="Quebec only",
+    gallery_create(agency=Agency.objects.get(id=tenant_b.agency.id), slug=slug, name="Quebec only",
                    legal_basis="identification_of_criminals_act", contains_youth_records=False,
                    cai_disclosure_filed=True)
     b_before = row_counts(tenant_b.agency.id)
 
     other = rejected(tenant_a, 404, GALLERY_NOT_FOUND, upload(photo("obama3.jpg"), "probe.jpg"),
-                     gallery=slug)
+                     fields={"gallery": slug})
     missing = rejected(tenant_a, 404, GALLERY_NOT_FOUND,
                        upload(photo("obama3.jpg"), "probe.jpg"),
-                       gallery=f"nowhere-{uuid.uuid4().hex[:8]}")
+                       fields={"gallery": f"nowhere-{uuid.uuid4().hex[:8]}"})
 
     assert other == missing
     assert row_counts(tenant_b.agency.id) == b_before

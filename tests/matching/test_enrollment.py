@@ -16,16 +16,28 @@ from matching.models import EnrollmentBatch, EnrollmentStatus, Face, Gallery, Su
 from tenants import errors
 from tenants.context import agency_transaction
 from tenants.models import Role
-from tests.conftest import Tenant, photo, side_by_side, wait_for
+from tests.conftest import Tenant, _tenant, photo, side_by_side, wait_for
 
 
-@pytest.fixture
-def gallery(committed: None, tenant_a: Tenant) -> Gallery:
-    """A fresh gallery of agency A, so enrolled faces never reach other tests' searches."""
-    return gallery_create(
-        agency=tenant_a.agency, slug=f"enroll-{uuid.uuid4().hex[:8]}", name="Enrollment tests",
-        legal_basis="identification_of_criminals_act", contains_youth_records=False,
-    )
+@pytest.fixture(scope="module")
+def enroller(django_db_setup: None, django_db_blocker: Any) -> Tenant:
+    """An agency of its own with an empty ``booking`` gallery and a user per role.
+
+    What these tests enroll is committed, so it must not land in the shared agencies' galleries,
+    where other tests' searches and listings would see it.
+    """
+    with django_db_blocker.unblock():
+        return _tenant("te", "CA-ON", "Toronto", {})
+
+
+@pytest.fixture(scope="module")
+def private_gallery(enroller: Tenant, django_db_blocker: Any) -> Gallery:
+    """A gallery whose id only the enrolling agency has."""
+    with django_db_blocker.unblock():
+        return gallery_create(
+            agency=enroller.agency, slug=f"intake-{uuid.uuid4().hex[:8]}", name="Intake",
+            legal_basis="identification_of_criminals_act", contains_youth_records=False,
+        )
 
 
 def blank_png() -> bytes:
@@ -89,12 +101,16 @@ def batch_count(tenant: Tenant) -> int:
         return EnrollmentBatch.objects.filter(agency_id=tenant.agency.id).count()
 
 
+def new_ref() -> str:
+    return f"s-{uuid.uuid4().hex[:8]}"
+
+
 @pytest.mark.worker
 def test_each_photo_gets_a_result_and_only_the_single_face_is_enrolled(
-    celery_worker: Any, tenant_a: Tenant, gallery: Gallery
+    committed: None, celery_worker: Any, enroller: Tenant
 ) -> None:
-    ref = f"s-{uuid.uuid4().hex[:8]}"
-    response = enroll(tenant_a, gallery.slug, ref, [
+    ref = new_ref()
+    response = enroll(enroller, "booking", ref, [
         ("good.jpg", photo("obama.jpg")),
         ("blank.png", blank_png()),
         ("group.jpg", side_by_side("obama3.jpg", "biden.jpg")),
@@ -105,7 +121,7 @@ def test_each_photo_gets_a_result_and_only_the_single_face_is_enrolled(
     assert accepted["total"] == 3
     assert accepted["processed"] == 0
 
-    body = wait_for(lambda: finished(tenant_a, accepted["id"]))
+    body = wait_for(lambda: finished(enroller, accepted["id"]))
     assert body["status"] == EnrollmentStatus.DONE
     assert outcomes(body) == {
         "good.jpg": ("enrolled", ""),
@@ -115,58 +131,60 @@ def test_each_photo_gets_a_result_and_only_the_single_face_is_enrolled(
     assert (body["total"], body["processed"]) == (3, 3)
     assert (body["enrolled"], body["rejected"], body["skipped"]) == (1, 2, 0)
     assert all(r["subject"] == ref for r in body["results"])
-    assert face_count(gallery, ref) == 1
-    with agency_transaction(tenant_a.agency.id):
-        assert Subject.objects.get(gallery=gallery, ref=ref).display_name == f"Subject {ref}"
+    assert face_count(enroller.gallery, ref) == 1
+    with agency_transaction(enroller.agency.id):
+        subject = Subject.objects.get(gallery=enroller.gallery, ref=ref)
+    assert subject.display_name == f"Subject {ref}"
 
 
 @pytest.mark.worker
 def test_the_same_photo_again_is_skipped(
-    celery_worker: Any, tenant_a: Tenant, gallery: Gallery
+    committed: None, celery_worker: Any, enroller: Tenant
 ) -> None:
-    ref = f"s-{uuid.uuid4().hex[:8]}"
-    first = enroll_and_wait(tenant_a, gallery.slug, ref, [("a.jpg", photo("obama2.jpg"))])
+    ref = new_ref()
+    first = enroll_and_wait(enroller, "booking", ref, [("a.jpg", photo("obama2.jpg"))])
     assert outcomes(first) == {"a.jpg": ("enrolled", "")}
-    assert face_count(gallery, ref) == 1
+    assert face_count(enroller.gallery, ref) == 1
 
-    again = enroll_and_wait(tenant_a, gallery.slug, ref, [("renamed.jpg", photo("obama2.jpg"))])
+    again = enroll_and_wait(enroller, "booking", ref, [("renamed.jpg", photo("obama2.jpg"))])
     assert outcomes(again) == {"renamed.jpg": ("skipped", ALREADY_ENROLLED)}
+    assert (again["total"], again["processed"]) == (1, 1)
     assert (again["enrolled"], again["rejected"], again["skipped"]) == (0, 0, 1)
-    assert face_count(gallery, ref) == 1
+    assert face_count(enroller.gallery, ref) == 1
 
 
 @pytest.mark.worker
 def test_the_same_photo_twice_in_one_request_is_enrolled_once(
-    celery_worker: Any, tenant_a: Tenant, gallery: Gallery
+    committed: None, celery_worker: Any, enroller: Tenant
 ) -> None:
-    ref = f"s-{uuid.uuid4().hex[:8]}"
-    body = enroll_and_wait(tenant_a, gallery.slug, ref,
+    ref = new_ref()
+    body = enroll_and_wait(enroller, "booking", ref,
                            [("a.jpg", photo("obama2.jpg")), ("b.jpg", photo("obama2.jpg"))])
     assert outcomes(body) == {"a.jpg": ("enrolled", ""), "b.jpg": ("skipped", ALREADY_ENROLLED)}
-    assert face_count(gallery, ref) == 1
+    assert face_count(enroller.gallery, ref) == 1
 
 
 @pytest.mark.worker
 def test_a_subject_with_no_acceptable_photo_is_not_created(
-    celery_worker: Any, tenant_a: Tenant, gallery: Gallery
+    committed: None, celery_worker: Any, enroller: Tenant
 ) -> None:
-    ref = f"s-{uuid.uuid4().hex[:8]}"
-    body = enroll_and_wait(tenant_a, gallery.slug, ref, [
+    ref = new_ref()
+    body = enroll_and_wait(enroller, "booking", ref, [
         ("blank.png", blank_png()),
         ("group.jpg", side_by_side("obama3.jpg", "biden.jpg")),
     ])
     assert (body["enrolled"], body["rejected"]) == (0, 2)
-    assert not subject_exists(gallery, ref)
-    assert face_count(gallery, ref) == 0
+    assert not subject_exists(enroller.gallery, ref)
+    assert face_count(enroller.gallery, ref) == 0
 
 
 @pytest.mark.worker
 def test_broken_files_are_rejected_with_their_image_code(
-    celery_worker: Any, tenant_a: Tenant, gallery: Gallery
+    committed: None, celery_worker: Any, enroller: Tenant
 ) -> None:
-    ref = f"s-{uuid.uuid4().hex[:8]}"
+    ref = new_ref()
     whole = photo("obama3.jpg")
-    body = enroll_and_wait(tenant_a, gallery.slug, ref, [
+    body = enroll_and_wait(enroller, "booking", ref, [
         ("truncated.jpg", whole[: len(whole) // 2]),
         ("garbage.jpg", b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8),
         ("notes.jpg", b"Suspect wore a dark jacket.\n"),
@@ -178,75 +196,70 @@ def test_broken_files_are_rejected_with_their_image_code(
         "notes.jpg": ("rejected", errors.IMAGE_TYPE_UNSUPPORTED),
         "empty.jpg": ("rejected", errors.IMAGE_MISSING),
     }
-    assert not subject_exists(gallery, ref)
+    assert not subject_exists(enroller.gallery, ref)
 
 
 @pytest.mark.parametrize("role", [r for r in Role.values if r != Role.AGENCY_ADMIN])
-def test_only_agency_admins_enroll(tenant_a: Tenant, gallery: Gallery, role: str) -> None:
-    before = batch_count(tenant_a)
-    ref = f"s-{uuid.uuid4().hex[:8]}"
-    response = enroll(tenant_a, gallery.slug, ref, [("good.jpg", photo("obama.jpg"))], role=role)
+def test_only_agency_admins_enroll(db: None, enroller: Tenant, role: str) -> None:
+    before = batch_count(enroller)
+    ref = new_ref()
+    response = enroll(enroller, "booking", ref, [("good.jpg", photo("obama.jpg"))], role=role)
     assert response.status_code == 403, response.content
     assert response.json()["error"]["code"] == errors.PERMISSION_DENIED
-    assert batch_count(tenant_a) == before
+    assert batch_count(enroller) == before
 
 
-def test_no_images(tenant_a: Tenant, gallery: Gallery) -> None:
-    before = batch_count(tenant_a)
-    response = enroll(tenant_a, gallery.slug, f"s-{uuid.uuid4().hex[:8]}", [])
+def test_no_images(db: None, enroller: Tenant) -> None:
+    before = batch_count(enroller)
+    response = enroll(enroller, "booking", new_ref(), [])
     assert response.status_code == 400, response.content
     assert response.json()["error"]["code"] == errors.IMAGE_MISSING
-    assert batch_count(tenant_a) == before
+    assert batch_count(enroller) == before
 
 
-def test_missing_ref(tenant_a: Tenant, gallery: Gallery) -> None:
-    before = batch_count(tenant_a)
-    response = tenant_a.client(Role.AGENCY_ADMIN).post(
-        f"/api/v1/galleries/{gallery.slug}/subjects",
+def test_missing_ref(db: None, enroller: Tenant) -> None:
+    before = batch_count(enroller)
+    response = enroller.client(Role.AGENCY_ADMIN).post(
+        "/api/v1/galleries/booking/subjects",
         {"images": [file("good.jpg", photo("obama.jpg"))]}, format="multipart",
     )
     assert response.status_code == 400, response.content
     assert response.json()["error"]["code"] == errors.INVALID_REQUEST
     assert "ref" in response.json()["error"]["fields"]
-    assert batch_count(tenant_a) == before
+    assert batch_count(enroller) == before
 
 
-def test_oversized_image(tenant_a: Tenant, gallery: Gallery,
-                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_oversized_image(db: None, enroller: Tenant, monkeypatch: pytest.MonkeyPatch) -> None:
     import matching.api
 
     monkeypatch.setattr(matching.api, "ENROLL_MAX_BYTES", 50_000)
-    before = batch_count(tenant_a)
-    response = enroll(tenant_a, gallery.slug, f"s-{uuid.uuid4().hex[:8]}",
-                      [("good.jpg", photo("obama.jpg"))])
+    before = batch_count(enroller)
+    response = enroll(enroller, "booking", new_ref(), [("good.jpg", photo("obama.jpg"))])
     assert response.status_code == 413, response.content
     assert response.json()["error"]["code"] == errors.IMAGE_TOO_LARGE
-    assert batch_count(tenant_a) == before
+    assert batch_count(enroller) == before
 
 
 def test_other_agency_gallery_is_not_found(
-    tenant_a: Tenant, tenant_b: Tenant, gallery: Gallery
+    db: None, enroller: Tenant, private_gallery: Gallery, tenant_b: Tenant
 ) -> None:
-    before = (batch_count(tenant_a), batch_count(tenant_b))
-    ref = f"s-{uuid.uuid4().hex[:8]}"
-    other = enroll(tenant_b, gallery.slug, ref, [("good.jpg", photo("obama.jpg"))])
+    before = (batch_count(enroller), batch_count(tenant_b))
+    ref = new_ref()
+    other = enroll(tenant_b, private_gallery.slug, ref, [("good.jpg", photo("obama.jpg"))])
     missing = enroll(tenant_b, f"nowhere-{uuid.uuid4().hex[:8]}", ref,
                      [("good.jpg", photo("obama.jpg"))])
     assert other.status_code == missing.status_code == 404, other.content
     assert other.json()["error"]["code"] == GALLERY_NOT_FOUND
     assert other.json() == missing.json()
-    assert (batch_count(tenant_a), batch_count(tenant_b)) == before
-    assert not subject_exists(gallery, ref)
+    assert (batch_count(enroller), batch_count(tenant_b)) == before
+    assert not subject_exists(private_gallery, ref)
 
 
 @pytest.mark.worker
 def test_other_agency_enrollment_is_not_found(
-    celery_worker: Any, tenant_a: Tenant, tenant_b: Tenant, gallery: Gallery
+    committed: None, celery_worker: Any, enroller: Tenant, tenant_b: Tenant
 ) -> None:
-    body = enroll_and_wait(tenant_a, gallery.slug, f"s-{uuid.uuid4().hex[:8]}",
-                           [("blank.png", blank_png())])
-    assert tenant_a.client(Role.AGENCY_ADMIN).get(
-        f"/api/v1/enrollments/{body['id']}").status_code == 200
+    body = enroll_and_wait(enroller, "booking", new_ref(), [("blank.png", blank_png())])
 
     other = tenant_b.client(Role.AGENCY_ADMIN).get(f"/api/v1/enrollments/{body['id']}")
     missing = tenant_b.client(Role.AGENCY_ADMIN).get(f"/api/v1/enrollments/{uuid.uuid4()}")

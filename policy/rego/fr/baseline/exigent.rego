@@ -43,7 +43,7 @@ _exigent_defects contains "exigent_no_supervisor_approval" if {
 _exigent_defects contains "exigent_self_approved" if {
 	_exigent_claimed
 	_nonblank(_exigent_approver_id)
-	_norm_place(_exigent_approver_id) == _norm_place(_user_id)
+	_norm_text(_exigent_approver_id) == _norm_text(_user_id)
 }
 
 # METADATA

@@ -94,17 +94,17 @@ info contains "probe_outside_municipality_notice" if {
 	_collected_in == _agency_jurisdiction
 	municipality := _field(_probe, "collected_municipality")
 	_nonblank(municipality)
-	not _norm_place(municipality) in _service_area
+	not _norm_text(municipality) in _service_area
 }
 
-_service_area_listed := {_norm_place(m) |
+_service_area_listed := {_norm_text(m) |
 	some m in _strings_in(_agency, "service_area_municipalities")
 	_nonblank(m)
 }
 
 _service_area := _service_area_listed if count(_service_area_listed) > 0
 
-else := {_norm_place(_field(_agency, "municipality"))}
+else := {_norm_text(_field(_agency, "municipality"))}
 
 # METADATA
 # title: J-05 interagency_agreement_applied

@@ -7,7 +7,7 @@ _purpose_permitted if _purpose in _purposes_permitted
 
 _purpose_needs_offence if _purpose in _offence_purposes
 
-_offence_category := _norm_place(_field(_offence, "category"))
+_offence_category := _norm_text(_field(_offence, "category"))
 
 # METADATA
 # title: P-01 purpose_prohibited

@@ -45,12 +45,13 @@ _true(obj, key) if _field(obj, key) == true
 # §9.2: the unsafe value of these booleans is true, so only an explicit false clears them.
 _not_false(obj, key) if _field(obj, key) != false
 
-# §1.7 normalizations.
+# §1.7 normalizations: case numbers lose all whitespace and are upper-cased; names and
+# free-text codes are trimmed and lower-cased.
 _norm_case(v) := upper(regex.replace(v, `\s+`, "")) if is_string(v)
 
 else := ""
 
-_norm_place(v) := lower(trim_space(v)) if is_string(v)
+_norm_text(v) := lower(trim_space(v)) if is_string(v)
 
 else := ""
 

@@ -55,7 +55,9 @@ _bad_config_list(v) if {
 	not is_string(item)
 }
 
-_strict_mode if _config.require_warrant_for_all_searches == true
+# Strict mode fails closed: any supplied value other than false (a string "true", null)
+# switches it on rather than being discarded as mistyped.
+_strict_mode if object.get(_config_supplied, "require_warrant_for_all_searches", false) != false
 
 _low_severity_categories := {lower(trim_space(c)) | some c in _config.low_severity_categories}
 

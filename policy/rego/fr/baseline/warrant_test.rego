@@ -42,6 +42,13 @@ test_w01_boundary_strict_mode_only_for_offence_purposes if {
 	"authority_judicial_authorization" in codes_of(e)
 }
 
+test_w01_malformed_strict_flag_fails_closed if {
+	every flag in ["true", null, 1] {
+		d := decide_cfg(base, object.union(config, {"require_warrant_for_all_searches": flag}))
+		"warrant_required_missing" in codes_of(d)
+	}
+}
+
 test_w01_malformed_warrant_not_an_object_denied if {
 	denied_with(patch(third_party, {"warrant": "PO-2026-0419"}), "warrant_required_missing")
 }

@@ -40,8 +40,8 @@ _overlay_malformed if {
 #   without a string code, or a deny that is not a set, is reported as overlay_policy_invalid.
 # custom:
 #   rule: overlay
-#   code: overlay
-#   kind: deny
+#   code: overlay_deny
+#   kind: overlay
 #   authority: "Agency overlay policy (stricter than the national baseline)."
 overlay_deny contains _overlay_reason(entry) if some entry in _overlay_denies
 

@@ -1,0 +1,157 @@
+"""Enter, verify and revoke authority records; revoking cancels the searches that rely on one."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.utils import timezone
+
+from audit.services import audit_record
+from authorizations.models import (
+    AuthorizationRecord,
+    ExigentApproval,
+    InteragencyAgreement,
+    RecordStatus,
+    Warrant,
+)
+from tenants import errors
+from tenants.context import agency_transaction
+from tenants.errors import ApiError
+from tenants.models import Role, User
+
+DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
+DOCUMENT_MISSING = "document_missing"
+DOCUMENT_TYPE_UNSUPPORTED = "document_type_unsupported"
+SELF_VERIFICATION_REFUSED = "self_verification_refused"
+RECORD_STATE_CONFLICT = "record_state_conflict"
+ROLE_REQUIRED = "role_required"
+
+ENTER_ROLES = {Role.INVESTIGATOR.value, Role.ANALYST.value, Role.SUPERVISOR.value}
+REVOKE_ROLES = {Role.SUPERVISOR.value, Role.COMPLIANCE_OFFICER.value}
+
+Record = TypeVar("Record", bound=AuthorizationRecord)
+
+
+@dataclass(frozen=True)
+class Document:
+    """An uploaded copy of the authorization (PDF, JPEG or PNG)."""
+
+    name: str
+    content: bytes
+
+
+def _document_type(content: bytes) -> str:
+    if content.startswith(b"%PDF-"):
+        return "application/pdf"
+    if content.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    raise ApiError(DOCUMENT_TYPE_UNSUPPORTED, "Attach the document as PDF, JPEG or PNG.",
+                   http_status=415)
+
+
+def _require_role(user: User, roles: set[str], what: str) -> None:
+    if not roles.intersection(user.roles):
+        raise ApiError(ROLE_REQUIRED, f"Only {', '.join(sorted(roles))} may {what}.",
+                       http_status=403)
+
+
+def _attach(record: AuthorizationRecord, document: Document | None, *, required: bool) -> None:
+    if document is None or not document.content:
+        if required:
+            raise ApiError(DOCUMENT_MISSING, "Attach the signed document as 'document'.")
+        return
+    if len(document.content) > DOCUMENT_MAX_BYTES:
+        raise ApiError(errors.PAYLOAD_TOO_LARGE, "The document is too large.", http_status=413)
+    record.document_type = _document_type(document.content)
+    record.document = document.content
+    record.document_name = document.name[:255]
+    record.document_sha256 = hashlib.sha256(document.content).hexdigest()
+
+
+def _record_label(record: AuthorizationRecord) -> str:
+    return {Warrant: "warrant", ExigentApproval: "exigent_approval",
+            InteragencyAgreement: "interagency_agreement"}[type(record)]
+
+
+def record_enter(*, user: User, record: Record, document: Document | None) -> Record:
+    """Store a new record of the user's agency, pending a supervisor's verification."""
+    assert user.agency is not None  # noqa: S101 - authenticated users always have an agency
+    _require_role(user, ENTER_ROLES, "enter authorizations")
+    record.agency = user.agency
+    record.entered_by = user
+    record.status = RecordStatus.PENDING
+    _attach(record, document, required=not isinstance(record, ExigentApproval))
+    with agency_transaction(user.agency.id):
+        record.save()
+        audit_record(
+            agency_id=user.agency.id, actor=user, action=f"{_record_label(record)}.entered",
+            object_type=_record_label(record), object_id=str(record.id),
+            data={"document_sha256": record.document_sha256},
+        )
+    return record
+
+
+def record_verify(*, user: User, record: Record) -> Record:
+    """Verify (or, for exigent approvals, approve) a pending record as a different supervisor."""
+    assert user.agency is not None  # noqa: S101
+    _require_role(user, {Role.SUPERVISOR.value}, "verify or approve authorizations")
+    with agency_transaction(user.agency.id):
+        locked = type(record).objects.select_for_update().get(pk=record.pk)
+        if locked.entered_by_id == user.pk:
+            raise ApiError(SELF_VERIFICATION_REFUSED,
+                           "The person who entered a record cannot verify or approve it.",
+                           http_status=409)
+        if locked.status != RecordStatus.PENDING:
+            raise ApiError(RECORD_STATE_CONFLICT, f"The record is {locked.status}.",
+                           http_status=409)
+        locked.status = RecordStatus.VERIFIED
+        locked.verified_by = user
+        locked.verified_at = timezone.now()
+        locked.save(update_fields=["status", "verified_by", "verified_at"])
+        audit_record(
+            agency_id=user.agency.id, actor=user, action=f"{_record_label(locked)}.verified",
+            object_type=_record_label(locked), object_id=str(locked.id), data={},
+        )
+    return locked
+
+
+def record_revoke(*, user: User, record: Record, reason: str) -> tuple[Record, dict[str, int]]:
+    """Revoke a record; cancel searches still relying on it and quarantine finished results."""
+    from matching.searches import searches_stop_for_revoked_authority
+
+    assert user.agency is not None  # noqa: S101
+    _require_role(user, REVOKE_ROLES, "revoke authorizations")
+    with agency_transaction(user.agency.id):
+        locked = type(record).objects.select_for_update().get(pk=record.pk)
+        if locked.status == RecordStatus.REVOKED:
+            raise ApiError(RECORD_STATE_CONFLICT, "The record is already revoked.",
+                           http_status=409)
+        locked.status = RecordStatus.REVOKED
+        locked.revoked_by = user
+        locked.revoked_at = timezone.now()
+        locked.revocation_reason = reason[:500]
+        locked.save(update_fields=["status", "revoked_by", "revoked_at", "revocation_reason"])
+        affected = searches_stop_for_revoked_authority(record=locked, actor=user, reason=reason)
+        audit_record(
+            agency_id=user.agency.id, actor=user, action=f"{_record_label(locked)}.revoked",
+            object_type=_record_label(locked), object_id=str(locked.id),
+            data={"reason": reason, **affected},
+        )
+    return locked, affected
+
+
+def record_facts(record: AuthorizationRecord) -> dict[str, Any]:
+    """Return the machine-checkable facts of a record as the policy input expects them."""
+    from authorizations.facts import agreement_facts, exigent_facts, warrant_facts
+
+    if isinstance(record, Warrant):
+        return warrant_facts(record)
+    if isinstance(record, ExigentApproval):
+        return exigent_facts(record)
+    if isinstance(record, InteragencyAgreement):
+        return agreement_facts(record)
+    raise TypeError(type(record).__name__)
