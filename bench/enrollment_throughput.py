@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -36,6 +35,7 @@ from bench.harness import (
     eval_photos,
     json_emit,
     latency_summary,
+    load_average,
     progress,
     stdout_reserve,
 )
@@ -186,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="call enrollment_batch_process here instead of a Celery worker")
     args = parser.parse_args(argv)
     out = stdout_reserve()
+    load_at_start = load_average()
     started = time.perf_counter()
     info = django_start(worker_queue=not args.in_process)
     everything = eval_photos(eval_faces_dir())
@@ -237,8 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         "overhead_pct_cpu": round(100 * (sum(service["per_image_cpu"]) / sum(library.cpu) - 1),
                                   1),
         "setup": info,
-        "environment": {**environment(),
-                        "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+        "environment": environment(load_at_start),
         "runtime_seconds": round(time.perf_counter() - started, 1),
     }
     json_emit(out, document)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
 import random
 import threading
 import time
@@ -36,6 +35,7 @@ from bench.harness import (
     environment,
     json_emit,
     latency_summary,
+    load_average,
     progress,
     stdout_reserve,
 )
@@ -246,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     out = stdout_reserve()
+    load_at_start = load_average()
     started = time.perf_counter()
     info = django_start()
     source, cases = policy_inputs()
@@ -287,8 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         "fixture_expectations": expectations,
         "versions": {"regorus": regorus_version()},
         "setup": info,
-        "environment": {**environment(),
-                        "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+        "environment": environment(load_at_start),
         "runtime_seconds": round(time.perf_counter() - started, 1),
     }
     json_emit(out, document)

@@ -228,9 +228,9 @@ def test_unknown_vocabulary(db: None, tenant_a: Tenant, field: str, value: str) 
 
 
 def test_offence_names_the_nested_field(db: None, tenant_a: Tenant) -> None:
+    offence = '{"code": "CC 344", "category": "robbery", "indictable": "often"}'
     body = rejected(tenant_a, 400, errors.INVALID_REQUEST,
-                    upload(photo("obama3.jpg"), "probe.jpg"),
-                    fields={"offence": '{"code": "CC 344", "category": "robbery", "indictable": "often"}'})
+                    upload(photo("obama3.jpg"), "probe.jpg"), fields={"offence": offence})
     assert "indictable" in body["error"]["fields"]["offence"], body
 
 
