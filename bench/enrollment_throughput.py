@@ -26,6 +26,7 @@ from typing import Any
 from bench.harness import (
     BenchTenant,
     EvalPhoto,
+    TaskFinished,
     bench_database,
     bench_tenant,
     celery_worker,
@@ -40,7 +41,6 @@ from bench.harness import (
     stdout_reserve,
 )
 
-POLL_SECONDS = 0.02
 BATCH_TIMEOUT_SECONDS = 1800.0
 
 
@@ -117,21 +117,29 @@ def service_timed(timings: ServiceTimings) -> Iterator[None]:
         enrollment._photo_examine = photo_examine
 
 
-def batch_wait(agency_id: str, batch_id: Any) -> None:
-    """Poll the batch until the worker marks it done."""
-    from matching.models import EnrollmentBatch, EnrollmentStatus
+def batch_status(agency_id: str, batch_id: Any) -> str:
+    """Return the batch's status as the database has it."""
+    from matching.models import EnrollmentBatch
     from tenants.context import agency_transaction
 
+    with agency_transaction(agency_id):
+        return str(EnrollmentBatch.objects.filter(agency_id=agency_id, id=batch_id)
+                   .values_list("status", flat=True).first())
+
+
+def batch_wait(agency_id: str, batch_id: Any, finished: TaskFinished) -> float:
+    """Wait until the worker has finished the batch; return when (a ``perf_counter`` value)."""
+    from matching.models import EnrollmentStatus
+
     deadline = time.monotonic() + BATCH_TIMEOUT_SECONDS
-    while True:
-        with agency_transaction(agency_id):
-            status = (EnrollmentBatch.objects.filter(agency_id=agency_id, id=batch_id)
-                      .values_list("status", flat=True).first())
+    while time.monotonic() < deadline:
+        at = finished.wait(timeout=5.0)
+        status = batch_status(agency_id, batch_id)
         if status in (EnrollmentStatus.DONE, EnrollmentStatus.FAILED):
-            return
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"batch {batch_id} still {status}; is the worker consuming?")
-        time.sleep(POLL_SECONDS)
+            return at or time.perf_counter()
+        if at is not None:
+            finished.arm()
+    raise RuntimeError(f"batch {batch_id} not finished; is the worker consuming the bench queue?")
 
 
 def service_enroll(
@@ -146,16 +154,17 @@ def service_enroll(
     items = [UploadItem(subject_ref=p.identity, filename=p.file, content=p.path.read_bytes(),
                         display_name=p.identity.replace("_", " ")) for p in photos]
     timings = ServiceTimings()
-    with service_timed(timings):
+    with service_timed(timings), TaskFinished() as task_finished:
+        task_finished.arm()
         began = time.perf_counter()
         batch = enrollment_batch_create(gallery=tenant.gallery, items=items,
                                         created_by=tenant.user, enqueue=not in_process)
         created = time.perf_counter()
         if in_process:
             enrollment_batch_process(agency_id=agency_id, batch_id=batch.id)
+            finished = time.perf_counter()
         else:
-            batch_wait(agency_id, batch.id)
-        finished = time.perf_counter()
+            finished = batch_wait(agency_id, batch.id, task_finished)
     with agency_transaction(agency_id):
         done = EnrollmentBatch.objects.get(agency_id=agency_id, id=batch.id)
         faces = Face.objects.filter(agency_id=agency_id, gallery_id=tenant.gallery.id).count()

@@ -206,7 +206,7 @@ def test_missing_required_field(db: None, tenant_a: Tenant, field: str) -> None:
     ids=["offence-unterminated", "offence-not-json", "offence-not-object", "offence-partial",
          "face-hint-partial", "warrant-id-not-uuid", "exigent-id-not-uuid"],
 )
-def test_malformed_json_field(db: None, tenant_a: Tenant, field: str, value: str) -> None:
+def test_malformed_structured_field(db: None, tenant_a: Tenant, field: str, value: str) -> None:
     body = rejected(tenant_a, 400, errors.INVALID_REQUEST,
                     upload(photo("obama3.jpg"), "probe.jpg"), fields={field: value})
     assert field in body["error"]["fields"], body
