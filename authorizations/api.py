@@ -72,7 +72,7 @@ def _record(agency: Agency, kind: str, record_id: str) -> AuthorizationRecord:
     except ValueError as exc:
         raise ApiError(RECORD_NOT_FOUND, "No such record.", http_status=404) from exc
     with agency_transaction(agency.id):
-        record = model.objects.select_related("entered_by", "verified_by").filter(
+        record = model._default_manager.select_related("entered_by", "verified_by").filter(
             agency=agency, id=pk).first()
     if record is None:
         raise ApiError(RECORD_NOT_FOUND, "No such record.", http_status=404)
@@ -81,7 +81,9 @@ def _record(agency: Agency, kind: str, record_id: str) -> AuthorizationRecord:
 
 def _output(agency: Agency, record: AuthorizationRecord) -> dict[str, Any]:
     with agency_transaction(agency.id):
-        fresh = type(record).objects.select_related("entered_by", "verified_by").get(pk=record.pk)
+        fresh = type(record)._default_manager.select_related("entered_by", "verified_by").get(
+            pk=record.pk
+        )
         return record_output(fresh)
 
 

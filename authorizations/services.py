@@ -100,7 +100,7 @@ def record_verify(*, user: User, record: Record) -> Record:
     assert user.agency is not None  # noqa: S101
     _require_role(user, {Role.SUPERVISOR.value}, "verify or approve authorizations")
     with agency_transaction(user.agency.id):
-        locked = type(record).objects.select_for_update().get(pk=record.pk)
+        locked = type(record)._default_manager.select_for_update().get(pk=record.pk)
         if locked.entered_by_id == user.pk:
             raise ApiError(SELF_VERIFICATION_REFUSED,
                            "The person who entered a record cannot verify or approve it.",
@@ -126,7 +126,7 @@ def record_revoke(*, user: User, record: Record, reason: str) -> tuple[Record, d
     assert user.agency is not None  # noqa: S101
     _require_role(user, REVOKE_ROLES, "revoke authorizations")
     with agency_transaction(user.agency.id):
-        locked = type(record).objects.select_for_update().get(pk=record.pk)
+        locked = type(record)._default_manager.select_for_update().get(pk=record.pk)
         if locked.status == RecordStatus.REVOKED:
             raise ApiError(RECORD_STATE_CONFLICT, "The record is already revoked.",
                            http_status=409)

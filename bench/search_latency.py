@@ -443,11 +443,20 @@ def library_search(
 
 
 def _plan_outline(plan: dict[str, Any]) -> str:
+    """Return a plan as one line: ``Limit > Index Scan using x on y``, siblings in brackets."""
     node = str(plan["Node Type"])
     if "Index Name" in plan:
         node += f" using {plan['Index Name']}"
+    if "Relation Name" in plan:
+        node += f" on {plan['Relation Name']}"
+    if "Subplan Name" in plan:
+        node += f" [{plan['Subplan Name']}]"
     children = [_plan_outline(p) for p in plan.get("Plans", [])]
-    return node + (" > " + " + ".join(children) if children else "")
+    if not children:
+        return node
+    if len(children) == 1:
+        return f"{node} > {children[0]}"
+    return f"{node} > ({' | '.join(children)})"
 
 
 def sql_nearest(

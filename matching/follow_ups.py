@@ -1,4 +1,4 @@
-"""Follow-up tasks created by obligations: supervisor notices, post-hoc reviews, judicial follow-up."""
+"""Follow-up tasks from obligations: supervisor notices, post-hoc reviews, judicial follow-up."""
 
 from __future__ import annotations
 

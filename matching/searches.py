@@ -84,7 +84,7 @@ def _authority_get(
 ) -> Record | None:
     if record_id is None:
         return None
-    record = model.objects.select_related("verified_by").filter(
+    record = model._default_manager.select_related("verified_by").filter(
         agency_id=agency_id, id=record_id
     ).first()
     if record is None:

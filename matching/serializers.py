@@ -96,7 +96,19 @@ class FaceHintInput(serializers.Serializer[Any]):
 
 
 class SearchCreateInput(serializers.Serializer[Any]):
-    """The fields of ``POST /api/v1/searches`` besides the ``probe`` file."""
+    """The fields of ``POST /api/v1/searches`` besides the ``probe`` file.
+
+    Unknown fields are refused rather than ignored: a client that sends, say, an inline warrant
+    must learn that it was not used instead of believing it was.
+    """
+
+    ALSO_ACCEPTED = frozenset({"probe"})
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(self.initial_data) - set(self.fields) - self.ALSO_ACCEPTED
+        if unknown:
+            raise serializers.ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
+        return attrs
 
     gallery = serializers.SlugField(max_length=60)
     purpose = serializers.ChoiceField(choices=PURPOSES_PERMITTED + PURPOSES_PROHIBITED)

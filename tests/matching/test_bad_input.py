@@ -296,3 +296,19 @@ def test_bad_token(db: None, tenant_a: Tenant, header: str) -> None:
     client.credentials(HTTP_AUTHORIZATION=header)
     rejected(tenant_a, 401, errors.NOT_AUTHENTICATED, upload(photo("obama3.jpg"), "probe.jpg"),
              client=client)
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["warrant", "exigent", "interagency", "agency", "user"],
+)
+def test_unknown_fields_are_refused_not_ignored(db: None, tenant_a: Tenant, field: str) -> None:
+    """An inline warrant or a claimed identity must not be silently dropped."""
+    upload = io.BytesIO(photo("obama3.jpg"))
+    upload.name = "probe.jpg"
+    fields = {**search_fields(), field: '{"kind": "general_warrant"}', "probe": upload}
+    response = tenant_a.client().post("/api/v1/searches", fields, format="multipart")
+    assert response.status_code == 400
+    body = response.json()["error"]
+    assert body["code"] == "invalid_request"
+    assert field in body["fields"]
