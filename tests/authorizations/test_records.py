@@ -267,3 +267,60 @@ def test_revoking_quarantines_finished_results(
     after = tenant_a.client().get(f"/api/v1/searches/{created['id']}").json()
     assert after["quarantined"]["reason"].startswith("Authority revoked")
     assert after["candidates"] == []
+
+
+@pytest.mark.parametrize("kind", ["warrants", "exigent-approvals", "interagency-agreements"])
+def test_another_agencys_record_answers_like_a_missing_one(
+    db: None, tenant_a: Tenant, tenant_b: Tenant, kind: str
+) -> None:
+    fields = {
+        "warrants": warrant_fields(),
+        "exigent-approvals": {"case_number": "2026-1", "category": "child_at_imminent_risk",
+                              "reason": "Child missing from a shelter tonight."},
+        "interagency-agreements": {"reference": "JFO-2026-07", "kind": "joint_forces_operation",
+                                   "partner_agency_id": "opp", "partner_jurisdiction": "CA-ON",
+                                   "expires_at": iso(timedelta(days=90))},
+    }[kind]
+    created = enter(tenant_a, kind, fields,
+                    document=None if kind == "exigent-approvals" else PDF)
+    assert created.status_code == 201, created.content
+    record_id = created.json()["id"]
+    missing = str(uuid.uuid4())
+    for suffix, method, role in (("", "get", "investigator"), ("/document", "get", "investigator"),
+                                 ("/verify", "post", "supervisor"),
+                                 ("/revoke", "post", "supervisor")):
+        client = tenant_b.client(role)
+        theirs = getattr(client, method)(f"/api/v1/authorities/{kind}/{record_id}{suffix}",
+                                         {"reason": "x"} if suffix == "/revoke" else None,
+                                         format="json")
+        absent = getattr(client, method)(f"/api/v1/authorities/{kind}/{missing}{suffix}",
+                                         {"reason": "x"} if suffix == "/revoke" else None,
+                                         format="json")
+        assert theirs.status_code == absent.status_code == 404, suffix
+        assert theirs.json() == absent.json()
+    after = tenant_a.client().get(f"/api/v1/authorities/{kind}/{record_id}").json()
+    assert after["status"] == RecordStatus.PENDING
+
+
+def test_another_agencys_follow_ups_are_invisible_and_cannot_be_closed(
+    db: None, tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    claim = {"case_number": "2026-901", "category": "child_at_imminent_risk",
+             "reason": "Toddler taken from a playground; vehicle seen on CCTV."}
+    approval_id = enter(tenant_a, "exigent-approvals", claim, document=None).json()["id"]
+    tenant_a.client("supervisor").post(
+        f"/api/v1/authorities/exigent-approvals/{approval_id}/verify")
+    allowed = submit(tenant_a, purpose="imminent_threat_to_life", offence=None,
+                     case_number="2026-901", exigent_approval_id=approval_id).json()
+    assert allowed["status"] == SearchStatus.QUEUED, codes(allowed)
+    with agency_transaction(tenant_a.agency.id):
+        task = FollowUp.objects.filter(search_id=allowed["id"]).first()
+    assert task is not None
+    listed = tenant_b.client("supervisor").get("/api/v1/follow-ups?all=1").json()["follow_ups"]
+    assert str(task.id) not in {t["id"] for t in listed}
+    closed = tenant_b.client("supervisor").post(f"/api/v1/follow-ups/{task.id}/complete",
+                                                {"note": "not mine"}, format="json")
+    assert closed.status_code == 404
+    with agency_transaction(tenant_a.agency.id):
+        task.refresh_from_db()
+    assert task.completed_at is None
