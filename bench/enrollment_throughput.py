@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
             "path": "face_recognition load_image_file + face_locations + face_encodings "
                     "(exactly one face)",
             "images_per_second": round(library_ips, 3),
-            "images_per_cpu_second": round(count / sum(library.cpu), 3),
+            "images_per_cpu_second": round(len(library.cpu) / sum(library.cpu), 3),
             "per_image_ms": library_ms,
             "wall_seconds_per_run": [round(before.total_wall, 2), round(after.total_wall, 2)],
             "images_per_second_per_run": [round(count / before.total_wall, 3),

@@ -141,12 +141,14 @@ def celery_worker() -> Iterator[Any]:
         shutdown_timeout=60,
     ) as worker:
         yield worker
-    from kombu import Queue
-
     queue = app.conf.task_default_queue
     try:
         with app.connection_for_write() as conn:
-            Queue(queue).bind(conn.default_channel).delete()
+            # A channel forgets bindings it did not declare itself; declare, then delete, so
+            # kombu removes the queue's exchange binding too.
+            declared = app.amqp.queues[queue].bind(conn.default_channel)
+            declared.declare()
+            declared.delete()
     except Exception as exc:
         # A leftover empty queue is not worth failing a finished benchmark for.
         progress(f"could not delete queue {queue}: {exc}")

@@ -27,7 +27,7 @@ from authorizations.models import (
 from matching.images import ImageRejectedError, image_decode, image_inspect, image_pixels
 from matching.models import Candidate, FollowUp, FollowUpKind, Probe, Search, SearchStatus
 from matching.policy_input import search_policy_input
-from matching.selectors import faces_nearest, gallery_get
+from matching.selectors import Neighbour, faces_nearest, gallery_get
 from matching.similarity import distance_for_similarity, similarity_from_distance
 from policy.models import PolicyDecision
 from policy.services import policy_decide
@@ -49,6 +49,8 @@ AUTHORITY_UNVERIFIED = "authority_unverified"
 ACTIVE_STATES = (SearchStatus.SUBMITTED, SearchStatus.QUEUED, SearchStatus.RUNNING,
                  SearchStatus.AWAITING_FACE_CHOICE)
 FINISHED_STATES = (SearchStatus.AWAITING_REVIEW, SearchStatus.REVIEWED)
+# Faces fetched per candidate wanted, so subjects with several photos still fill the list.
+FACES_PER_CANDIDATE = 4
 
 Record = TypeVar("Record", bound=AuthorizationRecord)
 
@@ -332,6 +334,17 @@ def probes_purge_due(*, agency_id: str) -> int:
     return purged
 
 
+def _best_face_per_subject(faces: list[Neighbour]) -> list[Neighbour]:
+    """Keep each subject's nearest face: a candidate is a person, not a photo."""
+    seen: set[int] = set()
+    best = []
+    for face in faces:
+        if face.subject_id not in seen:
+            seen.add(face.subject_id)
+            best.append(face)
+    return best
+
+
 def _search_fail(search: Search, code: str, message: str) -> None:
     with agency_transaction(search.agency_id):
         failed = Search.objects.filter(id=search.id, status=SearchStatus.RUNNING).update(
@@ -422,11 +435,13 @@ def search_execute(*, agency_id: str, search_id: uuid.UUID) -> None:
     if search.max_candidates is None or search.max_distance is None:
         _search_fail(search, OBLIGATIONS_INVALID, "The search has no enforceable limits.")
         return
-    neighbours = faces_nearest(
+    faces = faces_nearest(
         agency_id=agency_id, gallery_id=search.gallery_id, embedding=embedding,
-        limit=search.max_candidates, max_distance=search.max_distance,
+        limit=min(search.max_candidates * FACES_PER_CANDIDATE, 400),
+        max_distance=search.max_distance,
     )
     del embedding
+    neighbours = _best_face_per_subject(faces)[: search.max_candidates]
     with agency_transaction(agency_id):
         current = Search.objects.select_for_update().get(id=search.id)
         if current.status != SearchStatus.RUNNING:

@@ -76,6 +76,8 @@ def test_allowed_search_returns_the_enrolled_subject(
     assert top["rank"] == 1
     assert top["similarity"] >= body["limits"]["min_similarity"]
     assert all(c["subject_ref"] != "biden" for c in body["candidates"])
+    refs = [c["subject_ref"] for c in body["candidates"]]
+    assert len(refs) == len(set(refs)), "one candidate per person, at their nearest photo"
     assert len(body["candidates"]) <= body["limits"]["max_candidates"] == 20
     assert body["model"]["name"] == "dlib_face_recognition_resnet_model_v1"
     assert body["model"]["version"].startswith("fr-1.3.0")
