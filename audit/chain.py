@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from audit.models import AuditEvent
 
 GENESIS_HASH = "0" * 64
 
@@ -15,31 +17,19 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def event_hash(
-    *,
-    prev_hash: str,
-    agency_id: str,
-    seq: int,
-    occurred_at: datetime,
-    actor_id: int | None,
-    actor: str,
-    action: str,
-    object_type: str,
-    object_id: str,
-    data: dict[str, Any],
-) -> str:
-    """Return the SHA-256 of an event's content chained to ``prev_hash``."""
+def event_hash(event: AuditEvent) -> str:
+    """Return the SHA-256 of an event's content chained to its ``prev_hash``."""
     body = canonical_json(
         {
-            "agency_id": agency_id,
-            "seq": seq,
-            "occurred_at": occurred_at.isoformat(timespec="microseconds"),
-            "actor_id": actor_id,
-            "actor": actor,
-            "action": action,
-            "object_type": object_type,
-            "object_id": object_id,
-            "data": data,
+            "agency_id": event.agency_id,
+            "seq": event.seq,
+            "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
+            "actor_id": event.actor_id,
+            "actor": event.actor,
+            "action": event.action,
+            "object_type": event.object_type,
+            "object_id": event.object_id,
+            "data": event.data,
         }
     )
-    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+    return hashlib.sha256((event.prev_hash + body).encode()).hexdigest()

@@ -45,23 +45,10 @@ def audit_record(
             .first()
         )
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-        occurred_at = datetime.now(tz=UTC)
-        digest = event_hash(
-            prev_hash=prev,
+        event = AuditEvent(
             agency_id=agency_id,
             seq=seq,
-            occurred_at=occurred_at,
-            actor_id=actor_id,
-            actor=actor_label,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            data=payload,
-        )
-        return AuditEvent.objects.using(using).create(
-            agency_id=agency_id,
-            seq=seq,
-            occurred_at=occurred_at,
+            occurred_at=datetime.now(tz=UTC),
             actor_id=actor_id,
             actor=actor_label,
             action=action,
@@ -69,8 +56,10 @@ def audit_record(
             object_id=str(object_id),
             data=payload,
             prev_hash=prev,
-            hash=digest,
         )
+        event.hash = event_hash(event)
+        event.save(using=using, force_insert=True)
+        return event
 
 
 @dataclass(frozen=True)
@@ -96,19 +85,7 @@ def audit_chain_verify(*, agency_id: str, using: str = "default") -> ChainReport
                 return ChainReport(agency_id, count, False, event.seq, "sequence gap")
             if event.prev_hash != prev:
                 return ChainReport(agency_id, count, False, event.seq, "previous hash mismatch")
-            expected = event_hash(
-                prev_hash=prev,
-                agency_id=event.agency_id,
-                seq=event.seq,
-                occurred_at=event.occurred_at,
-                actor_id=event.actor_id,
-                actor=event.actor,
-                action=event.action,
-                object_type=event.object_type,
-                object_id=event.object_id,
-                data=event.data,
-            )
-            if expected != event.hash:
+            if event_hash(event) != event.hash:
                 return ChainReport(agency_id, count, False, event.seq, "content hash mismatch")
             prev = event.hash
     return ChainReport(agency_id, count, True)
