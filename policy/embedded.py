@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -51,7 +52,9 @@ class EmbeddedRegoEngine:
         started = time.perf_counter()
         try:
             engine = self._prepare()
-            engine.set_input(policy_input)
+            # JSON text crosses into the engine faster than a Python object does, and anything
+            # that is not plain JSON fails here, closed, instead of inside the engine.
+            engine.set_input_json(json.dumps(policy_input, allow_nan=False))
             result = engine.eval_rule(self.rule)
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt | SystemExit):
