@@ -33,12 +33,13 @@ from config.settings import VAR_DIR  # noqa: E402
 
 if os.environ.get("PROBITY_TEST_FILESYSTEM_BROKER"):
     _broker_dir = VAR_DIR / "test-broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 

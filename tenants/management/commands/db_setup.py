@@ -90,4 +90,5 @@ class Command(BaseCommand):
                     .format(sql.Identifier(partition), sql.Identifier(app["USER"]))
                     .as_string(None)
                 )
-        self.stdout.write(f"database {name!r} ready; app role {app['USER']!r} granted")
+        if options["verbosity"] > 0:
+            self.stdout.write(f"database {name!r} ready; app role {app['USER']!r} granted")
