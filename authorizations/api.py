@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils import timezone
 from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -56,6 +57,9 @@ def record_output(record: AuthorizationRecord) -> dict[str, Any]:
     for name in DATA_FIELDS[type(record)]:
         value = getattr(record, name)
         body[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    expires_at = getattr(record, "expires_at", None)
+    if expires_at is not None:
+        body["expired"] = timezone.now() >= expires_at
     return body
 
 

@@ -85,6 +85,7 @@ def test_a_warrant_is_entered_with_its_document_and_verified_by_another_supervis
     assert created.status_code == 201, created.content
     body = created.json()
     assert body["status"] == RecordStatus.PENDING
+    assert body["expired"] is False
     assert body["document"]["type"] == "application/pdf"
     document = tenant_a.client().get(f"/api/v1/authorities/warrants/{body['id']}/document")
     assert document.content == PDF
@@ -324,3 +325,16 @@ def test_another_agencys_follow_ups_are_invisible_and_cannot_be_closed(
     with agency_transaction(tenant_a.agency.id):
         task.refresh_from_db()
     assert task.completed_at is None
+
+
+def test_an_expired_warrant_shows_as_expired_and_the_policy_denies_it(
+    db: None, tenant_a: Tenant
+) -> None:
+    gallery = third_party_gallery(tenant_a)
+    warrant_id = verified_warrant(tenant_a, issued_at=iso(-timedelta(days=40)),
+                                  expires_at=iso(-timedelta(seconds=1)))
+    record = tenant_a.client().get(f"/api/v1/authorities/warrants/{warrant_id}").json()
+    assert record["expired"] is True
+    body = submit(tenant_a, gallery=gallery, case_number="2026-555", warrant_id=warrant_id).json()
+    assert body["status"] == SearchStatus.DENIED
+    assert "warrant_expired" in codes(body)
