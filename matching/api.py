@@ -15,12 +15,16 @@ from rest_framework.views import APIView
 from matching.enrollment import ENROLL_MAX_BYTES, UploadItem, enrollment_batch_create
 from matching.follow_ups import follow_up_complete, follow_up_list
 from matching.models import Candidate, EnrollmentBatch, FollowUp, Gallery, Search, SearchStatus
-from matching.searches import SearchRequest, search_face_choose, search_submit
+from matching.searches import (
+    SearchRequest,
+    search_candidates_view,
+    search_face_choose,
+    search_submit,
+)
 from matching.selectors import (
     enrollment_batch_get,
     gallery_get,
     gallery_list,
-    search_candidates,
     search_get,
 )
 from matching.serializers import (
@@ -189,7 +193,10 @@ class SearchDetailApi(AgencyApi):
         search = search_get(agency=agency, search_id=_uuid_or_404(search_id, SEARCH_NOT_FOUND))
         if search is None:
             raise ApiError(SEARCH_NOT_FOUND, "No such search.", http_status=404)
-        return Response(search_output(search, search_candidates(agency=agency, search=search)))
+        candidates = search_candidates_view(
+            user=self.acting_user(request), search=search
+        )
+        return Response(search_output(search, candidates))
 
 
 class SearchFaceChoiceApi(AgencyApi):

@@ -49,6 +49,8 @@ AUTHORITY_UNVERIFIED = "authority_unverified"
 ACTIVE_STATES = (SearchStatus.SUBMITTED, SearchStatus.QUEUED, SearchStatus.RUNNING,
                  SearchStatus.AWAITING_FACE_CHOICE)
 FINISHED_STATES = (SearchStatus.AWAITING_REVIEW, SearchStatus.REVIEWED)
+WORKER_LOST = "worker_lost"
+STUCK_AFTER = timedelta(minutes=15)
 # Faces fetched per candidate wanted, so subjects with several photos still fill the list.
 FACES_PER_CANDIDATE = 4
 
@@ -478,6 +480,46 @@ def search_fail_unexpected(*, agency_id: str, search_id: uuid.UUID, error: str) 
         search = Search.objects.filter(agency_id=agency_id, id=search_id).first()
     if search is not None and search.status == SearchStatus.RUNNING:
         _search_fail(search, INTERNAL_ERROR, error)
+
+
+def search_candidates_view(*, user: User, search: Search) -> list[Candidate]:
+    """Return a search's candidates to a person, recording that they saw them.
+
+    Quarantined results are withheld and nothing is recorded as seen.
+    """
+    if search.quarantined_at is not None:
+        return []
+    with agency_transaction(search.agency_id):
+        candidates = list(
+            Candidate.objects.select_related("subject")
+            .filter(agency_id=search.agency_id, search=search).order_by("rank")
+        )
+        if candidates:
+            audit_record(agency_id=search.agency_id, actor=user, action="candidates.viewed",
+                         object_type="search", object_id=str(search.id),
+                         data={"candidates": [c.subject.ref for c in candidates]})
+    return candidates
+
+
+def searches_fail_stuck(*, agency_id: str, older_than: timedelta = STUCK_AFTER) -> int:
+    """Fail searches left running by a worker that died, so none stays running for ever."""
+    cutoff = timezone.now() - older_than
+    failed = 0
+    with agency_transaction(agency_id):
+        stuck = Search.objects.select_for_update().filter(
+            agency_id=agency_id, status=SearchStatus.RUNNING, updated_at__lt=cutoff)
+        for search in stuck:
+            search.status = SearchStatus.FAILED
+            search.error_code = WORKER_LOST
+            search.error_message = "The worker running this search stopped before finishing."
+            search.completed_at = timezone.now()
+            search.save(update_fields=["status", "error_code", "error_message", "completed_at",
+                                       "updated_at"])
+            audit_record(agency_id=agency_id, actor="system", action="search.failed",
+                         object_type="search", object_id=str(search.id),
+                         data={"error_code": WORKER_LOST})
+            failed += 1
+    return failed
 
 
 def search_face_choose(*, user: User, search_id: uuid.UUID, face: int) -> Search:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connection
 from numpy.typing import NDArray
 
-from matching.models import Candidate, EnrollmentBatch, Gallery, Search
+from matching.models import EnrollmentBatch, Gallery, Search
 from tenants.context import agency_transaction
 from tenants.models import Agency
 
@@ -34,16 +34,6 @@ def search_get(*, agency: Agency, search_id: uuid.UUID) -> Search | None:
             Search.objects.select_related("gallery", "decision", "requested_by")
             .filter(agency=agency, id=search_id)
             .first()
-        )
-
-
-def search_candidates(*, agency: Agency, search: Search) -> list[Candidate]:
-    """Return the search's candidates in rank order."""
-    with agency_transaction(agency.id):
-        return list(
-            Candidate.objects.select_related("subject")
-            .filter(agency=agency, search=search)
-            .order_by("rank")
         )
 
 

@@ -41,3 +41,13 @@ def probes_purge() -> int:
     from tenants.models import Agency
 
     return sum(probes_purge_due(agency_id=a) for a in Agency.objects.values_list("id", flat=True))
+
+
+@shared_task
+def searches_unstick() -> int:
+    """Fail searches whose worker died mid-run (run by beat)."""
+    from matching.searches import searches_fail_stuck
+    from tenants.models import Agency
+
+    return sum(searches_fail_stuck(agency_id=a)
+               for a in Agency.objects.values_list("id", flat=True))

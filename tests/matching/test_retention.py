@@ -87,3 +87,32 @@ def test_a_live_feed_probe_is_deleted_as_soon_as_the_search_ends(
     assert done["handling"]["discard_non_matching_faces_immediately"] is True
     with agency_transaction(tenant_a.agency.id):
         assert Probe.objects.get(search_id=created["id"]).content is None
+
+
+def test_a_search_left_running_by_a_dead_worker_is_failed(
+    db: None, tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    from matching.searches import WORKER_LOST, searches_fail_stuck
+
+    created = submit(tenant_a)
+    long_ago = timezone.now() - timedelta(hours=1)
+    with agency_transaction(tenant_a.agency.id):
+        Search.objects.filter(id=created["id"]).update(status=SearchStatus.RUNNING,
+                                                       updated_at=long_ago)
+    assert searches_fail_stuck(agency_id=tenant_b.agency.id) == 0  # not theirs to touch
+    assert searches_fail_stuck(agency_id=tenant_a.agency.id) == 1
+    with agency_transaction(tenant_a.agency.id):
+        search = Search.objects.get(id=created["id"])
+    assert search.status == SearchStatus.FAILED
+    assert search.error_code == WORKER_LOST
+
+
+def test_a_recently_started_search_is_left_running(db: None, tenant_a: Tenant) -> None:
+    from matching.searches import searches_fail_stuck
+
+    created = submit(tenant_a)
+    with agency_transaction(tenant_a.agency.id):
+        Search.objects.filter(id=created["id"]).update(status=SearchStatus.RUNNING)
+    searches_fail_stuck(agency_id=tenant_a.agency.id)
+    with agency_transaction(tenant_a.agency.id):
+        assert Search.objects.get(id=created["id"]).status == SearchStatus.RUNNING

@@ -83,7 +83,12 @@ def test_allowed_search_returns_the_enrolled_subject(
     assert body["model"]["version"].startswith("fr-1.3.0")
     assert actions(tenant_a, created["id"]) == [
         "search.submitted", "search.queued", "search.started", "search.completed",
+        "candidates.viewed",
     ]
+    with agency_transaction(tenant_a.agency.id):
+        seen = AuditEvent.objects.get(object_id=created["id"], action="candidates.viewed")
+    assert seen.actor == tenant_a.users["investigator"].username
+    assert seen.data["candidates"] == [c["subject_ref"] for c in body["candidates"]]
 
 
 def test_denied_search_never_decodes_the_probe(
