@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.utils import timezone
 
@@ -142,16 +142,3 @@ def record_revoke(*, user: User, record: Record, reason: str) -> tuple[Record, d
             data={"reason": reason, **affected},
         )
     return locked, affected
-
-
-def record_facts(record: AuthorizationRecord) -> dict[str, Any]:
-    """Return the machine-checkable facts of a record as the policy input expects them."""
-    from authorizations.facts import agreement_facts, exigent_facts, warrant_facts
-
-    if isinstance(record, Warrant):
-        return warrant_facts(record)
-    if isinstance(record, ExigentApproval):
-        return exigent_facts(record)
-    if isinstance(record, InteragencyAgreement):
-        return agreement_facts(record)
-    raise TypeError(type(record).__name__)

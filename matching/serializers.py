@@ -9,7 +9,6 @@ from typing import Any
 
 from rest_framework import serializers
 
-from matching.models import LegalBasis
 from policy.vocabulary import (
     PROBE_SOURCES,
     PURPOSES_PERMITTED,
@@ -136,18 +135,6 @@ class SubjectEnrollInput(serializers.Serializer[Any]):
     ref = serializers.CharField(max_length=120)
     display_name = serializers.CharField(allow_blank=True, required=False, default="",
                                          max_length=200)
-
-
-class GalleryCreateInput(serializers.Serializer[Any]):
-    slug = serializers.SlugField(max_length=60)
-    name = serializers.CharField(max_length=200)
-    legal_basis = serializers.ChoiceField(choices=LegalBasis.values)
-    contains_youth_records = serializers.BooleanField()
-    ycja_access_period_enforced = serializers.BooleanField(default=False)
-    consent_express = serializers.BooleanField(default=False)
-    cai_disclosure_filed = serializers.BooleanField(default=False)
-    authorized_case_number = serializers.CharField(allow_blank=True, default="", max_length=100)
-
 
 
 class FollowUpCompleteInput(serializers.Serializer[Any]):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 FAIL_CLOSED_CODE = "request_malformed"
@@ -24,7 +24,6 @@ class Decision:
     engine_decision_id: str = ""
     latency_ms: float = 0.0
     error: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def codes(self) -> list[str]:

@@ -10,11 +10,6 @@ def agency_get(*, agency_id: str) -> Agency | None:
     return Agency.objects.filter(id=agency_id).first()
 
 
-def user_get_in_agency(*, agency: Agency, username: str) -> User | None:
-    """Return the user ``username`` if they belong to ``agency``."""
-    return User.objects.filter(agency=agency, username=username, is_active=True).first()
-
-
 def user_directory_facts(*, username: str) -> dict[str, object] | None:
     """Return the directory facts the policy needs about an approver, wherever they work."""
     user = User.objects.filter(username=username, is_active=True).first()
