@@ -312,3 +312,35 @@ def test_unknown_fields_are_refused_not_ignored(db: None, tenant_a: Tenant, fiel
     body = response.json()["error"]
     assert body["code"] == "invalid_request"
     assert field in body["fields"]
+
+
+def test_an_unreachable_policy_engine_denies_the_search_on_record(
+    db: None, tenant_a: Tenant, settings: Any
+) -> None:
+    """Engine down = deny with request_malformed, recorded and audited; the probe is not kept."""
+    import socket
+
+    from policy.engine import engine_get
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.OPA_URL = f"http://127.0.0.1:{port}"
+    settings.OPA_TIMEOUT_SECONDS = 0.5
+    engine_get.cache_clear()
+    try:
+        upload = io.BytesIO(photo("obama3.jpg"))
+        upload.name = "probe.jpg"
+        response = tenant_a.client().post(
+            "/api/v1/searches", {**search_fields(), "probe": upload}, format="multipart")
+    finally:
+        engine_get.cache_clear()
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "denied"
+    assert [r["code"] for r in body["decision"]["reasons"]] == ["request_malformed"]
+    assert body["decision"]["engine"] == "opa-rest"
+    with agency_transaction(tenant_a.agency.id):
+        assert Probe.objects.get(search_id=body["id"]).content is None
+        decision = PolicyDecision.objects.get(id=body["decision"]["id"])
+    assert decision.allow is False
