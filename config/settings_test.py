@@ -1,7 +1,8 @@
 """Test settings: a separate database on the same server, a real broker, a test-only queue.
 
 The broker is ``CELERY_BROKER_URL`` if set, else Redis on 127.0.0.1:6379 when it answers,
-else kombu's filesystem transport; the worker the tests start consumes a queue of its own.
+else kombu's filesystem transport (``PROBITY_TEST_BROKER=filesystem`` forces it); the worker
+the tests start consumes a queue of its own.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ def _redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
         return False
 
 
-if not os.environ.get("CELERY_BROKER_URL") and _redis_answers():
+_forced_filesystem = os.environ.get("PROBITY_TEST_BROKER") == "filesystem"
+if _forced_filesystem:
+    os.environ.pop("CELERY_BROKER_URL", None)
+elif not os.environ.get("CELERY_BROKER_URL") and _redis_answers():
     os.environ["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/15"
 if not os.environ.get("CELERY_BROKER_URL"):
     os.environ["PROBITY_TEST_FILESYSTEM_BROKER"] = "1"
