@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -147,8 +147,6 @@ def search_submit(
     The probe is only inspected (type, size, structure), never decoded. A denied search keeps
     no probe bytes. Everything, decision included, is written in one transaction.
     """
-    from matching.tasks import search_run
-
     agency = user.agency
     assert agency is not None  # noqa: S101 - authenticated users always have an agency
     try:
@@ -193,53 +191,70 @@ def search_submit(
             agency_id=agency.id, policy_input=policy_input, search_id=search.id, actor=user
         )
         search.decision = decision
-        limits = _obligation_limits(decision.obligations) if decision.allow else None
         probe = Probe(
             search=search, agency=agency, content_type=info.content_type, sha256=info.sha256,
             size=info.size, width=info.width, height=info.height,
         )
+        limits = _obligation_limits(decision.obligations) if decision.allow else None
         if limits is None:
-            search.status = SearchStatus.DENIED if not decision.allow else SearchStatus.FAILED
-            if decision.allow:
-                search.error_code = OBLIGATIONS_INVALID
-                search.error_message = "The decision's obligations cannot be enforced."
-            search.completed_at = now
-            probe.content = None
-            probe.deleted_at = now
-            probe.save()
-            search.save()
-            audit_record(
-                agency_id=agency.id, actor=user, action=f"search.{search.status}",
-                object_type="search", object_id=str(search.id),
-                data={"codes": [r.get("code") for r in decision.reasons],
-                      "decision_id": str(decision.id)},
-            )
-            audit_record(
-                agency_id=agency.id, actor="system", action="probe.discarded",
-                object_type="search", object_id=str(search.id),
-                data={"sha256": info.sha256, "reason": "search not allowed"},
-            )
-            return search
-        max_candidates, min_similarity, retention_days = limits
-        search.max_candidates = max_candidates
-        search.min_similarity = min_similarity
-        search.max_distance = distance_for_similarity(min_similarity)
-        search.probe_retain_until = now + timedelta(days=retention_days)
-        search.status = SearchStatus.QUEUED
-        search.handling = _handling(decision.obligations)
-        search.save()
-        probe.content = probe_bytes
-        probe.save()
-        _follow_ups_create(search, decision.obligations, now)
-        audit_record(
-            agency_id=agency.id, actor=user, action="search.queued", object_type="search",
-            object_id=str(search.id),
-            data={"decision_id": str(decision.id), "max_candidates": max_candidates,
-                  "min_similarity": min_similarity},
-        )
-        search_id, agency_id = str(search.id), agency.id
-        transaction.on_commit(lambda: search_run.delay(search_id, agency_id))
+            _search_end_unallowed(search, probe, decision, actor=user, now=now)
+        else:
+            _search_queue(search, probe, probe_bytes, decision, limits, actor=user, now=now)
     return search
+
+
+def _search_end_unallowed(
+    search: Search, probe: Probe, decision: PolicyDecision, *, actor: User, now: datetime
+) -> None:
+    """End a search the policy denied (or allowed with unenforceable obligations), probe unkept."""
+    search.status = SearchStatus.DENIED if not decision.allow else SearchStatus.FAILED
+    if decision.allow:
+        search.error_code = OBLIGATIONS_INVALID
+        search.error_message = "The decision's obligations cannot be enforced."
+    search.completed_at = now
+    probe.content = None
+    probe.deleted_at = now
+    probe.save()
+    search.save()
+    audit_record(
+        agency_id=search.agency_id, actor=actor, action=f"search.{search.status}",
+        object_type="search", object_id=str(search.id),
+        data={"codes": [r.get("code") for r in decision.reasons],
+              "decision_id": str(decision.id)},
+    )
+    audit_record(
+        agency_id=search.agency_id, actor="system", action="probe.discarded",
+        object_type="search", object_id=str(search.id),
+        data={"sha256": probe.sha256, "reason": "search not allowed"},
+    )
+
+
+def _search_queue(
+    search: Search, probe: Probe, probe_bytes: bytes, decision: PolicyDecision,
+    limits: tuple[int, float, int], *, actor: User, now: datetime,
+) -> None:
+    """Apply an allow's obligations, keep the probe and hand the search to a worker on commit."""
+    from matching.tasks import search_run
+
+    max_candidates, min_similarity, retention_days = limits
+    search.max_candidates = max_candidates
+    search.min_similarity = min_similarity
+    search.max_distance = distance_for_similarity(min_similarity)
+    search.probe_retain_until = now + timedelta(days=retention_days)
+    search.status = SearchStatus.QUEUED
+    search.handling = _handling(decision.obligations)
+    search.save()
+    probe.content = probe_bytes
+    probe.save()
+    _follow_ups_create(search, decision.obligations, now)
+    audit_record(
+        agency_id=search.agency_id, actor=actor, action="search.queued", object_type="search",
+        object_id=str(search.id),
+        data={"decision_id": str(decision.id), "max_candidates": max_candidates,
+              "min_similarity": min_similarity},
+    )
+    search_id, agency_id = str(search.id), search.agency_id
+    transaction.on_commit(lambda: search_run.delay(search_id, agency_id))
 
 
 def _handling(obligations: dict[str, Any]) -> dict[str, bool]:
@@ -252,7 +267,7 @@ def _handling(obligations: dict[str, Any]) -> dict[str, bool]:
     return flags
 
 
-def _follow_ups_create(search: Search, obligations: dict[str, Any], now: Any) -> None:
+def _follow_ups_create(search: Search, obligations: dict[str, Any], now: datetime) -> None:
     """Create the visible follow-up tasks the obligations demand, with due dates."""
     hours = obligations.get("post_hoc_review_within_hours")
     within = timedelta(hours=hours if isinstance(hours, int) and hours > 0 else 72)
