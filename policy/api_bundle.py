@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.http import HttpResponse
 from rest_framework import status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from policy.bundle_archive import active_bundle, bundle_archive
-from tenants.errors import NOT_AUTHENTICATED, NOT_FOUND, error_body
+from policy.opa_service_auth import opa_service_refusal
 
 BUNDLE_CONTENT_TYPE = "application/gzip"
-BEARER_REALM = "probity-policy-bundles"
 
 
 class FirstRendererNegotiation(BaseContentNegotiation):
@@ -48,14 +44,9 @@ class PolicyBundleApi(APIView):
 
     def get(self, request: Request) -> HttpResponse:
         """Return the archive, or 304 when the caller already holds this revision."""
-        expected = settings.POLICY_BUNDLE_TOKEN
-        if not expected:
-            return Response(error_body(NOT_FOUND, "Not found."), status=status.HTTP_404_NOT_FOUND)
-        presented = _bearer_token(request)
-        if presented is None:
-            return _unauthorized("A bearer token is required.", challenge="")
-        if not hmac.compare_digest(presented.encode(), expected.encode()):
-            return _unauthorized("The bearer token is not valid.", challenge="invalid_token")
+        refused = opa_service_refusal(request)
+        if refused is not None:
+            return refused
         bundle = active_bundle()
         etag = f'"{bundle.revision}"'
         if _etag_matches(request.headers.get("If-None-Match", ""), etag):
@@ -67,26 +58,6 @@ class PolicyBundleApi(APIView):
         response["ETag"] = etag
         response["Cache-Control"] = "private, no-cache"
         return response
-
-
-def _bearer_token(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        return None
-    return token
-
-
-def _unauthorized(message: str, *, challenge: str) -> Response:
-    """Answer 401 with a ``WWW-Authenticate`` challenge, as RFC 6750 asks."""
-    header = f'Bearer realm="{BEARER_REALM}"'
-    if challenge:
-        header += f', error="{challenge}"'
-    return Response(
-        error_body(NOT_AUTHENTICATED, message),
-        status=status.HTTP_401_UNAUTHORIZED,
-        headers={"WWW-Authenticate": header},
-    )
 
 
 def _etag_matches(if_none_match: str, etag: str) -> bool:

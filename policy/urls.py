@@ -4,8 +4,10 @@ from django.urls import path
 
 from policy.api import PolicyEvaluateApi
 from policy.api_bundle import PolicyBundleApi
+from policy.api_decision_logs import DecisionLogsApi
 
 urlpatterns = [
     path("policy/evaluate", PolicyEvaluateApi.as_view(), name="policy-evaluate"),
     path("policy/bundles/probity.tar.gz", PolicyBundleApi.as_view(), name="policy-bundle"),
+    path("policy/decision-logs", DecisionLogsApi.as_view(), name="policy-decision-logs"),
 ]

@@ -39,6 +39,9 @@ def test_opa_pulls_the_bundle_from_the_route_the_service_serves() -> None:
     assert config["services"][service]["credentials"]["bearer"]["token"] == (
         "${POLICY_BUNDLE_TOKEN}"
     )
+    logs = config["decision_logs"]
+    assert logs["service"] == service
+    assert f"{base}/{logs['resource']}" == reverse("policy-decision-logs")
 
 
 def test_the_image_installs_hash_pinned_and_runs_unprivileged() -> None:

@@ -1,0 +1,40 @@
+"""``POST /api/v1/policy/decision-logs``: OPA servers upload their decision logs here."""
+
+from __future__ import annotations
+
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from policy.api_bundle import FirstRendererNegotiation
+from policy.decision_logs import DecisionLogRejectedError, decision_logs_ingest, decision_logs_parse
+from policy.opa_service_auth import opa_service_refusal
+from tenants.errors import MALFORMED_REQUEST, error_body
+
+
+class DecisionLogsApi(APIView):
+    """Accept a batch from an OPA server holding the service token."""
+
+    authentication_classes = []
+    permission_classes = []
+    parser_classes = []
+    content_negotiation_class = FirstRendererNegotiation
+
+    def post(self, request: Request) -> Response:
+        refused = opa_service_refusal(request)
+        if refused is not None:
+            return refused
+        # Django refuses bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (2 MiB) with a 413; OPA sends
+        # batches of 32 KiB by default (upload_size_limit_bytes).
+        body = bytes(request.body)
+        gzipped = (request.headers.get("Content-Encoding", "").lower() == "gzip"
+                   or body[:2] == b"\x1f\x8b")
+        try:
+            events = decision_logs_parse(body, gzipped=gzipped)
+        except DecisionLogRejectedError as exc:
+            return Response(error_body(MALFORMED_REQUEST, f"Rejected: {exc}."),
+                            status=status.HTTP_400_BAD_REQUEST)
+        report = decision_logs_ingest(events)
+        return Response({"recorded": report.recorded, "duplicates": report.duplicates,
+                         "unattributed": report.unattributed})

@@ -1,0 +1,125 @@
+"""OPA decision logs into the audit trail, so OPA's own record can be checked against ours.
+
+Each logged decision becomes an audit event of the agency it was for, noting whether the service
+recorded the same decision id. A resent batch adds nothing twice.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+from policy.models import PolicyDecision
+from policy.services import policy_input_digest
+from tenants.context import agency_transaction
+from tenants.models import Agency
+
+MAX_COMPRESSED_BYTES = 2 * 1024 * 1024
+MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024
+MAX_EVENTS = 10_000
+ACTION = "opa.decision_logged"
+
+
+class DecisionLogRejectedError(ValueError):
+    """A batch that is not a well-formed OPA decision-log upload."""
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What became of a batch."""
+
+    recorded: int
+    duplicates: int
+    unattributed: int
+
+
+def decision_logs_parse(body: bytes, *, gzipped: bool) -> list[dict[str, Any]]:
+    """Decode a batch (gzip JSON array of events), with hard limits on its size."""
+    if len(body) > MAX_COMPRESSED_BYTES:
+        raise DecisionLogRejectedError("batch too large")
+    raw = body
+    if gzipped:
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
+                raw = stream.read(MAX_DECOMPRESSED_BYTES + 1)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise DecisionLogRejectedError("not gzip") from exc
+        if len(raw) > MAX_DECOMPRESSED_BYTES:
+            raise DecisionLogRejectedError("batch too large once decompressed")
+    try:
+        events = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DecisionLogRejectedError("not JSON") from exc
+    if not isinstance(events, list) or len(events) > MAX_EVENTS:
+        raise DecisionLogRejectedError("expected a JSON array of at most 10,000 events")
+    if not all(isinstance(e, dict) and isinstance(e.get("decision_id"), str) for e in events):
+        raise DecisionLogRejectedError("every event needs a decision_id")
+    return events
+
+
+def _agency_of(event: dict[str, Any]) -> str | None:
+    agency = event.get("input", {}).get("agency") if isinstance(event.get("input"), dict) else None
+    agency_id = agency.get("id") if isinstance(agency, dict) else None
+    return agency_id if isinstance(agency_id, str) else None
+
+
+def _summary(event: dict[str, Any]) -> dict[str, Any]:
+    result = event.get("result")
+    reasons = result.get("reasons") if isinstance(result, dict) else None
+    bundles = event.get("bundles")
+    if not isinstance(bundles, dict):
+        bundles = {}
+    policy_input = event.get("input")
+    return {
+        "path": event.get("path"),
+        "timestamp": event.get("timestamp"),
+        "revisions": {str(k): v.get("revision") for k, v in bundles.items() if isinstance(v, dict)},
+        "allow": result.get("allow") if isinstance(result, dict) else None,
+        "codes": [r.get("code") for r in reasons if isinstance(r, dict)]
+        if isinstance(reasons, list) else [],
+        "input_digest": policy_input_digest(policy_input)
+        if isinstance(policy_input, dict) else None,
+    }
+
+
+def decision_logs_ingest(events: list[dict[str, Any]]) -> IngestReport:
+    """Record each event in its agency's audit chain; count what cannot be attributed."""
+    by_agency: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    unattributed = 0
+    known = set(Agency.objects.values_list("id", flat=True))
+    for event in events:
+        agency_id = _agency_of(event)
+        if agency_id in known:
+            by_agency[agency_id].append(event)
+        else:
+            unattributed += 1
+    recorded = duplicates = 0
+    for agency_id, agency_events in by_agency.items():
+        with agency_transaction(agency_id):
+            ids = [e["decision_id"] for e in agency_events]
+            logged = set(AuditEvent.objects.filter(
+                agency_id=agency_id, action=ACTION, object_id__in=ids
+            ).values_list("object_id", flat=True))
+            ours = set(PolicyDecision.objects.filter(
+                agency_id=agency_id, engine_decision_id__in=ids
+            ).values_list("engine_decision_id", flat=True))
+            for event in agency_events:
+                decision_id = event["decision_id"]
+                if decision_id in logged:
+                    duplicates += 1
+                    continue
+                logged.add(decision_id)
+                audit_record(
+                    agency_id=agency_id, actor="opa", action=ACTION,
+                    object_type="opa_decision", object_id=decision_id[:80],
+                    data={**_summary(event), "recorded_by_service": decision_id in ours},
+                )
+                recorded += 1
+    return IngestReport(recorded=recorded, duplicates=duplicates, unattributed=unattributed)
