@@ -45,8 +45,8 @@ def upload(client: APIClient, events: Any, *, compress: bool = True) -> Any:
     body = json.dumps(events).encode()
     if compress:
         body = gzip.compress(body)
-    return client.generic("POST", URL, body, content_type="application/json",
-                          **({"HTTP_CONTENT_ENCODING": "gzip"} if compress else {}))
+    headers = {"Content-Encoding": "gzip"} if compress else {}
+    return client.post(URL, body, content_type="application/json", headers=headers)
 
 
 def logged(agency_id: str) -> list[AuditEvent]:
@@ -94,7 +94,7 @@ def test_plain_json_is_accepted_too(db: None, opa: APIClient, tenant_a: Tenant) 
      gzip.compress(b"[{\"no\": \"decision id\"}]"), b"\x1f\x8b\x08 truncated gzip"],
 )
 def test_malformed_batches_are_refused(db: None, opa: APIClient, body: bytes) -> None:
-    response = opa.generic("POST", URL, body, content_type="application/json")
+    response = opa.post(URL, body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "malformed_request"
 
