@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from matching.enrollment import ENROLL_MAX_BYTES, UploadItem, enrollment_batch_create
 from matching.follow_ups import follow_up_complete, follow_up_list
 from matching.models import Candidate, EnrollmentBatch, FollowUp, Gallery, Search, SearchStatus
+from matching.reviews import candidate_review, search_review_complete
 from matching.searches import (
     SearchRequest,
     search_candidates_view,
@@ -28,8 +29,10 @@ from matching.selectors import (
     search_get,
 )
 from matching.serializers import (
+    CandidateReviewInput,
     FaceChoiceInput,
     FollowUpCompleteInput,
+    ReviewCompleteInput,
     SearchCreateInput,
     SubjectEnrollInput,
 )
@@ -117,6 +120,10 @@ def search_output(search: Search, candidates: list[Candidate]) -> dict[str, Any]
                 "similarity": round(c.similarity, 4),
                 "distance": round(c.distance, 4),
                 "investigative_lead_only": True,
+                "disposition": c.disposition,
+                "reviews": [{"reviewer": r.reviewer.username, "disposition": r.disposition,
+                             "note": r.note, "at": r.created_at.isoformat()}
+                            for r in c.reviews.all()],
             }
             for c in candidates
         ],
@@ -342,3 +349,37 @@ class FollowUpCompleteApi(AgencyApi):
             note=form.validated_data["note"],
         )
         return Response(follow_up_output(task))
+
+
+class CandidateReviewApi(AgencyApi):
+    """``POST /api/v1/searches/{id}/candidates/{rank}/reviews``: one person's review."""
+
+    parser_classes = [JSONParser, FormParser]
+
+    def post(self, request: Request, search_id: str, rank: int) -> Response:
+        form = CandidateReviewInput(data=request.data)
+        form.is_valid(raise_exception=True)
+        sid = _uuid_or_404(search_id, SEARCH_NOT_FOUND)
+        candidate_review(user=self.acting_user(request), search_id=sid, rank=rank,
+                         disposition=form.validated_data["disposition"],
+                         note=form.validated_data["note"])
+        return self._current(request, sid)
+
+    def _current(self, request: Request, search_id: uuid.UUID) -> Response:
+        agency = self.acting_agency(request)
+        search = search_get(agency=agency, search_id=search_id)
+        assert search is not None  # noqa: S101 - just reviewed in this agency
+        candidates = search_candidates_view(user=self.acting_user(request), search=search)
+        return Response(search_output(search, candidates))
+
+
+class SearchReviewCompleteApi(CandidateReviewApi):
+    """``POST /api/v1/searches/{id}/review-complete``: close a fully reviewed search."""
+
+    def post(self, request: Request, search_id: str, rank: int = 0) -> Response:
+        form = ReviewCompleteInput(data=request.data)
+        form.is_valid(raise_exception=True)
+        sid = _uuid_or_404(search_id, SEARCH_NOT_FOUND)
+        search_review_complete(user=self.acting_user(request), search_id=sid,
+                               note=form.validated_data["note"])
+        return self._current(request, sid)

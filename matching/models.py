@@ -230,6 +230,13 @@ class Probe(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True)
 
 
+class Disposition(models.TextChoices):
+    PENDING = "pending"
+    POSSIBLE_MATCH = "possible_match"
+    NOT_A_MATCH = "not_a_match"
+    INCONCLUSIVE = "inconclusive"
+
+
 class Candidate(models.Model):
     """A gallery face near the probe: an investigative lead awaiting human review."""
 
@@ -240,11 +247,32 @@ class Candidate(models.Model):
     face_id = models.BigIntegerField()
     distance = models.FloatField()
     similarity = models.FloatField()
+    disposition = models.CharField(max_length=20, choices=Disposition.choices,
+                                   default=Disposition.PENDING)
 
     class Meta:
         ordering = ["search", "rank"]
         constraints = [
             models.UniqueConstraint(fields=["search", "rank"], name="candidate_search_rank"),
+        ]
+
+
+class CandidateReview(models.Model):
+    """One person's examination of one candidate."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="+")
+    disposition = models.CharField(max_length=20, choices=Disposition.choices)
+    note = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "reviewer"],
+                                    name="review_candidate_reviewer"),
         ]
 
 

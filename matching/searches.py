@@ -507,6 +507,7 @@ def search_candidates_view(*, user: User, search: Search) -> list[Candidate]:
     with agency_transaction(search.agency_id):
         candidates = list(
             Candidate.objects.select_related("subject")
+            .prefetch_related("reviews__reviewer")
             .filter(agency_id=search.agency_id, search=search).order_by("rank")
         )
         if candidates:

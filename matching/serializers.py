@@ -139,3 +139,14 @@ class SubjectEnrollInput(serializers.Serializer[Any]):
 
 class FollowUpCompleteInput(serializers.Serializer[Any]):
     note = serializers.CharField(max_length=4000)
+
+
+class CandidateReviewInput(serializers.Serializer[Any]):
+    disposition = serializers.ChoiceField(
+        choices=["possible_match", "not_a_match", "inconclusive"]
+    )
+    note = serializers.CharField(max_length=4000)
+
+
+class ReviewCompleteInput(serializers.Serializer[Any]):
+    note = serializers.CharField(max_length=4000)
