@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 DATA_FILE = "data.json"
+TEST_SUFFIX = "_test.rego"
 
 
 @dataclass(frozen=True)
@@ -28,13 +29,31 @@ class Bundle:
         return "sha256:" + digest.hexdigest()[:32]
 
 
-def bundle_from_directory(rego_dir: Path, *, include_tests: bool = False) -> Bundle:
-    """Load every ``.rego`` module under ``rego_dir`` (tests only if asked) and ``data.json``."""
-    modules = {
-        str(path.relative_to(rego_dir)): path.read_text()
+def rego_modules(rego_dir: Path, *, include_tests: bool = False) -> dict[str, str]:
+    """Return every ``.rego`` file under ``rego_dir`` as {relative POSIX path: text}, by path.
+
+    Test files (``*_test.rego``) are left out unless asked for, so the engine, the OPA bundle
+    and the test runner all load the policy the same way.
+    """
+    return {
+        path.relative_to(rego_dir).as_posix(): path.read_text(encoding="utf-8")
         for path in sorted(rego_dir.rglob("*.rego"))
-        if include_tests or not path.stem.endswith("_test")
+        if path.is_file() and (include_tests or not path.name.endswith(TEST_SUFFIX))
     }
+
+
+def bundle_data(rego_dir: Path) -> dict[str, Any]:
+    """Return the bundle's base document (``data.json`` at its root), or {} if there is none."""
     data_path = rego_dir / DATA_FILE
-    data = json.loads(data_path.read_text()) if data_path.exists() else {}
-    return Bundle(modules=modules, data=data)
+    if not data_path.is_file():
+        return {}
+    loaded = json.loads(data_path.read_text(encoding="utf-8"))
+    if not isinstance(loaded, dict):
+        raise ValueError(f"{data_path} must hold a JSON object")
+    return loaded
+
+
+def bundle_from_directory(rego_dir: Path, *, include_tests: bool = False) -> Bundle:
+    """Load the Rego modules (tests only if asked) and ``data.json`` under ``rego_dir``."""
+    return Bundle(modules=rego_modules(rego_dir, include_tests=include_tests),
+                  data=bundle_data(rego_dir))

@@ -24,11 +24,12 @@ from typing import Any
 
 import regorus  # type: ignore[import-untyped, unused-ignore]
 
+from policy.bundle import TEST_SUFFIX, bundle_data, rego_modules
+
 POLICY_DIR = Path(__file__).resolve().parent
 DEFAULT_REGO_DIR = POLICY_DIR / "rego"
 DEFAULT_FIXTURES_DIR = POLICY_DIR / "fixtures" / "cases"
-DATA_FILE_NAME = "data.json"
-TEST_FILE_SUFFIX = "_test.rego"
+TEST_FILE_SUFFIX = TEST_SUFFIX
 TEST_PACKAGE_SUFFIX = "_test"
 FIXTURES_DATA_KEY = "fr_fixtures"
 
@@ -52,31 +53,8 @@ class RegoTestResult:
         return f"data.{self.package}.{self.name}"
 
 
-def load_bundle_files(rego_dir: Path, *, include_tests: bool = False) -> dict[str, str]:
-    """Return every `.rego` file under `rego_dir` as {relative POSIX path: text}, sorted by path.
-
-    Test files (`*_test.rego`) are left out unless `include_tests` is set, so the same helper
-    feeds the production engine, the OPA bundle and the test runner.
-    """
-    files: dict[str, str] = {}
-    for path in sorted(rego_dir.rglob("*.rego")):
-        if not path.is_file():
-            continue
-        if path.name.endswith(TEST_FILE_SUFFIX) and not include_tests:
-            continue
-        files[path.relative_to(rego_dir).as_posix()] = path.read_text(encoding="utf-8")
-    return files
-
-
-def load_bundle_data(rego_dir: Path) -> dict[str, Any]:
-    """Return the bundle's base document (`data.json` at the bundle root), or {} if absent."""
-    data_file = rego_dir / DATA_FILE_NAME
-    if not data_file.is_file():
-        return {}
-    loaded = json.loads(data_file.read_text(encoding="utf-8"))
-    if not isinstance(loaded, dict):
-        raise ValueError(f"{data_file} must hold a JSON object")
-    return loaded
+load_bundle_files = rego_modules
+load_bundle_data = bundle_data
 
 
 def load_fixtures(fixtures_dir: Path) -> dict[str, Any]:
