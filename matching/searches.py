@@ -500,9 +500,11 @@ def search_fail_unexpected(*, agency_id: str, search_id: uuid.UUID, error: str) 
 def search_candidates_view(*, user: User, search: Search) -> list[Candidate]:
     """Return a search's candidates to a person, recording that they saw them.
 
-    Quarantined results are withheld and nothing is recorded as seen.
+    Quarantined results are withheld and nothing is recorded as seen. Candidates are shown only
+    with the status they belong to: a search read while still running shows none, even if the
+    worker commits its candidates a moment later.
     """
-    if search.quarantined_at is not None:
+    if search.quarantined_at is not None or search.status not in FINISHED_STATES:
         return []
     with agency_transaction(search.agency_id):
         candidates = list(

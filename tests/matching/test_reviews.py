@@ -137,3 +137,17 @@ def test_review_can_be_closed_only_when_nothing_is_pending(
                                     format="json")
     assert closed.status_code == 200
     assert closed.json()["status"] == SearchStatus.REVIEWED
+
+
+def test_candidates_are_not_shown_while_the_search_reads_as_running(
+    reviewed_search: Search, tenant_a: Tenant
+) -> None:
+    """A read that races the worker's commit must not show (or log as seen) early results."""
+    with agency_transaction(tenant_a.agency.id):
+        Search.objects.filter(id=reviewed_search.id).update(status=SearchStatus.RUNNING)
+    body = tenant_a.client().get(f"/api/v1/searches/{reviewed_search.id}").json()
+    assert body["status"] == SearchStatus.RUNNING
+    assert body["candidates"] == []
+    with agency_transaction(tenant_a.agency.id):
+        assert not AuditEvent.objects.filter(object_id=str(reviewed_search.id),
+                                             action="candidates.viewed").exists()
