@@ -309,7 +309,7 @@ def search_request() -> Any:
     """Return the request of an Ontario investigator: robbery, store CCTV, captured yesterday."""
     from django.utils import timezone
 
-    from matching.policy_input import rfc3339
+    from authorizations.facts import rfc3339
     from matching.searches import SearchRequest
 
     return SearchRequest(

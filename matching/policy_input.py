@@ -7,17 +7,13 @@ can claim a purpose, but not a role, a training record or a warrant's dates.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from authorizations.facts import rfc3339
 from matching.models import Gallery, Search
 from tenants.models import User
 from tenants.services import training_status
-
-
-def rfc3339(moment: datetime) -> str:
-    """Format an aware datetime as RFC 3339 in UTC with seconds."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def gallery_facts(gallery: Gallery) -> dict[str, Any]:
