@@ -9,7 +9,6 @@ import io
 import json
 import os
 import platform
-import socket
 import sys
 import threading
 import time
@@ -23,6 +22,8 @@ from typing import Any, TextIO
 from urllib.parse import urlparse
 
 import numpy as np
+
+from config.redis_probe import redis_answers
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BENCH_DB_NAME = "probity_bench"
@@ -57,16 +58,6 @@ def json_emit(out: TextIO, document: dict[str, Any]) -> None:
     out.flush()
 
 
-def redis_answers(host: str = REDIS_HOST, port: int = REDIS_PORT) -> bool:
-    """Return whether a Redis server answers PING, so the worker can use the real broker."""
-    try:
-        with socket.create_connection((host, port), timeout=0.5) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
 def _url_redacted(url: str) -> str:
     parsed = urlparse(url)
     if not parsed.hostname:
@@ -89,7 +80,8 @@ def django_start(*, worker_queue: bool = False) -> dict[str, str]:
     os.environ["PROBITY_DB_NAME"] = db_name
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    if worker_queue and not os.environ.get("CELERY_BROKER_URL") and redis_answers():
+    redis_up = redis_answers(REDIS_HOST, REDIS_PORT)
+    if worker_queue and not os.environ.get("CELERY_BROKER_URL") and redis_up:
         os.environ["CELERY_BROKER_URL"] = REDIS_BENCH_URL
     import django
 

@@ -8,26 +8,18 @@ the tests start consumes a queue of its own.
 from __future__ import annotations
 
 import os
-import socket
+
+from config.redis_probe import redis_answers
 
 # One database and one queue per test run, so concurrent runs cannot disturb each other.
 TEST_RUN_ID = os.environ.setdefault("PROBITY_TEST_RUN", str(os.getpid()))
 os.environ.setdefault("PROBITY_DB_NAME", f"probity_test_{TEST_RUN_ID}")
 
 
-def _redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
 _forced_filesystem = os.environ.get("PROBITY_TEST_BROKER") == "filesystem"
 if _forced_filesystem:
     os.environ.pop("CELERY_BROKER_URL", None)
-elif not os.environ.get("CELERY_BROKER_URL") and _redis_answers():
+elif not os.environ.get("CELERY_BROKER_URL") and redis_answers():
     os.environ["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/15"
 if not os.environ.get("CELERY_BROKER_URL"):
     os.environ["PROBITY_TEST_FILESYSTEM_BROKER"] = "1"
