@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv and install the pinned, hash-checked dependencies and the demo/test photos.
+# Create .venv and install the pinned, hash-checked dependencies (runtime and development sets)
+# and the demo/test photos. The production image installs the runtime set only.
 # Re-running is cheap: it skips the install when the requirement files have not changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,13 +13,14 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
 fi
 
 mkdir -p var
-stamp=var/.installed-$(cat requirements.txt requirements-nodeps.txt | sha256sum | cut -c1-16)
+stamp=var/.installed-$(cat requirements.txt requirements-dev.txt requirements-nodeps.txt | sha256sum | cut -c1-16)
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 if [ ! -f "$stamp" ]; then
     .venv/bin/python -m pip install --quiet --upgrade 'pip>=24,<27'
     .venv/bin/python -m pip install --quiet --require-hashes -r requirements.txt
+    .venv/bin/python -m pip install --quiet --require-hashes -r requirements-dev.txt
     .venv/bin/python -m pip install --quiet --require-hashes --no-deps -r requirements-nodeps.txt
     # face_recognition quits with status 0 when its models cannot import: check it printed.
     imported=$(.venv/bin/python -W ignore -c 'import face_recognition; print("imported")' 2>/dev/null | tail -1)
