@@ -17,6 +17,7 @@ from matching.follow_ups import follow_up_complete, follow_up_list
 from matching.models import Candidate, EnrollmentBatch, FollowUp, Gallery, Search, SearchStatus
 from matching.reviews import candidate_review, search_review_complete
 from matching.searches import (
+    SearchCapacityError,
     SearchRequest,
     search_candidates_view,
     search_face_choose,
@@ -147,6 +148,13 @@ class SearchCreateApi(AgencyApi):
     """``POST /api/v1/searches``: submit a probe and the request; the policy decides at once."""
 
     parser_classes = [MultiPartParser, FormParser]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        """Tell a client refused for capacity when to try again (429 with Retry-After)."""
+        response = super().handle_exception(exc)
+        if isinstance(exc, SearchCapacityError):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     def post(self, request: Request) -> Response:
         _refuse_oversized(request, settings.PROBE_MAX_BYTES)
