@@ -200,7 +200,7 @@ def test_a_queued_search_whose_message_vanished_is_recovered(
     committed: None, celery_worker: Any, tenant_a: Tenant
 ) -> None:
     """Finding: a lost message left the search queued for ever, probe kept."""
-    with _message_lost():
+    with message_lost():
         created = submit(tenant_a)
     assert created.status_code == 201, created.content
     search_id = created.json()["id"]
@@ -218,7 +218,7 @@ def test_a_running_search_left_by_a_dead_worker_is_run_again(
     committed: None, celery_worker: Any, tenant_a: Tenant
 ) -> None:
     """Finding: only running searches were recovered, and only after 15 minutes, as failed."""
-    with _message_lost():
+    with message_lost():
         created = submit(tenant_a)
     search_id = created.json()["id"]
     with agency_transaction(tenant_a.agency.id):  # a worker claimed it a minute ago and died
@@ -257,7 +257,7 @@ def test_a_running_enrollment_batch_whose_message_vanished_is_finished(
 
 
 @contextmanager
-def _message_lost() -> Iterator[None]:
+def message_lost() -> Iterator[None]:
     """Submit while the broker swallows the message, as a broker that lost it would."""
     from matching.tasks import search_run
 
@@ -267,3 +267,41 @@ def _message_lost() -> Iterator[None]:
         yield
     finally:
         search_run.delay = real  # type: ignore[method-assign]
+
+
+def test_searches_in_flight_beyond_the_users_cap_are_refused_with_retry_after(
+    db: None, tenant_a: Tenant, settings: Any
+) -> None:
+    from matching.searches import SEARCH_CAPACITY_REACHED
+
+    settings.SEARCH_MAX_ACTIVE_PER_USER = 2
+    assert submit(tenant_a).status_code == 201
+    assert submit(tenant_a).status_code == 201
+    with agency_transaction(tenant_a.agency.id):
+        before = Search.objects.count()
+    refused = submit(tenant_a)
+    assert refused.status_code == 429, refused.content
+    assert refused.json()["error"]["code"] == SEARCH_CAPACITY_REACHED
+    assert int(refused["Retry-After"]) > 0
+    with agency_transaction(tenant_a.agency.id):
+        assert Search.objects.count() == before
+    other_user = tenant_a.client("analyst").post(
+        "/api/v1/searches", {**search_fields(), "probe": _probe()}, format="multipart")
+    assert other_user.status_code == 201, other_user.content
+
+
+def test_searches_in_flight_beyond_the_agencys_cap_are_refused(
+    db: None, tenant_a: Tenant, settings: Any
+) -> None:
+    settings.SEARCH_MAX_ACTIVE_PER_AGENCY = 1
+    assert submit(tenant_a).status_code == 201
+    refused = tenant_a.client("analyst").post(
+        "/api/v1/searches", {**search_fields(), "probe": _probe()}, format="multipart")
+    assert refused.status_code == 429, refused.content
+    assert "Retry-After" in refused
+
+
+def _probe() -> io.BytesIO:
+    upload = io.BytesIO(photo("obama3.jpg"))
+    upload.name = "probe.jpg"
+    return upload
