@@ -26,7 +26,7 @@ def test_a_retried_search_runs_again_on_the_tasks_own_thread(
 
     threads: list[str] = []
     deliveries: list[int] = []
-    real = tasks.search_execute
+    real = tasks.search_execute  # type: ignore[attr-defined]
 
     def database_blip_once(**kwargs: Any) -> None:
         threads.append(threading.current_thread().name)
