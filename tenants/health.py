@@ -39,7 +39,7 @@ WORKER_PING_TIMEOUT_SECONDS = 1.0
 
 def _workers() -> tuple[bool, str]:
     try:
-        replies = celery_app.control.ping(timeout=WORKER_PING_TIMEOUT_SECONDS)
+        replies = celery_app.control.ping(timeout=WORKER_PING_TIMEOUT_SECONDS) or []
     except Exception as exc:
         return False, type(exc).__name__
     names = sorted(name for reply in replies for name in reply)
@@ -55,7 +55,8 @@ def queue_depth() -> int | None:
             conn.ensure_connection(max_retries=1, timeout=2)
             # Declared as the workers declare it (virtual transports answer NOT_FOUND to a
             # passive declaration from a channel that has not declared it itself).
-            declared = conn.default_channel.queue_declare(
+            channel: Any = conn.default_channel
+            declared = channel.queue_declare(
                 queue=celery_app.conf.task_default_queue, durable=True, auto_delete=False)
             return int(declared.message_count)
     except Exception:
