@@ -1,0 +1,33 @@
+"""What every portal page requires of the person: signed in, of an agency, with a second factor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponseBase
+from django.shortcuts import redirect
+
+from tenants.models import Agency, User
+from tenants.second_factor import user_has_second_factor
+
+
+class StaffMixin(LoginRequiredMixin):
+    """Resolve the acting user and agency once; send staff without a second factor to enrol one."""
+
+    request: HttpRequest
+    user: User
+    agency: Agency
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        user = request.user
+        assert isinstance(user, User)  # noqa: S101 - AUTH_USER_MODEL
+        if user.agency is None:
+            raise PermissionDenied("This account does not belong to an agency.")
+        if not user_has_second_factor(user=user):
+            return redirect("mfa_activate_totp")
+        self.user, self.agency = user, user.agency
+        return super().dispatch(request, *args, **kwargs)
