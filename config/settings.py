@@ -194,6 +194,7 @@ from csp.constants import NONE, SELF  # noqa: E402
 
 AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 LANGUAGES = [("en-ca", "English"), ("fr-ca", "Français")]
+FORMAT_MODULE_PATH = ["portal.formats"]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "portal:home"
 ACCOUNT_LOGIN_METHODS = {"username"}

@@ -77,6 +77,13 @@ STATUS_LABELS: dict[str, Promise] = {
     "purged": _("Purged"),
 }
 
+DISPOSITION_LABELS: dict[str, Promise] = {
+    "pending": _("Awaiting review"),
+    "possible_match": _("Possible match"),
+    "not_a_match": _("Not a match"),
+    "inconclusive": _("Inconclusive"),
+}
+
 ROLE_LABELS: dict[str, Promise] = {
     "investigator": _("Investigator"),
     "analyst": _("Analyst"),

@@ -18,7 +18,7 @@ from matching.models import Search
 from matching.searches import ACTIVE_STATES, search_candidates_view, search_submit
 from matching.selectors import gallery_list, search_get
 from portal.forms import SearchForm, TokenIssueForm
-from portal.labels import PURPOSE_LABELS, STATUS_LABELS, label
+from portal.labels import DISPOSITION_LABELS, PURPOSE_LABELS, STATUS_LABELS, label
 from portal.mixins import StaffMixin
 from portal.reasons import reason_message
 from portal.selectors import api_tokens_of, searches_requested_page
@@ -113,7 +113,10 @@ class SearchDetailView(StaffMixin, View):
             "live": search.status in ACTIVE_STATES,
             "denials": [r for r in reasons if r["kind"] == "deny"],
             "notes": [r for r in reasons if r["kind"] != "deny"],
-            "candidates": candidates,
+            "candidates": [
+                {"candidate": c, "disposition_label": label(DISPOSITION_LABELS, c.disposition)}
+                for c in candidates
+            ],
         }
 
 

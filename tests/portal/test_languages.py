@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gettext
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -118,6 +119,7 @@ def test_a_denial_reads_in_french_with_dates_localized(signed_in: tuple[Client, 
         "décembre",
     )
     assert any(month in home for month in months)
+    assert re.search(r"\d{2}\xa0h\xa0\d{2}", home), "French times read 14 h 30"
 
 
 @pytest.mark.django_db
