@@ -8,6 +8,7 @@ its screenshot is written to docs/screenshots/.
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 import uuid
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from PIL import Image
 
 from tests.conftest import PHOTOS, Tenant
 from tests.portal.conftest import Staff, staff_create
@@ -116,7 +118,10 @@ class Portal:
         assert serious == [], f"{self.page.url}: {serious}"
         if shot:
             SHOTS.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
+            png = self.page.screenshot(full_page=True)
+            # A 64-colour palette keeps the committed images small and the text crisp.
+            image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=64)
+            image.save(SHOTS / f"{shot}.png", optimize=True)
 
     def sign_in(self, staff: Staff, *, shots: str | None = None) -> None:
         self.goto("/")
