@@ -192,6 +192,17 @@ CELERY_BEAT_SCHEDULE = {
 # Portal: sign-in by username, password and a second factor (django-allauth).
 from csp.constants import NONE, SELF  # noqa: E402
 
+# Sign-in rate limits and used TOTP codes are counted in the cache: share it between processes
+# in production (CACHE_URL=redis://…); one process's memory is enough on a single machine.
+_cache_url = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 LANGUAGES = [("en-ca", "English"), ("fr-ca", "Français")]
 FORMAT_MODULE_PATH = ["portal.formats"]

@@ -133,3 +133,21 @@ def test_issuing_a_token_asks_to_confirm_the_password_first(
     response = client.post("/tokens", {"label": "another"})
     assert response.status_code == 302
     assert staff.user.api_tokens.count() == 1
+
+
+def test_the_portal_adds_nothing_to_the_deployment_checks() -> None:
+    """With HTTPS settings as production sets them, ``check --deploy`` finds nothing."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    with override_settings(
+        DEBUG=False,
+        SECURE_HSTS_SECONDS=31_536_000,
+        SECURE_SSL_REDIRECT=True,
+        SESSION_COOKIE_SECURE=True,
+        CSRF_COOKIE_SECURE=True,
+        SECRET_KEY="k7Qp2vN9xR4tW8zB3mD6fH1jL5sA0cE" * 2,
+        SECURE_HSTS_INCLUDE_SUBDOMAINS=True,
+        SECURE_HSTS_PRELOAD=True,
+    ):
+        call_command("check", deploy=True, fail_level="WARNING", verbosity=0)
