@@ -160,6 +160,14 @@ class SearchForm(forms.Form):
             },
         )
 
+    def errors_described(self) -> None:
+        """Point each invalid input at its error text, so screen readers announce it."""
+        for name in self.errors:
+            if name in self.fields:
+                field = self.fields[name]
+                ids = [f"id_{name}_helptext"] if field.help_text else []
+                field.widget.attrs["aria-describedby"] = " ".join([*ids, f"id_{name}_errors"])
+
     def add_service_error(self, code: str, message: str) -> None:
         """Show a service refusal beside the field it concerns (the probe's, for image codes)."""
         field = ERROR_FIELDS.get(code) or ("probe" if code.startswith("image_") else None)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
@@ -11,6 +13,8 @@ from django.shortcuts import redirect
 
 from tenants.models import Agency, User
 from tenants.second_factor import user_has_second_factor
+
+View = Callable[[HttpRequest], HttpResponseBase]
 
 
 class StaffMixin(LoginRequiredMixin):
@@ -31,3 +35,22 @@ class StaffMixin(LoginRequiredMixin):
             return redirect("mfa_activate_totp")
         self.user, self.agency = user, user.agency
         return super().dispatch(request, *args, **kwargs)
+
+
+class ReauthenticatedPostMixin:
+    """Ask the person to confirm who they are again before a sensitive change (any POST).
+
+    Reading the page needs no confirmation; a confirmation lasts
+    ``ACCOUNT_REAUTHENTICATION_TIMEOUT`` seconds. Put it before ``StaffMixin`` in the bases.
+    """
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        parent = super().dispatch  # type: ignore[misc]
+
+        def view(request: HttpRequest) -> HttpResponseBase:
+            response: HttpResponseBase = parent(request, *args, **kwargs)
+            return response
+
+        guard: Callable[[View], View] = reauthentication_required(allow_get=True)
+        result: HttpResponseBase = guard(view)(request)
+        return result

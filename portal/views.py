@@ -8,10 +8,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from allauth.account.decorators import reauthentication_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils.decorators import method_decorator
 from django.views import View
 
 from matching.models import Search
@@ -19,7 +17,7 @@ from matching.searches import ACTIVE_STATES, search_candidates_view, search_subm
 from matching.selectors import gallery_list, search_get
 from portal.forms import SearchForm, TokenIssueForm
 from portal.labels import DISPOSITION_LABELS, PURPOSE_LABELS, STATUS_LABELS, label
-from portal.mixins import StaffMixin
+from portal.mixins import ReauthenticatedPostMixin, StaffMixin
 from portal.reasons import reason_message
 from portal.selectors import api_tokens_of, searches_requested_page
 from tenants.errors import ApiError
@@ -60,7 +58,13 @@ class SearchNewView(StaffMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        form = SearchForm(galleries=gallery_list(agency=self.agency))
+        form = SearchForm(
+            galleries=gallery_list(agency=self.agency),
+            initial={
+                "probe_collected_in": self.agency.jurisdiction,
+                "probe_collected_municipality": self.agency.municipality,
+            },
+        )
         return render(request, "portal/search_new.html", {"form": form})
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -79,6 +83,7 @@ class SearchNewView(StaffMixin, View):
                 form.add_service_error(exc.error_code, exc.message)
             else:
                 return redirect("portal:search", search_id=search.id)
+        form.errors_described()
         return render(request, "portal/search_new.html", {"form": form}, status=400)
 
 
@@ -126,13 +131,12 @@ class SearchLiveView(SearchDetailView):
     template_name = "portal/_search_live.html"
 
 
-class TokenListView(StaffMixin, View):
+class TokenListView(ReauthenticatedPostMixin, StaffMixin, View):
     """My personal access tokens for the API; issuing one requires signing in again."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self.page(request, TokenIssueForm(), issued="")
 
-    @method_decorator(reauthentication_required)
     def post(self, request: HttpRequest) -> HttpResponse:
         form = TokenIssueForm(request.POST)
         if not form.is_valid():

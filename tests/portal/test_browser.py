@@ -271,3 +271,47 @@ def test_another_agencys_search_url_answers_not_found(
     assert portal.goto(f"/searches/{search.id}/live").status == 404
     assert portal.goto(f"/searches/{uuid.uuid4()}").status == 404
     portal.close()
+
+
+def test_a_token_is_issued_only_after_confirming_the_password(
+    chromium: Any, portal_url: str, tenant_a: Tenant, staff_committed: Any
+) -> None:
+    staff = staff_committed(tenant_a)
+    portal = Portal(chromium, portal_url)
+    portal.sign_in(staff)
+    page = portal.page
+    page.click("nav a[href='/tokens']")
+    page.fill("#id_label", "case-management export")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/accounts/reauthenticate/**")
+    portal.check("en-confirm-password")
+    page.fill("input[name=password]", staff.password)
+    # Once confirmed, allauth resumes the request that asked for the token.
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("code.token")
+    token = page.locator("code.token").inner_text()
+    assert token.startswith("prb_")
+    assert "case-management export" in page.locator("table.list").inner_text()
+    portal.check()
+    portal.close()
+
+
+def test_field_errors_show_beside_the_fields(
+    chromium: Any, portal_url: str, tenant_a: Tenant, staff_committed: Any
+) -> None:
+    staff = staff_committed(tenant_a)
+    portal = Portal(chromium, portal_url)
+    portal.sign_in(staff)
+    page = portal.page
+    page.click("nav a[href='/searches/new']")
+    page.fill("#id_case_number", "2026-123456")
+    page.click("form.search-form button[type=submit]")
+    for field in ("probe", "purpose", "justification", "probe_source"):
+        error = page.locator(f"#id_{field}_errors")
+        assert error.is_visible(), field
+        control = page.locator(f"#id_{field}")
+        assert control.get_attribute("aria-invalid") == "true"
+        assert f"id_{field}_errors" in (control.get_attribute("aria-describedby") or "")
+    assert page.locator("#id_case_number").input_value() == "2026-123456"
+    portal.check("en-new-search-errors")
+    portal.close()
