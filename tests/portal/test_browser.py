@@ -315,3 +315,58 @@ def test_field_errors_show_beside_the_fields(
     assert page.locator("#id_case_number").input_value() == "2026-123456"
     portal.check("en-new-search-errors")
     portal.close()
+
+
+def test_a_security_key_is_a_second_factor(
+    chromium: Any, portal_url: str, tenant_a: Tenant, staff_committed: Any
+) -> None:
+    """Enrol a (virtual) security key, then sign in with it instead of a TOTP code."""
+    from tenants.second_factor import user_has_second_factor
+
+    staff = staff_committed(tenant_a)
+    # WebAuthn needs a secure context and a domain as relying party: http://localhost is both.
+    portal = Portal(chromium, portal_url.replace("127.0.0.1", "localhost"))
+    cdp = portal.context.new_cdp_session(portal.page)
+    cdp.send("WebAuthn.enable")
+    authenticator = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "usb",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )["authenticatorId"]
+    portal.sign_in(staff)
+    page = portal.page
+    portal.goto("/accounts/2fa/webauthn/add/")
+    page.wait_for_url("**/accounts/reauthenticate/**")
+    page.fill("input[name=password]", staff.password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/accounts/2fa/webauthn/add/**")
+    page.fill("input[name=name]", "Desk key")
+    portal.check()
+    page.click("#mfa_webauthn_add")
+    page.wait_for_url(lambda url: "/webauthn/add" not in url)
+    assert cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
+    page.click("header form[action='/accounts/logout/'] button")
+    page.wait_for_load_state()
+
+    portal.goto("/accounts/login/")
+    page.fill("#id_login", staff.user.username)
+    page.fill("#id_password", staff.password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/accounts/2fa/authenticate/**")
+    page.click("#mfa_webauthn_authenticate")
+    page.wait_for_url(portal.base + "/")
+    assert page.locator("h1").inner_text() == "My searches"
+    assert user_has_second_factor(user=staff.user)
+    # The policy hears that this session passed a second factor.
+    portal.new_search(purpose="protest_monitoring")
+    reasons = page.locator(".decision.denied").inner_text()
+    assert "purpose_prohibited" in reasons and "mfa_not_verified" not in reasons
+    portal.close()
