@@ -28,6 +28,7 @@ export DJANGO_ALLOWED_HOSTS=${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1}
 WORKER_CONCURRENCY=${WORKER_CONCURRENCY:-$(nproc)}
 
 $PY -W ignore manage.py db_setup -v 0
+$PY -W ignore manage.py collectstatic --noinput -v 0
 $PY -W ignore manage.py demo_bootstrap --json --url "http://127.0.0.1:$PORT" > var/demo.json
 
 declare -A NAMES LOGS

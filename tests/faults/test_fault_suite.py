@@ -361,6 +361,11 @@ def test_concurrent_searches_survive_worker_database_and_broker_faults(stack: St
                      and parts[1][:1] == "5" and not parts[1].startswith("503")]
     assert server_errors == []
     assert "deadlock detected" not in (stack.pg_dir / "log").read_text()
+    # The killed pool process held a lease: its search was taken over, not lost or failed.
+    recoveries = dict(stack.sql(
+        "SELECT action, count(*) FROM audit_auditevent WHERE action IN "
+        "('search.requeued', 'search.restarted') GROUP BY action"))
+    assert recoveries, "no search was recovered: the faults did not hit a search in flight"
     print(json.dumps({"faults": faults, "accepted": len(submitted.accepted),
                       "denied_by_stalled_engine": len(stalled.denied),
-                      "retried": submitted.retried}))
+                      "retried": submitted.retried, "recoveries": recoveries}))
