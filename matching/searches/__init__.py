@@ -42,7 +42,12 @@ from matching.searches.face_choice import search_face_choose
 from matching.searches.recovery import enrollments_recover, searches_recover
 from matching.searches.results import search_candidates_view
 from matching.searches.retention import probes_purge_due
-from matching.searches.revocation import AUTHORITY_REVOKED, searches_stop_for_revoked_authority
+from matching.searches.revocation import (
+    ACTIVE_STATES,
+    AUTHORITY_REVOKED,
+    FINISHED_STATES,
+    searches_stop_for_revoked_authority,
+)
 from matching.searches.submit import (
     AUTHORITY_UNVERIFIED,
     GALLERY_NOT_FOUND,
@@ -53,9 +58,11 @@ from matching.searches.submit import (
 from matching.searches.transitions import SearchTransitionError, search_transition
 
 __all__ = [
+    "ACTIVE_STATES",
     "AUTHORITY_REVOKED",
     "AUTHORITY_UNVERIFIED",
     "FACE_CHOICE_STALE",
+    "FINISHED_STATES",
     "GALLERY_NOT_FOUND",
     "INTERNAL_ERROR",
     "NO_ALLOW_DECISION",
