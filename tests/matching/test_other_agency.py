@@ -15,19 +15,19 @@ from matching.searches import search_execute
 from matching.selectors import faces_nearest
 from tenants.context import agency_transaction
 from tests.conftest import Tenant, photo, search_fields
+from tests.factories import SearchFactory
 
 
 @pytest.fixture
 def search_of_a(db: None, tenant_a: Tenant) -> Search:
     """A queued search of agency A that no worker will pick up (it is never committed)."""
     with agency_transaction(tenant_a.agency.id):
-        return Search.objects.create(
-            agency=tenant_a.agency, gallery=tenant_a.gallery,
-            requested_by=tenant_a.users["investigator"], status=SearchStatus.AWAITING_FACE_CHOICE,
-            purpose="criminal_investigation", case_number="A-1",
-            justification="x" * 30, probe_meta={},
+        search: Search = SearchFactory.create(
+            gallery=tenant_a.gallery, requested_by=tenant_a.users["investigator"],
+            status=SearchStatus.AWAITING_FACE_CHOICE,
             face_boxes=[{"x": 0, "y": 0, "w": 9, "h": 9}] * 2,
         )
+        return search
 
 
 def test_get_another_agencys_search_is_404_like_a_missing_one(

@@ -13,6 +13,7 @@ from matching.models import SEARCH_TRANSITIONS, Search, SearchStatus
 from matching.searches import SearchTransitionError, search_transition
 from tenants.context import agency_transaction
 from tests.conftest import Tenant
+from tests.factories import SearchFactory
 
 APP_DIRS = ("matching", "authorizations", "policy", "tenants", "audit")
 STATUS_WRITE = re.compile(
@@ -38,9 +39,8 @@ def test_no_service_writes_a_search_status_but_the_transition_function() -> None
 
 
 def _search(tenant: Tenant, status: SearchStatus) -> Search:
-    return Search.objects.create(
-        agency=tenant.agency, gallery=tenant.gallery, requested_by=tenant.users["investigator"],
-        purpose="criminal_investigation", case_number="c", justification="j", status=status)
+    return SearchFactory.create(gallery=tenant.gallery, requested_by=tenant.users["investigator"],
+                         status=status)
 
 
 def test_a_transition_in_the_table_is_saved_and_audited(db: None, tenant_a: Tenant) -> None:
