@@ -30,7 +30,7 @@ BROKERS = ("filesystem", "filesystem-1s", "redis")
 WARMUP = 2
 
 
-def _child(broker: str) -> int:
+def _child(broker: str, seed: int) -> int:
     """Serve searches on one broker: one per ``search`` line on stdin, one JSON line back."""
     out = stdout_reserve()
     if broker.startswith("filesystem"):
@@ -65,10 +65,10 @@ def _child(broker: str) -> int:
         with celery_worker(), TaskFinished() as finished:
             out.write(json.dumps({"ready": True, **info}) + "\n")
             out.flush()
-            for line in sys.stdin:
+            for turn, line in enumerate(sys.stdin):
                 if line.strip() != "search":
                     break
-                probe = PROBES[int(time.time() * 1000) % len(PROBES)]
+                probe = PROBES[(seed + turn) % len(PROBES)]
                 finished.arm()
                 began = time.perf_counter()
                 search = search_submit(user=tenant.user, mfa_verified=True,
@@ -95,14 +95,16 @@ def main(argv: list[str] | None = None) -> int:
     """Run both brokers' processes, alternate searches between them, print one JSON document."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--searches", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=0, help="which probe comes first")
     parser.add_argument("--child", choices=BROKERS)
     args = parser.parse_args(argv)
     if args.child:
-        return _child(args.child)
+        return _child(args.child, args.seed)
     out = stdout_reserve()
     children = {
         broker: subprocess.Popen(  # noqa: S603 - our own interpreter running our own module
-            [sys.executable, "-m", "bench.broker_latency", "--child", broker], cwd=PROJECT_DIR,
+            [sys.executable, "-m", "bench.broker_latency", "--child", broker,
+             "--seed", str(args.seed)], cwd=PROJECT_DIR,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         for broker in BROKERS
     }
