@@ -4,6 +4,8 @@ retention and recovery of lost work.
 Lock order. Every transaction that touches a search takes its locks in this order, and none
 waits for a lock while holding a later one:
 
+0. submit only: the submitting user's advisory lock (``submit:<agency>:<user>``), so the
+   capacity check and the insert it allows cannot interleave with the same user's next submit;
 1. authority records: ``FOR SHARE`` (submit, so a revocation cannot commit between the check
    and the search's write) or ``FOR UPDATE`` (revocation);
 2. the search row, ``FOR UPDATE OF`` the search alone (claim, completion, face choice,
@@ -15,8 +17,8 @@ waits for a lock while holding a later one:
 
 What each transaction locks:
 
-- submit: records (share) → [policy engine call] → inserts (search, decision, probe, follow-ups)
-  → audit chain;
+- submit: user lock → records (share) → [policy engine call] → inserts (search, decision,
+  probe, follow-ups) → audit chain;
 - claim: search → audit chain (the records are read, not locked: a revocation that commits
   later finds the search running and cancels it);
 - heartbeat: the search row, by a single ``UPDATE`` guarded by the lease owner;
