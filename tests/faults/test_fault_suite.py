@@ -120,7 +120,8 @@ def _redis_answers(port: int) -> bool:
         return False
 
 
-def wait_until(predicate: Any, timeout: float, what: str) -> Any:
+def wait_until(predicate: Any, timeout: float, what: Any) -> Any:
+    """Poll ``predicate``; fail with ``what`` (a string, or a callable giving the details)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(Exception):
@@ -128,7 +129,7 @@ def wait_until(predicate: Any, timeout: float, what: str) -> Any:
             if value:
                 return value
         time.sleep(0.25)
-    pytest.fail(f"{what}: not within {timeout:.0f} s")
+    pytest.fail(f"{what() if callable(what) else what}: not within {timeout:.0f} s")
 
 
 def pg_restart(pg_dir: Path) -> None:
@@ -337,7 +338,7 @@ def test_concurrent_searches_survive_worker_database_and_broker_faults(stack: St
                          "AND status <> ALL(%s)", (submitted.accepted, list(SETTLED)))
 
     wait_until(lambda: not unsettled(), SETTLE_WITHIN_SECONDS - (time.monotonic() - worker_back),
-               f"every accepted search settled ({len(unsettled())} not)")
+               lambda: f"every accepted search settled; not: {unsettled()}; faults: {faults}")
     statuses = dict(stack.sql(
         "SELECT status, count(*) FROM matching_search WHERE id::text = ANY(%s) GROUP BY status",
         (submitted.accepted,)))
