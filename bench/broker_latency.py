@@ -22,8 +22,11 @@ from typing import Any
 
 from bench.harness import PROJECT_DIR, json_emit, latency_summary, progress, stdout_reserve
 
-GALLERY = {"obama": ["obama.jpg", "obama2.jpg"], "biden": ["biden.jpg"],
-           "collins": ["astronaut.png"]}
+GALLERY = {
+    "obama": ["obama.jpg", "obama2.jpg"],
+    "biden": ["biden.jpg"],
+    "collins": ["astronaut.png"],
+}
 PROBES = ["obama3.jpg", "obama2.jpg", "biden.jpg"]
 # "filesystem-1s" is the filesystem transport at kombu's default poll interval: the before.
 BROKERS = ("filesystem", "filesystem-1s", "redis")
@@ -36,9 +39,13 @@ def _dispatch(agency_id: str, search_id: Any) -> float:
     from tenants.context import agency_transaction
 
     with agency_transaction(agency_id):
-        at = dict(AuditEvent.objects.filter(agency_id=agency_id, object_id=str(search_id),
-                                            action__in=["search.queued", "search.started"])
-                  .values_list("action", "occurred_at"))
+        at = dict(
+            AuditEvent.objects.filter(
+                agency_id=agency_id,
+                object_id=str(search_id),
+                action__in=["search.queued", "search.started"],
+            ).values_list("action", "occurred_at")
+        )
     return (at["search.started"] - at["search.queued"]).total_seconds()
 
 
@@ -60,8 +67,10 @@ def _child(broker: str, seed: int) -> int:
     if broker == "filesystem-1s":
         from config.celery import app
 
-        app.conf.broker_transport_options = {**app.conf.broker_transport_options,
-                                             "polling_interval": 1.0}
+        app.conf.broker_transport_options = {
+            **app.conf.broker_transport_options,
+            "polling_interval": 1.0,
+        }
     info["polling_interval"] = "1.0" if broker == "filesystem-1s" else "default of settings"
     from bench.search_latency import search_request, search_status
     from matching.enrollment import UploadItem, enrollment_batch_create, enrollment_batch_process
@@ -70,8 +79,11 @@ def _child(broker: str, seed: int) -> int:
     photos = PROJECT_DIR / "var" / "photos"
     with bench_database():
         tenant = bench_tenant()
-        items = [UploadItem(subject_ref=ref, filename=name, content=(photos / name).read_bytes())
-                 for ref, names in GALLERY.items() for name in names]
+        items = [
+            UploadItem(subject_ref=ref, filename=name, content=(photos / name).read_bytes())
+            for ref, names in GALLERY.items()
+            for name in names
+        ]
         batch = enrollment_batch_create(gallery=tenant.gallery, items=items, enqueue=False)
         enrollment_batch_process(agency_id=tenant.agency.id, batch_id=batch.id)
         with celery_worker(), TaskFinished() as finished:
@@ -83,11 +95,13 @@ def _child(broker: str, seed: int) -> int:
                 probe = PROBES[(seed + turn) % len(PROBES)]
                 finished.arm()
                 began = time.perf_counter()
-                search = search_submit(user=tenant.user, mfa_verified=True,
-                                       request=search_request(),
-                                       probe_bytes=(photos / probe).read_bytes(),
-                                       probe_content_type="image/png" if probe.endswith(
-                                           "png") else "image/jpeg")
+                search = search_submit(
+                    user=tenant.user,
+                    mfa_verified=True,
+                    request=search_request(),
+                    probe_bytes=(photos / probe).read_bytes(),
+                    probe_content_type="image/png" if probe.endswith("png") else "image/jpeg",
+                )
                 status = ""
                 deadline = time.monotonic() + 60
                 while time.monotonic() < deadline:
@@ -98,9 +112,16 @@ def _child(broker: str, seed: int) -> int:
                     if at is not None:
                         finished.arm()
                 elapsed = (finished.finished_at or time.perf_counter()) - began
-                out.write(json.dumps({"status": status, "seconds": elapsed,
-                                      "dispatch_seconds": _dispatch(tenant.agency.id,
-                                                                    search.id)}) + "\n")
+                out.write(
+                    json.dumps(
+                        {
+                            "status": status,
+                            "seconds": elapsed,
+                            "dispatch_seconds": _dispatch(tenant.agency.id, search.id),
+                        }
+                    )
+                    + "\n"
+                )
                 out.flush()
     return 0
 
@@ -117,9 +138,20 @@ def main(argv: list[str] | None = None) -> int:
     out = stdout_reserve()
     children = {
         broker: subprocess.Popen(  # noqa: S603 - our own interpreter running our own module
-            [sys.executable, "-m", "bench.broker_latency", "--child", broker,
-             "--seed", str(args.seed)], cwd=PROJECT_DIR,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "bench.broker_latency",
+                "--child",
+                broker,
+                "--seed",
+                str(args.seed),
+            ],
+            cwd=PROJECT_DIR,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for broker in BROKERS
     }
     ready: dict[str, Any] = {}
@@ -132,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             ready[broker] = json.loads(child.stdout.readline())
             progress(f"{broker} ready: {ready[broker]}")
         for turn in range(WARMUP + args.searches):
-            for broker in (BROKERS if turn % 2 == 0 else tuple(reversed(BROKERS))):
+            for broker in BROKERS if turn % 2 == 0 else tuple(reversed(BROKERS)):
                 child = children[broker]
                 assert child.stdin is not None
                 assert child.stdout is not None
@@ -150,27 +182,35 @@ def main(argv: list[str] | None = None) -> int:
                 child.stdin.close()
         for child in children.values():
             child.wait(timeout=120)
-    summary = {broker: {**latency_summary(samples[broker]),
-                        "dispatch_queued_to_started": latency_summary(dispatch[broker]),
-                        "completed": statuses[broker].count("awaiting_review"),
-                        "broker": ready[broker].get("broker")}
-               for broker in BROKERS}
+    summary = {
+        broker: {
+            **latency_summary(samples[broker]),
+            "dispatch_queued_to_started": latency_summary(dispatch[broker]),
+            "completed": statuses[broker].count("awaiting_review"),
+            "broker": ready[broker].get("broker"),
+        }
+        for broker in BROKERS
+    }
     fs, redis = summary["filesystem"], summary["redis"]
     difference = round(fs["p50"] - redis["p50"], 1)
-    dispatch_difference = round(fs["dispatch_queued_to_started"]["p50"]
-                                - redis["dispatch_queued_to_started"]["p50"], 1)
-    json_emit(out, {
-        "benchmark": "broker_latency",
-        "what": "search latency, submit → candidates ready, small real gallery, one at a time",
-        "searches_per_broker": args.searches,
-        "unit": "ms",
-        **summary,
-        "filesystem_minus_redis_p50_ms": difference,
-        "filesystem_minus_redis_dispatch_p50_ms": dispatch_difference,
-        "target": "filesystem p50 within 50 ms of Redis",
-        "met": difference <= 50,
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-    })
+    dispatch_difference = round(
+        fs["dispatch_queued_to_started"]["p50"] - redis["dispatch_queued_to_started"]["p50"], 1
+    )
+    json_emit(
+        out,
+        {
+            "benchmark": "broker_latency",
+            "what": "search latency, submit → candidates ready, small real gallery, one at a time",
+            "searches_per_broker": args.searches,
+            "unit": "ms",
+            **summary,
+            "filesystem_minus_redis_p50_ms": difference,
+            "filesystem_minus_redis_dispatch_p50_ms": dispatch_difference,
+            "target": "filesystem p50 within 50 ms of Redis",
+            "met": difference <= 50,
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+        },
+    )
     return 0
 
 

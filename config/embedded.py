@@ -31,8 +31,13 @@ def embedded_database_stop(data_dir: Path) -> bool:
     # pg_ctl itself: the library's own stop trusts the pid it saw at start, which a restart
     # (``pg_ctl restart``) has replaced.
     server = get_server(str(data_dir), cleanup_mode=None)
-    pgexec("pg_ctl", ("-w", "-D", str(data_dir), "-m", "fast", "stop"),
-           bin_path=server.bin_path, user=server.system_user, timeout=60)
+    pgexec(
+        "pg_ctl",
+        ("-w", "-D", str(data_dir), "-m", "fast", "stop"),
+        bin_path=server.bin_path,
+        user=server.system_user,
+        timeout=60,
+    )
     return True
 
 

@@ -35,8 +35,11 @@ def search_limits(obligations: dict[str, Any]) -> SearchLimits | None:
     max_candidates = _int(obligations.get("max_candidates"))
     retention = _int(obligations.get("probe_retention_days"))
     raw_similarity = obligations.get("min_similarity")
-    similarity = (float(raw_similarity) if isinstance(raw_similarity, int | float)
-                  and not isinstance(raw_similarity, bool) else None)
+    similarity = (
+        float(raw_similarity)
+        if isinstance(raw_similarity, int | float) and not isinstance(raw_similarity, bool)
+        else None
+    )
     if max_candidates is None or not 1 <= max_candidates <= 100:
         return None
     if similarity is None or not 0.0 <= similarity <= 1.0:

@@ -33,11 +33,15 @@ class DatabaseOutageMiddleware:
         """Answer 503 for a database connection failure; leave every other error alone."""
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        logger.warning("database unavailable for %s %s: %s", request.method, request.path,
-                       exception)
+        logger.warning(
+            "database unavailable for %s %s: %s", request.method, request.path, exception
+        )
         response = JsonResponse(
-            error_body(DATABASE_UNAVAILABLE,
-                       "The database is briefly unavailable; nothing was recorded. Try again."),
-            status=503)
+            error_body(
+                DATABASE_UNAVAILABLE,
+                "The database is briefly unavailable; nothing was recorded. Try again.",
+            ),
+            status=503,
+        )
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

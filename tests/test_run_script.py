@@ -20,8 +20,13 @@ LOCK = Path(settings.BASE_DIR) / "var" / "run.lock"
 def run_script(port: int) -> tuple[int, str, float]:
     started = time.monotonic()
     process = subprocess.Popen(  # noqa: S603 - the project's own script
-        [str(RUN)], env={**os.environ, "PORT": str(port)}, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        [str(RUN)],
+        env={**os.environ, "PORT": str(port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         output, _ = process.communicate(timeout=60)
     except subprocess.TimeoutExpired:

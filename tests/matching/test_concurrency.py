@@ -32,15 +32,21 @@ from tenants.context import agency_transaction
 from tests.authorizations.test_records import verified_warrant
 from tests.conftest import Tenant, photo, search_fields, wait_for
 
-FINAL = {SearchStatus.AWAITING_REVIEW, SearchStatus.AWAITING_FACE_CHOICE, SearchStatus.FAILED,
-         SearchStatus.CANCELLED, SearchStatus.DENIED}
+FINAL = {
+    SearchStatus.AWAITING_REVIEW,
+    SearchStatus.AWAITING_FACE_CHOICE,
+    SearchStatus.FAILED,
+    SearchStatus.CANCELLED,
+    SearchStatus.DENIED,
+}
 
 
 def submit(tenant: Tenant, **overrides: Any) -> Any:
     upload = io.BytesIO(photo("obama3.jpg"))
     upload.name = "probe.jpg"
     return tenant.client().post(
-        "/api/v1/searches", {**search_fields(**overrides), "probe": upload}, format="multipart")
+        "/api/v1/searches", {**search_fields(**overrides), "probe": upload}, format="multipart"
+    )
 
 
 def status_of(tenant: Tenant, search_id: str) -> str:
@@ -91,11 +97,17 @@ def test_a_claim_does_not_deadlock_with_a_submit_holding_the_audit_lock(
 
     def submit_half_done() -> None:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                           [f"audit:{agency.id}"])
-        Search.objects.create(agency=agency, gallery=tenant_a.gallery,
-                              requested_by=tenant_a.users["investigator"], purpose="x",
-                              case_number="c", justification="j")
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"audit:{agency.id}"]
+            )
+        Search.objects.create(
+            agency=agency,
+            gallery=tenant_a.gallery,
+            requested_by=tenant_a.users["investigator"],
+            purpose="x",
+            case_number="c",
+            justification="j",
+        )
 
     other = Held(agency.id, submit_half_done)
     other.start()
@@ -130,7 +142,8 @@ def test_a_revocation_committing_during_a_submit_is_not_missed(
 
     def revoke_uncommitted() -> None:
         Warrant.objects.filter(id=warrant_id).update(
-            status=RecordStatus.REVOKED, revoked_at=timezone.now(), revocation_reason="quashed")
+            status=RecordStatus.REVOKED, revoked_at=timezone.now(), revocation_reason="quashed"
+        )
 
     revocation = Held(tenant_a.agency.id, revoke_uncommitted)
     revocation.start()
@@ -155,7 +168,8 @@ def test_a_revocation_committing_during_a_submit_is_not_missed(
     (response,) = responses
     if response.status_code == 201:
         assert status_of(tenant_a, response.json()["id"]) == SearchStatus.CANCELLED, (
-            "a search was queued on a revoked warrant")
+            "a search was queued on a revoked warrant"
+        )
     else:
         assert response.status_code == 409, response.content
         assert response.json()["error"]["code"] == "authority_revoked"
@@ -177,8 +191,9 @@ def test_a_search_whose_record_was_revoked_before_the_claim_is_cancelled(
     with agency_transaction(tenant_a.agency.id):
         search = Search.objects.get(id=created.json()["id"])
         probe = Probe.objects.get(search=search)
-        audited = set(AuditEvent.objects.filter(object_id=str(search.id))
-                      .values_list("action", flat=True))
+        audited = set(
+            AuditEvent.objects.filter(object_id=str(search.id)).values_list("action", flat=True)
+        )
     assert search.status == SearchStatus.CANCELLED
     assert search.error_code == "authority_revoked"
     assert probe.content is None
@@ -198,7 +213,8 @@ def test_a_queued_search_whose_message_vanished_is_recovered(
     if hasattr(Search, "lease_expires_at"):  # its dispatch deadline has passed
         with agency_transaction(tenant_a.agency.id):
             Search.objects.filter(id=search_id).update(
-                lease_expires_at=timezone.now() - timedelta(seconds=1))
+                lease_expires_at=timezone.now() - timedelta(seconds=1)
+            )
     beat_once()
     wait_for(lambda: status_of(tenant_a, search_id) in FINAL, timeout=60)
     assert status_of(tenant_a, search_id) == SearchStatus.AWAITING_REVIEW
@@ -214,10 +230,12 @@ def test_a_running_search_left_by_a_dead_worker_is_run_again(
     search_id = created.json()["id"]
     with agency_transaction(tenant_a.agency.id):  # a worker claimed it a minute ago and died
         Search.objects.filter(id=search_id).update(
-            status=SearchStatus.RUNNING, updated_at=timezone.now() - timedelta(minutes=1))
+            status=SearchStatus.RUNNING, updated_at=timezone.now() - timedelta(minutes=1)
+        )
         if hasattr(Search, "lease_expires_at"):
             Search.objects.filter(id=search_id).update(
-                lease_expires_at=timezone.now() - timedelta(seconds=30), lease_owner="dead")
+                lease_expires_at=timezone.now() - timedelta(seconds=30), lease_owner="dead"
+            )
     beat_once()
     wait_for(lambda: status_of(tenant_a, search_id) in FINAL, timeout=60)
     assert status_of(tenant_a, search_id) == SearchStatus.AWAITING_REVIEW
@@ -230,14 +248,22 @@ def test_a_running_enrollment_batch_whose_message_vanished_is_finished(
     from matching.enrollment import UploadItem, enrollment_batch_create
 
     batch = enrollment_batch_create(
-        gallery=tenant_a.gallery, enqueue=False,
-        items=[UploadItem(subject_ref=f"s-{uuid.uuid4().hex[:6]}", filename="biden.jpg",
-                          content=photo("biden.jpg"))])
+        gallery=tenant_a.gallery,
+        enqueue=False,
+        items=[
+            UploadItem(
+                subject_ref=f"s-{uuid.uuid4().hex[:6]}",
+                filename="biden.jpg",
+                content=photo("biden.jpg"),
+            )
+        ],
+    )
     with agency_transaction(tenant_a.agency.id):
         EnrollmentBatch.objects.filter(id=batch.id).update(status=EnrollmentStatus.RUNNING)
         if hasattr(EnrollmentBatch, "lease_expires_at"):  # its worker died a while ago
             EnrollmentBatch.objects.filter(id=batch.id).update(
-                lease_owner="dead", lease_expires_at=timezone.now() - timedelta(seconds=1))
+                lease_owner="dead", lease_expires_at=timezone.now() - timedelta(seconds=1)
+            )
     beat_once()
 
     def done() -> bool:
@@ -277,7 +303,8 @@ def test_searches_in_flight_beyond_the_users_cap_are_refused_with_retry_after(
     with agency_transaction(tenant_a.agency.id):
         assert Search.objects.count() == before
     other_user = tenant_a.client("analyst").post(
-        "/api/v1/searches", {**search_fields(), "probe": _probe()}, format="multipart")
+        "/api/v1/searches", {**search_fields(), "probe": _probe()}, format="multipart"
+    )
     assert other_user.status_code == 201, other_user.content
 
 
@@ -287,7 +314,8 @@ def test_searches_in_flight_beyond_the_agencys_cap_are_refused(
     settings.SEARCH_MAX_ACTIVE_PER_AGENCY = 1
     assert submit(tenant_a).status_code == 201
     refused = tenant_a.client("analyst").post(
-        "/api/v1/searches", {**search_fields(), "probe": _probe()}, format="multipart")
+        "/api/v1/searches", {**search_fields(), "probe": _probe()}, format="multipart"
+    )
     assert refused.status_code == 429, refused.content
     assert "Retry-After" in refused
 

@@ -17,7 +17,8 @@ from tests.factories import SearchFactory
 
 APP_DIRS = ("matching", "authorizations", "policy", "tenants", "audit")
 STATUS_WRITE = re.compile(
-    r"\.status\s*=\s*SearchStatus|\.update\([^)]*\bstatus\s*=\s*SearchStatus", re.DOTALL)
+    r"\.status\s*=\s*SearchStatus|\.update\([^)]*\bstatus\s*=\s*SearchStatus", re.DOTALL
+)
 
 
 def test_every_status_has_a_row_in_the_table() -> None:
@@ -39,15 +40,21 @@ def test_no_service_writes_a_search_status_but_the_transition_function() -> None
 
 
 def _search(tenant: Tenant, status: SearchStatus) -> Search:
-    return SearchFactory.create(gallery=tenant.gallery, requested_by=tenant.users["investigator"],
-                         status=status)
+    return SearchFactory.create(
+        gallery=tenant.gallery, requested_by=tenant.users["investigator"], status=status
+    )
 
 
 def test_a_transition_in_the_table_is_saved_and_audited(db: None, tenant_a: Tenant) -> None:
     with agency_transaction(tenant_a.agency.id):
         search = _search(tenant_a, SearchStatus.QUEUED)
-        search_transition(search=search, to=SearchStatus.FAILED, actor="worker",
-                          data={"error_code": "x"}, fields={"error_code": "x"})
+        search_transition(
+            search=search,
+            to=SearchStatus.FAILED,
+            actor="worker",
+            data={"error_code": "x"},
+            fields={"error_code": "x"},
+        )
         stored = Search.objects.get(id=search.id)
         event = AuditEvent.objects.get(object_id=str(search.id))
     assert (stored.status, stored.error_code) == (SearchStatus.FAILED, "x")
@@ -55,12 +62,15 @@ def test_a_transition_in_the_table_is_saved_and_audited(db: None, tenant_a: Tena
     assert (event.action, event.data["from"]) == ("search.failed", "queued")
 
 
-@pytest.mark.parametrize(("start", "to"), [
-    (SearchStatus.AWAITING_REVIEW, SearchStatus.RUNNING),
-    (SearchStatus.DENIED, SearchStatus.QUEUED),
-    (SearchStatus.CANCELLED, SearchStatus.AWAITING_REVIEW),
-    (SearchStatus.QUEUED, SearchStatus.AWAITING_REVIEW),
-])
+@pytest.mark.parametrize(
+    ("start", "to"),
+    [
+        (SearchStatus.AWAITING_REVIEW, SearchStatus.RUNNING),
+        (SearchStatus.DENIED, SearchStatus.QUEUED),
+        (SearchStatus.CANCELLED, SearchStatus.AWAITING_REVIEW),
+        (SearchStatus.QUEUED, SearchStatus.AWAITING_REVIEW),
+    ],
+)
 def test_a_transition_not_in_the_table_is_refused_and_nothing_is_written(
     db: None, tenant_a: Tenant, start: SearchStatus, to: SearchStatus
 ) -> None:
