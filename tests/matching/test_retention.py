@@ -122,3 +122,21 @@ def test_a_search_within_its_lease_is_left_running(db: None, tenant_a: Tenant) -
     searches_recover(agency_id=tenant_a.agency.id)
     with agency_transaction(tenant_a.agency.id):
         assert Search.objects.get(id=created["id"]).status == SearchStatus.RUNNING
+
+
+def test_a_failed_search_whose_retention_ended_is_purged_and_audited(
+    db: None, tenant_a: Tenant
+) -> None:
+    created = submit(tenant_a)
+    with agency_transaction(tenant_a.agency.id):
+        Search.objects.filter(id=created["id"]).update(
+            status=SearchStatus.FAILED, probe_retain_until=timezone.now() - timedelta(seconds=1))
+    assert probes_purge_due(agency_id=tenant_a.agency.id) >= 1
+    with agency_transaction(tenant_a.agency.id):
+        search = Search.objects.get(id=created["id"])
+        probe = Probe.objects.get(search_id=search.id)
+        actions = list(AuditEvent.objects.filter(object_id=str(search.id))
+                       .order_by("seq").values_list("action", flat=True))
+    assert search.status == SearchStatus.PURGED
+    assert probe.content is None
+    assert actions[-2:] == ["probe.deleted", "search.purged"]
