@@ -118,6 +118,23 @@ def test_search_submission_never_fails(db: None, tenant_a: Tenant, overrides: di
     acceptable(response)
 
 
+@BOUNDED
+@given(fields=st.dictionaries(st.sampled_from(["ref", "display_name", "extra"]), form_values,
+                              max_size=3),
+       images=st.lists(st.binary(max_size=128), min_size=0, max_size=3))
+def test_enrollment_never_fails(db: None, tenant_a: Tenant, fields: dict[str, Any],
+                                images: list[bytes]) -> None:
+    uploads = []
+    for index, content in enumerate(images):
+        handle = io.BytesIO(content)
+        handle.name = f"photo-{index}.jpg"
+        uploads.append(handle)
+    response = tenant_a.client("agency_admin").post(
+        f"/api/v1/galleries/{tenant_a.gallery.slug}/subjects",
+        {"ref": "property-subject", **fields, "images": uploads}, format="multipart")
+    acceptable(response)
+
+
 WARRANT_FIELDS = list(warrant_fields())
 
 

@@ -128,6 +128,17 @@ def test_a_json_body_over_the_request_limit_is_a_413(
     refused(evaluate_raw(tenant_a, text), 413, errors.PAYLOAD_TOO_LARGE)
 
 
+def test_a_form_body_over_the_request_limit_is_a_413(
+    db: None, tenant_a: Tenant, settings: Any
+) -> None:
+    """DRF's form parser reads the stream itself too."""
+    body = "note=" + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)
+    response = tenant_a.client("supervisor").post(
+        "/api/v1/follow-ups/00000000-0000-0000-0000-000000000000/complete", body,
+        content_type="application/x-www-form-urlencoded")
+    refused(response, 413, errors.PAYLOAD_TOO_LARGE)
+
+
 @pytest.fixture
 def opa(settings: Any) -> APIClient:
     settings.POLICY_BUNDLE_TOKEN = TOKEN
