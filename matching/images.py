@@ -68,6 +68,72 @@ def _jpeg_complete(data: bytes) -> bool:
     return sos != -1 and data.find(b"\xff\xd9", sos) != -1
 
 
+_SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_SOF_PROGRESSIVE = frozenset({0xC2, 0xC6, 0xCA, 0xCE})
+
+
+def _entropy_data_end(data: bytes, at: int) -> int:
+    """Return where the next marker starts after entropy-coded data (stuffing and RSTn skipped)."""
+    while True:
+        at = data.find(b"\xff", at)
+        if at == -1 or at + 1 >= len(data):
+            return -1
+        following = data[at + 1]
+        if following == 0x00 or 0xD0 <= following <= 0xD7:
+            at += 2
+        elif following == 0xFF:
+            at += 1
+        else:
+            return at
+
+
+def _jpeg_scans_cover(data: bytes) -> bool:
+    """Return whether the scans carry every coefficient of every component at full precision.
+
+    A JPEG may send its image in several scans (always, when progressive). Cut after a complete
+    scan and closed with an end marker, it decodes without a warning from any decoder, coarse
+    or missing components. So the scan headers are checked against the frame header: each of a
+    component's 64 coefficients must be in some scan that leaves no bits for later (Al = 0).
+    Only segment headers are read; the entropy-coded data is skipped, not decoded.
+    """
+    missing: dict[int, set[int]] = {}
+    progressive = False
+    at = 2
+    try:
+        while at + 4 <= len(data):
+            if data[at] != 0xFF:
+                return False
+            marker = data[at + 1]
+            if marker == 0xFF:
+                at += 1
+                continue
+            if marker == 0xD9:
+                break
+            if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+                at += 2
+                continue
+            (length,) = struct.unpack(">H", data[at + 2: at + 4])
+            segment = data[at + 4: at + 2 + length]
+            at += 2 + length
+            if marker in _SOF_MARKERS and not missing:
+                progressive = marker in _SOF_PROGRESSIVE
+                missing = {segment[6 + 3 * i]: set(range(64)) for i in range(segment[5])}
+            elif marker == 0xDA:
+                count = segment[0]
+                first, last, approximation = segment[1 + 2 * count: 4 + 2 * count]
+                if not progressive:
+                    first, last, approximation = 0, 63, 0
+                if approximation & 0x0F == 0:
+                    for component in segment[1: 1 + 2 * count: 2]:
+                        missing.get(component, set()).difference_update(range(first, last + 1))
+                at = _entropy_data_end(data, at)
+                if at == -1:
+                    return False
+    except (IndexError, ValueError, struct.error):
+        return False
+    return bool(missing) and not any(missing.values())
+
+
 def image_inspect(
     data: bytes, *, declared_type: str = "", max_bytes: int | None = None
 ) -> ImageInfo:
@@ -112,6 +178,9 @@ def image_inspect(
         raise ImageRejectedError(code, "The image file is corrupt or truncated.") from exc
     if fmt == JPEG and not _jpeg_complete(data):
         raise ImageRejectedError(errors.IMAGE_TRUNCATED, "The JPEG image is truncated.")
+    if fmt == JPEG and not _jpeg_scans_cover(data):
+        raise ImageRejectedError(errors.IMAGE_TRUNCATED,
+                                 "The JPEG's scans stop before the whole image is sent.")
     return ImageInfo(
         format=fmt,
         content_type=CONTENT_TYPES[fmt],

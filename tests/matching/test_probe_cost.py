@@ -90,6 +90,30 @@ def test_a_jpeg_whose_frame_header_claims_6324_square_is_refused() -> None:
     assert decode_refused(crafted) in {errors.IMAGE_TRUNCATED, errors.IMAGE_CORRUPT}
 
 
+def progressive(name: str) -> bytes:
+    out = io.BytesIO()
+    Image.open(io.BytesIO(photo(name))).convert("RGB").save(out, format="JPEG", quality=90,
+                                                            progressive=True)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("scans_kept", [1, 3, 9])
+def test_a_progressive_jpeg_cut_between_scans_is_refused_at_submission(
+    db: None, tenant_a: Tenant, scans_kept: int
+) -> None:
+    """Cut at a scan boundary it decodes, coarse or colourless, and no decoder warns."""
+    whole = progressive("obama.jpg")
+    starts = [i for i in range(len(whole) - 1) if whole[i: i + 2] == b"\xff\xda"]
+    assert len(starts) == 10
+    cut = whole[: starts[scans_kept]] + b"\xff\xd9"
+    rejected(tenant_a, 400, errors.IMAGE_TRUNCATED, upload(cut, "probe.jpg"))
+
+
+def test_a_complete_progressive_jpeg_is_accepted(db: None, tenant_a: Tenant) -> None:
+    response = post_search(tenant_a.client(), upload(progressive("obama.jpg"), "probe.jpg"))
+    assert response.status_code == 201, response.content
+
+
 def test_a_png_whose_data_stops_early_is_refused() -> None:
     short = png_rgb(120, 80, rows=10)
     assert image_inspect(short, declared_type="image/png").height == 80
@@ -126,6 +150,26 @@ def test_complete_photos_still_decode_unchanged(name: str) -> None:
     assert decoded.mode == "RGB"
     assert decoded.size == reference.size
     assert np.array_equal(image_pixels(decoded), np.asarray(reference.convert("RGB")))
+
+
+@pytest.mark.parametrize(
+    ("mode", "options"),
+    [("L", {}), ("CMYK", {}), ("RGB", {"progressive": True}),
+     ("RGB", {"subsampling": 2, "optimize": True})],
+    ids=["grayscale", "cmyk", "progressive", "subsampled-optimized"],
+)
+def test_complete_jpegs_of_every_kind_pass_the_strict_check(
+    mode: str, options: dict[str, Any], settings: Any
+) -> None:
+    source = Image.open(io.BytesIO(photo("obama.jpg"))).convert(mode)
+    out = io.BytesIO()
+    source.save(out, format="JPEG", quality=90, **options)
+    decoded = image_decode(out.getvalue())
+    assert decoded.size == source.size
+    settings.IMAGE_DECODE_MAX_PIXELS = 300_000
+    assert image_decode(out.getvalue()).size == (455, 569)
+    assert decode_refused(jpeg_cut_with_end_marker(out.getvalue())) in {
+        errors.IMAGE_TRUNCATED, errors.IMAGE_CORRUPT}
 
 
 def test_an_interlaced_png_decodes() -> None:
