@@ -4,7 +4,8 @@ Hypothesis builds bodies from valid requests with fields replaced by arbitrary J
 infinities, huge numbers, NUL, lone surrogates, deep nesting) or arbitrary text and bytes. Every
 answer must be below 500 and, when it is an error, carry the JSON error shape. The number of
 examples is bounded (``PROBITY_HYPOTHESIS_EXAMPLES``, default 40 per endpoint) and so is the
-time; nothing is kept between runs.
+time; the examples are the same on every run unless ``PROBITY_HYPOTHESIS_RANDOM=1``, and
+nothing is kept between runs.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from tests.policy.test_evaluate_api import policy_input
 
 EXAMPLES = int(os.environ.get("PROBITY_HYPOTHESIS_EXAMPLES", "40"))
 BOUNDED = settings(
-    max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+    max_examples=EXAMPLES, deadline=None, database=None,
+    derandomize=os.environ.get("PROBITY_HYPOTHESIS_RANDOM") != "1",
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                            HealthCheck.data_too_large],
 )
