@@ -1,4 +1,7 @@
-"""Top-level URL map: health check, the versioned REST API, and JSON error handlers for it."""
+"""Top-level URL map: health check, the versioned REST API, sign-in and the portal.
+
+Errors on paths under ``/api/`` answer the API's JSON error shape (the handlers below).
+"""
 
 from django.urls import include, path
 
@@ -9,6 +12,9 @@ urlpatterns = [
     path("api/v1/", include("matching.urls")),
     path("api/v1/", include("policy.urls")),
     path("api/v1/", include("authorizations.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("portal.urls")),
 ]
 
 handler400 = "tenants.error_views.bad_request"
