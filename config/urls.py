@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from config import api_docs
 from tenants.health import healthz
 
 urlpatterns = [
@@ -9,4 +10,5 @@ urlpatterns = [
     path("api/v1/", include("matching.urls")),
     path("api/v1/", include("policy.urls")),
     path("api/v1/", include("authorizations.urls")),
+    *api_docs.urlpatterns,
 ]
