@@ -18,5 +18,6 @@ SCHEMA_PATH = "api/v1/schema"
 urlpatterns: list[URLPattern] = [
     path(SCHEMA_PATH, SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/v1/redoc", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/v1/redoc", SpectacularRedocView.as_view(
+        url_name="api-schema", template_name="api_docs/redoc.html"), name="api-redoc"),
 ]
