@@ -3,10 +3,12 @@
 from django.urls import include, path
 
 from config import api_docs
+from config.metrics import metrics
 from tenants.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("api/v1/", include("matching.urls")),
     path("api/v1/", include("policy.urls")),
     path("api/v1/", include("authorizations.urls")),
