@@ -14,3 +14,6 @@ urlpatterns = [
     path("api/v1/", include("authorizations.urls")),
     *api_docs.urlpatterns,
 ]
+
+handler404 = "config.http_errors.not_found"
+handler500 = "config.http_errors.server_error"

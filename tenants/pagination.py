@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Model, QuerySet
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
-from rest_framework.pagination import CursorPagination
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -67,12 +69,34 @@ class OrderedCursorPagination(CursorPagination):
             )
         return int(raw)
 
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        """Decode the cursor; a malformed or forged one is a 400, never a query on bad input."""
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound:
+            cursor = None
+            valid = False
+        else:
+            valid = cursor is None or cursor.position is None or _is_datetime(str(cursor.position))
+        if not valid:
+            raise ApiError(errors.INVALID_REQUEST, "Some fields are missing or invalid.",
+                           fields={"cursor": ["Not a cursor this list gave out."]})
+        return cursor
+
     def page_rows(self, queryset: QuerySet[Any], request: Request) -> list[Model]:
         """Return this request's page of ``queryset`` (run it inside the agency's transaction)."""
         return list(self.paginate_queryset(queryset, request) or [])
 
     def response(self, results: Any) -> Response:
         return self.get_paginated_response(results)
+
+
+def _is_datetime(value: str) -> bool:
+    """Every ordering of these lists is by a timestamp, so a cursor's position must be one."""
+    try:
+        return parse_datetime(value) is not None
+    except ValueError:
+        return False
 
 
 def page_serializer(name: str, item: serializers.Serializer[Any]) -> serializers.Serializer[Any]:

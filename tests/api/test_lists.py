@@ -137,3 +137,16 @@ def test_enrollment_batches_and_subjects_are_listed_for_admins(tenant_a: Tenant)
     subjects = admin.get("/api/v1/galleries/booking/subjects?ref=obama").json()["results"]
     assert [s["ref"] for s in subjects] == ["obama"]
     assert tenant_a.client().get("/api/v1/enrollments").status_code == 403
+
+
+@pytest.mark.parametrize("cursor", ["//4=", "cD1ub3RhZGF0ZQ==", "bz0tMQ=="])
+def test_a_forged_or_broken_cursor_is_400(tenant_a: Tenant, cursor: str) -> None:
+    response = tenant_a.client("supervisor").get(f"/api/v1/searches?cursor={cursor}")
+    assert response.status_code == 400
+    assert "cursor" in response.json()["error"]["fields"]
+
+
+def test_an_unknown_url_answers_json_404(tenant_a: Tenant) -> None:
+    response = tenant_a.client().get("/api/v1/searches/x/candidates/notanumber/reviews")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
