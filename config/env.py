@@ -32,8 +32,9 @@ def env_str(name: str, default: str = "", *, choices: Sequence[str] | None = Non
     return value
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None,
-            maximum: int | None = None) -> int:
+def env_int(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     """Return an integer setting within ``[minimum, maximum]``."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -47,8 +48,9 @@ def env_int(name: str, default: int, *, minimum: int | None = None,
     return value
 
 
-def env_float(name: str, default: float, *, minimum: float | None = None,
-              maximum: float | None = None) -> float:
+def env_float(
+    name: str, default: float, *, minimum: float | None = None, maximum: float | None = None
+) -> float:
     """Return a number setting within ``[minimum, maximum]``."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -57,8 +59,11 @@ def env_float(name: str, default: float, *, minimum: float | None = None,
         value = float(raw.strip())
     except ValueError:
         raise SettingError(name, raw, _range("a number", minimum, maximum)) from None
-    if value != value or (minimum is not None and value < minimum) or (
-            maximum is not None and value > maximum):
+    if (
+        value != value
+        or (minimum is not None and value < minimum)
+        or (maximum is not None and value > maximum)
+    ):
         raise SettingError(name, raw, _range("a number", minimum, maximum))
     return value
 
@@ -87,8 +92,9 @@ def env_url(name: str, default: str = "", *, schemes: Sequence[str]) -> str:
         return ""
     parts = urlsplit(value)
     if parts.scheme not in schemes or (not parts.netloc and parts.scheme in ("http", "https")):
-        raise SettingError(name, value, "a URL starting with " + " or ".join(
-            f"{s}://" for s in schemes))
+        raise SettingError(
+            name, value, "a URL starting with " + " or ".join(f"{s}://" for s in schemes)
+        )
     return value
 
 

@@ -18,5 +18,6 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonR
 
 def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Answer an unexpected failure without details; the log line has them, and the id."""
-    return JsonResponse(error_body(SERVER_ERROR, "Internal error; quote the X-Request-ID."),
-                        status=500)
+    return JsonResponse(
+        error_body(SERVER_ERROR, "Internal error; quote the X-Request-ID."), status=500
+    )

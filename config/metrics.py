@@ -37,30 +37,43 @@ POLICY_BUCKETS_MS = (1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500)
 SEARCH_BUCKETS_S = (0.25, 0.5, 1, 2, 5, 10, 30, 60, 300)
 
 _SQL_SEARCHES = "SELECT status, count(*) FROM matching_search WHERE agency_id = %s GROUP BY 1"
-_SQL_DECISIONS = ("SELECT allow, count(*) FROM policy_policydecision WHERE agency_id = %s "
-                  "GROUP BY 1")
-_SQL_REASONS = ("SELECT r->>'code', count(*) FROM policy_policydecision, "
-                "jsonb_array_elements(reasons) AS r WHERE agency_id = %s GROUP BY 1")
-_SQL_ENROLLED = ("SELECT coalesce(sum(enrolled), 0), coalesce(sum(rejected), 0), "
-                 "coalesce(sum(skipped), 0) FROM matching_enrollmentbatch WHERE agency_id = %s")
+_SQL_DECISIONS = "SELECT allow, count(*) FROM policy_policydecision WHERE agency_id = %s GROUP BY 1"
+_SQL_REASONS = (
+    "SELECT r->>'code', count(*) FROM policy_policydecision, "
+    "jsonb_array_elements(reasons) AS r WHERE agency_id = %s GROUP BY 1"
+)
+_SQL_WEBHOOKS = (
+    "SELECT coalesce(sum(failures), 0), "
+    "count(*) FILTER (WHERE status = 'failed') FROM notifications_webhookdelivery "
+    "WHERE agency_id = %s"
+)
+_SQL_ENROLLED = (
+    "SELECT coalesce(sum(enrolled), 0), coalesce(sum(rejected), 0), "
+    "coalesce(sum(skipped), 0) FROM matching_enrollmentbatch WHERE agency_id = %s"
+)
 
 
 def _histogram_sql(table: str, value: str, where: str, bounds: Sequence[float]) -> str:
     """Build a bucket-count query from the constants below (no caller-supplied text)."""
     counts = ", ".join(f"count(*) FILTER (WHERE {value} <= {float(b)})" for b in bounds)
-    return (f"SELECT {counts}, count(*), coalesce(sum({value}), 0) FROM {table} "  # noqa: S608
-            f"WHERE agency_id = %s {where}")
+    return (
+        f"SELECT {counts}, count(*), coalesce(sum({value}), 0) FROM {table} "  # noqa: S608
+        f"WHERE agency_id = %s {where}"
+    )
 
 
-_SQL_POLICY_LATENCY = _histogram_sql("policy_policydecision", "latency_ms", "",
-                                     POLICY_BUCKETS_MS)
+_SQL_POLICY_LATENCY = _histogram_sql("policy_policydecision", "latency_ms", "", POLICY_BUCKETS_MS)
 _SQL_SEARCH_DURATION = _histogram_sql(
-    "matching_search", "extract(epoch FROM completed_at - created_at)",
-    "AND completed_at IS NOT NULL", SEARCH_BUCKETS_S)
+    "matching_search",
+    "extract(epoch FROM completed_at - created_at)",
+    "AND completed_at IS NOT NULL",
+    SEARCH_BUCKETS_S,
+)
 
 
-def _buckets(row: Sequence[float], bounds: Sequence[float], scale: float = 1.0
-             ) -> tuple[list[tuple[str, float]], float]:
+def _buckets(
+    row: Sequence[float], bounds: Sequence[float], scale: float = 1.0
+) -> tuple[list[tuple[str, float]], float]:
     buckets = [(str(b / scale), float(row[i])) for i, b in enumerate(bounds)]
     buckets.append(("+Inf", float(row[len(bounds)])))
     return buckets, float(row[len(bounds) + 1]) / scale
@@ -70,23 +83,42 @@ class DatabaseCollector(Collector):
     """Collect the service's figures from its tables, one agency at a time."""
 
     def collect(self) -> Iterator[Metric]:
-        searches = GaugeMetricFamily("probity_searches", "Searches by current status.",
-                                     labels=["agency", "status"])
-        decisions = CounterMetricFamily("probity_policy_decisions", "Policy decisions by outcome.",
-                                        labels=["agency", "outcome"])
-        reasons = CounterMetricFamily("probity_policy_decision_reasons",
-                                      "Reasons given in policy decisions, by code.",
-                                      labels=["agency", "reason"])
-        latency = HistogramMetricFamily("probity_policy_decision_seconds",
-                                        "Time the policy engine took per decision.",
-                                        labels=["agency"])
+        searches = GaugeMetricFamily(
+            "probity_searches", "Searches by current status.", labels=["agency", "status"]
+        )
+        decisions = CounterMetricFamily(
+            "probity_policy_decisions", "Policy decisions by outcome.", labels=["agency", "outcome"]
+        )
+        reasons = CounterMetricFamily(
+            "probity_policy_decision_reasons",
+            "Reasons given in policy decisions, by code.",
+            labels=["agency", "reason"],
+        )
+        latency = HistogramMetricFamily(
+            "probity_policy_decision_seconds",
+            "Time the policy engine took per decision.",
+            labels=["agency"],
+        )
         duration = HistogramMetricFamily(
             "probity_search_duration_seconds",
             "Submission to finish of searches that finished (queue wait plus the task).",
-            labels=["agency"])
-        images = CounterMetricFamily("probity_enrollment_images",
-                                     "Enrollment images processed, by result.",
-                                     labels=["agency", "result"])
+            labels=["agency"],
+        )
+        images = CounterMetricFamily(
+            "probity_enrollment_images",
+            "Enrollment images processed, by result.",
+            labels=["agency", "result"],
+        )
+        webhook_failures = CounterMetricFamily(
+            "probity_webhook_delivery_failures",
+            "Failed webhook delivery attempts (each retry counts).",
+            labels=["agency"],
+        )
+        webhook_given_up = CounterMetricFamily(
+            "probity_webhook_deliveries_failed",
+            "Webhook deliveries given up after every retry.",
+            labels=["agency"],
+        )
         for agency_id in Agency.objects.order_by("id").values_list("id", flat=True):
             with agency_transaction(agency_id), connection.cursor() as cursor:
                 cursor.execute(_SQL_SEARCHES, [agency_id])
@@ -106,10 +138,26 @@ class DatabaseCollector(Collector):
                 duration.add_metric([agency_id], buckets, total)
                 cursor.execute(_SQL_ENROLLED, [agency_id])
                 enrolled, rejected, skipped = cursor.fetchone()
-                for result, count in (("enrolled", enrolled), ("rejected", rejected),
-                                      ("skipped", skipped)):
+                for result, count in (
+                    ("enrolled", enrolled),
+                    ("rejected", rejected),
+                    ("skipped", skipped),
+                ):
                     images.add_metric([agency_id, result], float(count))
-        yield from (searches, decisions, reasons, latency, duration, images)
+                cursor.execute(_SQL_WEBHOOKS, [agency_id])
+                failures, given_up = cursor.fetchone()
+                webhook_failures.add_metric([agency_id], float(failures))
+                webhook_given_up.add_metric([agency_id], float(given_up))
+        yield from (
+            searches,
+            decisions,
+            reasons,
+            latency,
+            duration,
+            images,
+            webhook_failures,
+            webhook_given_up,
+        )
 
 
 class BrokerCollector(Collector):
@@ -118,8 +166,9 @@ class BrokerCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         queue = celery_app.conf.task_default_queue
         up = GaugeMetricFamily("probity_broker_up", "Whether the broker answered the scrape.")
-        depth = GaugeMetricFamily("probity_task_queue_depth", "Tasks waiting in the queue.",
-                                  labels=["queue"])
+        depth = GaugeMetricFamily(
+            "probity_task_queue_depth", "Tasks waiting in the queue.", labels=["queue"]
+        )
         try:
             with celery_app.connection_for_read() as conn:
                 conn.ensure_connection(max_retries=1, timeout=2)
@@ -160,8 +209,9 @@ def metrics(request: HttpRequest) -> HttpResponse:
     if not expected:
         return HttpResponse(status=404)
     scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(),
-                                                             expected.encode()):
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        presented.strip().encode(), expected.encode()
+    ):
         response = HttpResponse(status=401)
         response["WWW-Authenticate"] = 'Bearer realm="probity-metrics"'
         return response

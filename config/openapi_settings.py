@@ -50,5 +50,7 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
             "international_arrangement",
         ],
         "FollowUpKindEnum": "matching.models.FollowUpKind",
+        "WebhookEventEnum": "notifications.models.WebhookEvent",
+        "DeliveryStatusEnum": "notifications.models.DeliveryStatus",
     },
 }

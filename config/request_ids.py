@@ -45,11 +45,15 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             response[HEADER] = rid
-            access_log.info("request", extra={
-                "method": request.method, "path": request.path,
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-            })
+            access_log.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
             return response
         finally:
             request_context_bind()
@@ -60,8 +64,13 @@ def task_headers_add(headers: dict[str, Any] | None = None, **_: Any) -> None:
     if headers is None:
         return
     context = request_context()
-    headers.update({"request_id": context.request_id, "agency_id": context.agency_id,
-                    "username": context.username})
+    headers.update(
+        {
+            "request_id": context.request_id,
+            "agency_id": context.agency_id,
+            "username": context.username,
+        }
+    )
 
 
 def task_context_bind(task: Any = None, **_: Any) -> None:

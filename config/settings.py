@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "policy",
     "authorizations",
     "matching",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -182,9 +183,22 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 CELERY_BEAT_SCHEDULE = {
     "probes-purge": {"task": "matching.tasks.probes_purge", "schedule": 3600.0},
     "searches-unstick": {"task": "matching.tasks.searches_unstick", "schedule": 300.0},
+    "webhooks-dispatch": {"task": "notifications.tasks.webhooks_dispatch", "schedule": 5.0},
+    "idempotency-keys-purge": {"task": "tenants.tasks.idempotency_keys_purge_all",
+                               "schedule": 3600.0},
 }
 
 # API operations: idempotency keys, the metrics endpoint.
 IDEMPOTENCY_KEY_TTL_SECONDS = env_int("IDEMPOTENCY_KEY_TTL_SECONDS", 86_400, minimum=60,
                                       maximum=30 * 86_400)
 METRICS_TOKEN = env_str("METRICS_TOKEN")
+
+# Webhooks: per-agency notifications of search and enrollment state changes.
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 5.0, minimum=0.5, maximum=60)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=30)
+WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 2.0, minimum=0.01,
+                                       maximum=3600)
+WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 3600.0, minimum=1,
+                                      maximum=86_400)
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 5, minimum=1, maximum=1000)

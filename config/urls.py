@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("matching.urls")),
     path("api/v1/", include("policy.urls")),
     path("api/v1/", include("authorizations.urls")),
+    path("api/v1/", include("notifications.urls")),
     *api_docs.urlpatterns,
 ]
 

@@ -34,8 +34,7 @@ def request_id_current() -> str:
     return _request_id.get()
 
 
-def request_context_bind(*, request_id: str = "", agency_id: str = "",
-                         username: str = "") -> None:
+def request_context_bind(*, request_id: str = "", agency_id: str = "", username: str = "") -> None:
     """Set the context for the unit of work starting now (everything else is cleared)."""
     _request_id.set(request_id)
     _agency_id.set(agency_id)

@@ -37,7 +37,9 @@ def test_two_posts_with_one_idempotency_key_make_one_search(tenant_a: Tenant) ->
         response = tenant_a.client().post(
             "/api/v1/searches",
             {**search_fields(purpose="protest_monitoring", case_number=case), "probe": upload},
-            format="multipart", HTTP_IDEMPOTENCY_KEY=key)
+            format="multipart",
+            HTTP_IDEMPOTENCY_KEY=key,
+        )
         ids.append(response.json()["id"])
     assert ids[0] == ids[1]
     with agency_transaction(tenant_a.agency.id):
@@ -50,9 +52,11 @@ def test_a_request_id_is_returned(tenant_a: Tenant) -> None:
 
 
 def test_the_search_endpoint_takes_json(tenant_a: Tenant) -> None:
-    body = {**search_fields(purpose="protest_monitoring"),
-            "offence": {"code": "CC 344", "category": "robbery", "indictable": True},
-            "probe_subject_believed_minor": False,
-            "probe": base64.b64encode(photo("obama3.jpg")).decode()}
+    body = {
+        **search_fields(purpose="protest_monitoring"),
+        "offence": {"code": "CC 344", "category": "robbery", "indictable": True},
+        "probe_subject_believed_minor": False,
+        "probe": base64.b64encode(photo("obama3.jpg")).decode(),
+    }
     response = tenant_a.client().post("/api/v1/searches", body, format="json")
     assert response.status_code == 201, response.content

@@ -29,8 +29,12 @@ from tenants.models import Role
 from tests.conftest import Tenant
 
 EXAMPLES_PER_OPERATION = 25
-CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance,
-          content_type_conformance]
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+    content_type_conformance,
+]
 CALLERS = [*Role.values, "anonymous"]
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema?format=json", application)
@@ -50,8 +54,13 @@ def connection_kept() -> Iterator[None]:
 @pytest.mark.usefixtures("connection_kept")
 @schema.parametrize()
 @schema.given(caller=st.sampled_from(CALLERS))
-@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
-          phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 def test_every_operation_conforms(case: Any, caller: str, tenant_a: Tenant) -> None:
     token = tenant_a.tokens.get(caller)
     headers = {"Authorization": f"Token {token}"} if token else {}

@@ -28,8 +28,9 @@ def _post(tenant: Tenant, key: str | None, role: str = "investigator", **overrid
     upload.name = "probe.jpg"
     headers: dict[str, Any] = {"HTTP_IDEMPOTENCY_KEY": key} if key is not None else {}
     fields = search_fields(**{"purpose": "protest_monitoring", **overrides})
-    return tenant.client(role).post("/api/v1/searches", {**fields, "probe": upload},
-                                    format="multipart", **headers)
+    return tenant.client(role).post(
+        "/api/v1/searches", {**fields, "probe": upload}, format="multipart", **headers
+    )
 
 
 def _count(tenant: Tenant, case_number: str) -> int:
@@ -67,8 +68,13 @@ def test_keys_are_per_user_and_per_agency(tenant_a: Tenant, tenant_b: Tenant) ->
     key = str(uuid.uuid4())
     assert _post(tenant_a, key, case_number="IDEM-4").status_code == 201
     assert _post(tenant_a, key, role="analyst", case_number="IDEM-4").status_code == 201
-    other = _post(tenant_b, key, case_number="IDEM-4", probe_collected_in="CA-QC",
-                  probe_collected_municipality="Montréal")
+    other = _post(
+        tenant_b,
+        key,
+        case_number="IDEM-4",
+        probe_collected_in="CA-QC",
+        probe_collected_municipality="Montréal",
+    )
     assert other.status_code == 201
     assert _count(tenant_a, "IDEM-4") == 2
     assert _count(tenant_b, "IDEM-4") == 1
@@ -95,13 +101,15 @@ def test_an_expired_key_is_forgotten(tenant_a: Tenant) -> None:
     key = str(uuid.uuid4())
     _post(tenant_a, key, case_number="IDEM-7")
     with agency_transaction(tenant_a.agency.id):
-        IdempotencyKey.objects.filter(key=key).update(expires_at=timezone.now()
-                                                      - timedelta(seconds=1))
+        IdempotencyKey.objects.filter(key=key).update(
+            expires_at=timezone.now() - timedelta(seconds=1)
+        )
     assert _post(tenant_a, key, case_number="IDEM-7").status_code == 201
     assert _count(tenant_a, "IDEM-7") == 2
     with agency_transaction(tenant_a.agency.id):
-        IdempotencyKey.objects.filter(key=key).update(expires_at=timezone.now()
-                                                      - timedelta(seconds=1))
+        IdempotencyKey.objects.filter(key=key).update(
+            expires_at=timezone.now() - timedelta(seconds=1)
+        )
     assert idempotency_keys_purge(agency_id=tenant_a.agency.id) >= 1
     with agency_transaction(tenant_a.agency.id):
         assert not IdempotencyKey.objects.filter(key=key).exists()
@@ -118,15 +126,24 @@ def test_keys_are_under_row_level_security(tenant_a: Tenant, tenant_b: Tenant) -
 
 def test_reviews_and_records_take_keys_too(tenant_a: Tenant) -> None:
     key = str(uuid.uuid4())
-    body = {"case_number": "IDEM-9", "category": "imminent_harm",
-            "reason": "A child is missing and the abductor was filmed."}
+    body = {
+        "case_number": "IDEM-9",
+        "category": "imminent_harm",
+        "reason": "A child is missing and the abductor was filmed.",
+    }
     client = tenant_a.client()
-    first = client.post("/api/v1/authorities/exigent-approvals", body, format="json",
-                        HTTP_IDEMPOTENCY_KEY=key)
-    again = client.post("/api/v1/authorities/exigent-approvals", body, format="json",
-                        HTTP_IDEMPOTENCY_KEY=key)
+    first = client.post(
+        "/api/v1/authorities/exigent-approvals", body, format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+    again = client.post(
+        "/api/v1/authorities/exigent-approvals", body, format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
     assert first.status_code == 201, first.content
     assert again.json()["id"] == first.json()["id"]
-    other = client.post("/api/v1/authorities/exigent-approvals", {**body, "reason": "x" * 40},
-                        format="json", HTTP_IDEMPOTENCY_KEY=key)
+    other = client.post(
+        "/api/v1/authorities/exigent-approvals",
+        {**body, "reason": "x" * 40},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
     assert other.status_code == 409

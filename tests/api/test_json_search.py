@@ -54,19 +54,34 @@ def test_json_denied_search_gives_reasons(tenant_a: Tenant) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("change", "status", "code", "field"), [
-    ({"probe": "not base64!"}, 400, errors.INVALID_REQUEST, "probe"),
-    ({"probe": 12}, 400, errors.INVALID_REQUEST, "probe"),
-    ({"probe": ""}, 400, errors.IMAGE_MISSING, None),
-    ({"probe": base64.b64encode(b"%PDF-1.4 not an image").decode()}, 415,
-     errors.IMAGE_TYPE_UNSUPPORTED, None),
-    ({"offence": {"code": "CC 344", "category": "robbery"}}, 400, errors.INVALID_REQUEST,
-     "offence"),
-    ({"offence": "robbery"}, 400, errors.INVALID_REQUEST, "offence"),
-    ({"face_hint": {"x": -1, "y": 0, "w": 10, "h": 10}}, 400, errors.INVALID_REQUEST,
-     "face_hint"),
-    ({"warrant": {"number": "inline"}}, 400, errors.INVALID_REQUEST, "warrant"),
-])
+@pytest.mark.parametrize(
+    ("change", "status", "code", "field"),
+    [
+        ({"probe": "not base64!"}, 400, errors.INVALID_REQUEST, "probe"),
+        ({"probe": 12}, 400, errors.INVALID_REQUEST, "probe"),
+        ({"probe": ""}, 400, errors.IMAGE_MISSING, None),
+        (
+            {"probe": base64.b64encode(b"%PDF-1.4 not an image").decode()},
+            415,
+            errors.IMAGE_TYPE_UNSUPPORTED,
+            None,
+        ),
+        (
+            {"offence": {"code": "CC 344", "category": "robbery"}},
+            400,
+            errors.INVALID_REQUEST,
+            "offence",
+        ),
+        ({"offence": "robbery"}, 400, errors.INVALID_REQUEST, "offence"),
+        (
+            {"face_hint": {"x": -1, "y": 0, "w": 10, "h": 10}},
+            400,
+            errors.INVALID_REQUEST,
+            "face_hint",
+        ),
+        ({"warrant": {"number": "inline"}}, 400, errors.INVALID_REQUEST, "warrant"),
+    ],
+)
 def test_json_search_is_validated_like_multipart(
     tenant_a: Tenant, change: dict[str, Any], status: int, code: str, field: str | None
 ) -> None:
@@ -90,8 +105,9 @@ def test_json_probe_over_the_limit_is_413_before_decoding(tenant_a: Tenant) -> N
 @pytest.mark.django_db
 def test_json_face_hint_is_kept_as_an_object(tenant_a: Tenant) -> None:
     hint = {"x": 10, "y": 20, "w": 200, "h": 220}
-    response = post(tenant_a, json_body(photo("obama3.jpg"), face_hint=hint,
-                                        purpose="protest_monitoring"))
+    response = post(
+        tenant_a, json_body(photo("obama3.jpg"), face_hint=hint, purpose="protest_monitoring")
+    )
     assert response.status_code == 201
     with agency_transaction(tenant_a.agency.id):
         assert Search.objects.get(id=response.json()["id"]).face_hint == hint

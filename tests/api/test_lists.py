@@ -21,8 +21,9 @@ def _denied_search(tenant: Tenant, role: str = "investigator", **overrides: Any)
     upload = io.BytesIO(photo("obama3.jpg"))
     upload.name = "probe.jpg"
     fields = search_fields(purpose="protest_monitoring", **overrides)
-    response = tenant.client(role).post("/api/v1/searches", {**fields, "probe": upload},
-                                        format="multipart")
+    response = tenant.client(role).post(
+        "/api/v1/searches", {**fields, "probe": upload}, format="multipart"
+    )
     assert response.status_code == 201, response.content
     assert response.json()["status"] == SearchStatus.DENIED
     return str(response.json()["id"])
@@ -46,7 +47,8 @@ def test_searches_page_by_cursor_without_gaps_or_repeats(tenant_a: Tenant) -> No
     listed = [i for page in pages for i in page]
     assert listed == list(reversed(ids)), "newest first, each once"
     oldest_first = _all_pages(
-        tenant_a, "/api/v1/searches?page_size=2&purpose=protest_monitoring&ordering=created_at")
+        tenant_a, "/api/v1/searches?page_size=2&purpose=protest_monitoring&ordering=created_at"
+    )
     assert [i for page in oldest_first for i in page] == ids
 
 
@@ -73,8 +75,16 @@ def test_search_filters(tenant_a: Tenant) -> None:
     assert listed(f"created_before={before.replace('+', '%2B')}&case_number=FILTER-1") == [mine]
 
 
-@pytest.mark.parametrize("query", ["status=nonsense", "ordering=case_number", "page_size=0",
-                                   "page_size=500", "created_after=yesterday"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "status=nonsense",
+        "ordering=case_number",
+        "page_size=0",
+        "page_size=500",
+        "created_after=yesterday",
+    ],
+)
 def test_bad_list_parameters_are_400_with_a_code(tenant_a: Tenant, query: str) -> None:
     response = tenant_a.client("supervisor").get(f"/api/v1/searches?{query}")
     assert response.status_code == 400
@@ -96,10 +106,15 @@ def test_investigators_list_their_own_searches_supervisors_all(tenant_a: Tenant)
 
 def test_another_agencys_rows_are_never_listed(tenant_a: Tenant, tenant_b: Tenant) -> None:
     theirs = _denied_search(tenant_a, case_number="OTHER-AGENCY-1")
-    for url in ("/api/v1/searches?case_number=OTHER-AGENCY-1", "/api/v1/searches",
-                "/api/v1/policy/decisions", "/api/v1/enrollments",
-                "/api/v1/galleries/booking/subjects", "/api/v1/authorities/warrants",
-                "/api/v1/follow-ups?status=all"):
+    for url in (
+        "/api/v1/searches?case_number=OTHER-AGENCY-1",
+        "/api/v1/searches",
+        "/api/v1/policy/decisions",
+        "/api/v1/enrollments",
+        "/api/v1/galleries/booking/subjects",
+        "/api/v1/authorities/warrants",
+        "/api/v1/follow-ups?status=all",
+    ):
         role = "compliance_officer" if "follow-ups" not in url else "supervisor"
         response = tenant_b.client(role).get(url)
         assert response.status_code == 200, (url, response.content)
@@ -118,10 +133,15 @@ def test_decisions_list_by_outcome_and_reason(tenant_a: Tenant) -> None:
     assert [r["search_id"] for r in rows] == [search_id]
     assert rows[0]["allow"] is False
     assert "purpose_prohibited" in [r["code"] for r in rows[0]["reasons"]]
-    assert client.get("/api/v1/policy/decisions?case_number=DECISION-1&outcome=allow"
-                      ).json()["results"] == []
-    by_reason = client.get("/api/v1/policy/decisions?reason=purpose_prohibited"
-                           "&case_number=DECISION-1").json()["results"]
+    assert (
+        client.get("/api/v1/policy/decisions?case_number=DECISION-1&outcome=allow").json()[
+            "results"
+        ]
+        == []
+    )
+    by_reason = client.get(
+        "/api/v1/policy/decisions?reason=purpose_prohibited&case_number=DECISION-1"
+    ).json()["results"]
     assert [r["search_id"] for r in by_reason] == [search_id]
     other = _denied_search(tenant_a, role="analyst", case_number="DECISION-1")
     as_investigator = tenant_a.client().get("/api/v1/policy/decisions?case_number=DECISION-1")

@@ -23,8 +23,7 @@ def _scrape() -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
     samples: dict[str, dict[tuple[tuple[str, str], ...], float]] = {}
     for family in text_string_to_metric_families(response.content.decode()):
         for sample in family.samples:
-            samples.setdefault(sample.name, {})[tuple(sorted(sample.labels.items()))] = \
-                sample.value
+            samples.setdefault(sample.name, {})[tuple(sorted(sample.labels.items()))] = sample.value
     return samples
 
 
@@ -35,9 +34,9 @@ def _value(samples: dict[str, Any], name: str, **labels: str) -> float:
 def _submit(tenant: Tenant, **overrides: Any) -> dict[str, Any]:
     upload = io.BytesIO(photo("obama3.jpg"))
     upload.name = "probe.jpg"
-    response = tenant.client().post("/api/v1/searches",
-                                    {**search_fields(**overrides), "probe": upload},
-                                    format="multipart")
+    response = tenant.client().post(
+        "/api/v1/searches", {**search_fields(**overrides), "probe": upload}, format="multipart"
+    )
     assert response.status_code == 201, response.content
     return dict(response.json())
 
@@ -50,8 +49,12 @@ def test_metrics_count_searches_decisions_and_latency_after_a_search(
     before = _scrape()
     allowed = _submit(tenant_a)
     _submit(tenant_a, purpose="protest_monitoring")
-    wait_for(lambda: tenant_a.client().get(f"/api/v1/searches/{allowed['id']}").json()["status"]
-             == SearchStatus.AWAITING_REVIEW)
+    wait_for(
+        lambda: (
+            tenant_a.client().get(f"/api/v1/searches/{allowed['id']}").json()["status"]
+            == SearchStatus.AWAITING_REVIEW
+        )
+    )
     after = _scrape()
 
     def grew(name: str, by: float = 1, **labels: str) -> bool:
@@ -59,15 +62,13 @@ def test_metrics_count_searches_decisions_and_latency_after_a_search(
 
     assert grew("probity_policy_decisions_total", agency=agency, outcome="allow")
     assert grew("probity_policy_decisions_total", agency=agency, outcome="deny")
-    assert grew("probity_policy_decision_reasons_total", agency=agency,
-                reason="purpose_prohibited")
+    assert grew("probity_policy_decision_reasons_total", agency=agency, reason="purpose_prohibited")
     assert grew("probity_searches", agency=agency, status="awaiting_review")
     assert grew("probity_searches", agency=agency, status="denied")
     assert grew("probity_policy_decision_seconds_count", by=2, agency=agency)
     assert _value(after, "probity_policy_decision_seconds_sum", agency=agency) > 0
     assert grew("probity_search_duration_seconds_count", by=2, agency=agency)
-    assert _value(after, "probity_enrollment_images_total", agency=agency,
-                  result="enrolled") == 3
+    assert _value(after, "probity_enrollment_images_total", agency=agency, result="enrolled") == 3
     assert _value(after, "probity_broker_up") == 1
     queue = next(iter(after["probity_task_queue_depth"]))
     assert after["probity_task_queue_depth"][queue] >= 0

@@ -38,15 +38,21 @@ def _post_search(tenant: Tenant, request_id: str | None, **overrides: Any) -> An
     upload = io.BytesIO(photo("obama3.jpg"))
     upload.name = "probe.jpg"
     headers: dict[str, Any] = {"HTTP_X_REQUEST_ID": request_id} if request_id is not None else {}
-    return tenant.client().post("/api/v1/searches", {**search_fields(**overrides),
-                                                     "probe": upload},
-                                format="multipart", **headers)
+    return tenant.client().post(
+        "/api/v1/searches",
+        {**search_fields(**overrides), "probe": upload},
+        format="multipart",
+        **headers,
+    )
 
 
 def _audit(tenant: Tenant, search_id: str) -> list[AuditEvent]:
     with agency_transaction(tenant.agency.id):
-        return list(AuditEvent.objects.filter(agency_id=tenant.agency.id, object_id=search_id)
-                    .order_by("seq"))
+        return list(
+            AuditEvent.objects.filter(agency_id=tenant.agency.id, object_id=search_id).order_by(
+                "seq"
+            )
+        )
 
 
 @pytest.mark.worker

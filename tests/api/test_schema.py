@@ -44,8 +44,12 @@ def test_schema_builds_and_validates_without_warnings(tmp_path: Path) -> None:
     schema = _schema(tmp_path)
     assert schema["openapi"].startswith("3.")
     schemes = schema["components"]["securitySchemes"]
-    assert schemes["TokenAuth"] == {"type": "apiKey", "in": "header", "name": "Authorization",
-                                    "description": schemes["TokenAuth"]["description"]}
+    assert schemes["TokenAuth"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": schemes["TokenAuth"]["description"],
+    }
     assert "ErrorOutput" in schema["components"]["schemas"]
 
 
@@ -70,7 +74,8 @@ def test_every_operation_documents_its_errors_and_auth(tmp_path: Path) -> None:
             responses = operation["responses"]
             assert "401" in responses, f"{method} {path}"
             assert responses["401"]["content"]["application/json"]["schema"] == {
-                "$ref": "#/components/schemas/ErrorOutput"}
+                "$ref": "#/components/schemas/ErrorOutput"
+            }
             assert operation.get("security"), f"{method} {path} names no auth scheme"
 
 
