@@ -53,7 +53,7 @@ def test_numbers_booleans_choices_lists_and_urls(monkeypatch: pytest.MonkeyPatch
 def test_the_service_refuses_to_start_on_a_bad_value(name: str, value: str) -> None:
     env = {**os.environ, name: value, "DJANGO_SETTINGS_MODULE": "config.settings",
            "DATABASE_URL": "postgresql://probity@127.0.0.1:9/probity"}
-    result = subprocess.run(  # noqa: S603 - the project's own interpreter and module
+    result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env,
         capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode != 0
