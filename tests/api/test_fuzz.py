@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from schemathesis import GenerationMode
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
@@ -29,6 +30,7 @@ from tenants.models import Role
 from tests.conftest import Tenant
 
 EXAMPLES_PER_OPERATION = 25
+NEGATIVE_EXAMPLES_PER_OPERATION = 15
 CHECKS = [
     not_a_server_error,
     response_schema_conformance,
@@ -65,3 +67,22 @@ def test_every_operation_conforms(case: Any, caller: str, tenant_a: Tenant) -> N
     token = tenant_a.tokens.get(caller)
     headers = {"Authorization": f"Token {token}"} if token else {}
     case.call_and_validate(headers=headers, checks=CHECKS)
+
+
+negative = schemathesis.openapi.from_wsgi("/api/v1/schema?format=json", application)
+negative.config.generation.update(modes=[GenerationMode.NEGATIVE])
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("connection_kept")
+@negative.parametrize()
+@negative.given(caller=st.sampled_from(CALLERS))
+@settings(max_examples=NEGATIVE_EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
+          phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+def test_invalid_requests_are_refused_not_crashed(case: Any, caller: str,
+                                                  tenant_a: Tenant) -> None:
+    """Requests that break the schema (wrong types, missing fields) get a 4xx, never a 5xx."""
+    token = tenant_a.tokens.get(caller)
+    headers = {"Authorization": f"Token {token}"} if token else {}
+    case.call_and_validate(headers=headers, checks=[not_a_server_error,
+                                                    content_type_conformance])
