@@ -1,4 +1,4 @@
-"""Top-level URL map: health check and the versioned REST API."""
+"""Top-level URL map: health check, the versioned REST API, sign-in and the portal."""
 
 from django.urls import include, path
 
@@ -14,6 +14,9 @@ urlpatterns = [
     path("api/v1/", include("authorizations.urls")),
     path("api/v1/", include("notifications.urls")),
     *api_docs.urlpatterns,
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("portal.urls")),
 ]
 
 handler404 = "config.http_errors.not_found"

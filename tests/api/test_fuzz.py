@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis import GenerationMode
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
