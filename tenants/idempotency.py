@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -79,26 +79,30 @@ def _replay(stored: IdempotencyKey) -> Response:
 
 
 def _claim(*, user: User, key: str, operation: str, digest: str) -> IdempotencyKey | None:
-    """Claim ``key`` for this request; return the earlier claim when there is one."""
+    """Claim ``key`` for this request; return the earlier, unexpired claim when there is one.
+
+    One transaction: the insert runs in a savepoint, so a conflict leaves the transaction
+    usable to read the earlier claim (or to replace it when it has expired).
+    """
     agency_id = user.agency_id
     assert agency_id is not None  # noqa: S101 - agency users only
     now = timezone.now()
+    claim = IdempotencyKey(
+        agency_id=agency_id, user=user, key=key, operation=operation, request_digest=digest,
+        expires_at=now + timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL_SECONDS),
+    )
     with agency_transaction(agency_id):
-        IdempotencyKey.objects.filter(
-            agency_id=agency_id, user=user, key=key, expires_at__lte=now
-        ).delete()
         try:
-            with agency_transaction(agency_id):
-                IdempotencyKey.objects.create(
-                    agency_id=agency_id,
-                    user=user,
-                    key=key,
-                    operation=operation,
-                    request_digest=digest,
-                    expires_at=now + timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL_SECONDS),
-                )
+            with transaction.atomic():
+                claim.save(force_insert=True)
+            return None
         except IntegrityError:
-            return IdempotencyKey.objects.get(agency_id=agency_id, user=user, key=key)
+            earlier = IdempotencyKey.objects.select_for_update().get(
+                agency_id=agency_id, user=user, key=key)
+        if earlier.expires_at > now:
+            return earlier
+        earlier.delete()
+        claim.save(force_insert=True)
     return None
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from matching.models import Search
 from tenants.context import agency_transaction
 from tenants.idempotency import (
+    IDEMPOTENCY_KEY_IN_PROGRESS,
     IDEMPOTENCY_KEY_INVALID,
     IDEMPOTENCY_KEY_REUSED,
     idempotency_keys_purge,
@@ -147,3 +148,15 @@ def test_reviews_and_records_take_keys_too(tenant_a: Tenant) -> None:
         HTTP_IDEMPOTENCY_KEY=key,
     )
     assert other.status_code == 409
+
+
+def test_a_key_still_in_progress_is_409(tenant_a: Tenant) -> None:
+    key = str(uuid.uuid4())
+    first = _post(tenant_a, key, case_number="IDEM-10")
+    with agency_transaction(tenant_a.agency.id):
+        IdempotencyKey.objects.filter(key=key).update(status_code=None, response_body=None)
+    racing = _post(tenant_a, key, case_number="IDEM-10")
+    assert first.status_code == 201
+    assert racing.status_code == 409
+    assert racing.json()["error"]["code"] == IDEMPOTENCY_KEY_IN_PROGRESS
+    assert _count(tenant_a, "IDEM-10") == 1
