@@ -131,6 +131,11 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tenants.authentication.HashedTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "tenants.parsers.JsonParser",
+        "tenants.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "tenants.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -166,13 +171,29 @@ OPA_TIMEOUT_SECONDS = env_float("OPA_TIMEOUT_SECONDS", 2.0, minimum=0.05, maximu
 POLICY_BUNDLE_TOKEN = os.environ.get("POLICY_BUNDLE_TOKEN", "")
 POLICY_REGO_DIR = BASE_DIR / "policy" / "rego"
 
-# Probe and enrollment uploads: limits enforced before any pixel is decoded.
+# Uploads: capped while they stream in (tenants.uploads), before anything is buffered; each
+# endpoint declares its file caps. Image limits are enforced before any pixel is decoded.
 PROBE_MAX_BYTES = env_int("PROBE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024,
                           maximum=100 * 1024 * 1024)
-IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000, minimum=10_000, maximum=500_000_000)
+ENROLL_REQUEST_MAX_BYTES = env_int("ENROLL_REQUEST_MAX_BYTES", 64 * 1024 * 1024,
+                                   minimum=1024 * 1024, maximum=1024 * 1024 * 1024)
+UPLOAD_DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "tenants.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 50
+# The pixels an image may declare; the pixels it is decoded to (a larger JPEG is decoded
+# scaled down by 2, 4 or 8 to fit, a larger PNG is refused); the pixels face detection sees
+# (a larger decoded image is detected on a downscaled copy, boxes mapped back).
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000, minimum=10_000, maximum=500_000_000)
+IMAGE_DECODE_MAX_PIXELS = env_int("IMAGE_DECODE_MAX_PIXELS", 16_000_000, minimum=10_000,
+                                  maximum=500_000_000)
+FACE_DETECT_MAX_PIXELS = env_int("FACE_DETECT_MAX_PIXELS", 2_100_000, minimum=10_000,
+                                 maximum=100_000_000)
 
 # Face model: HOG detection (CPU), dlib's 128-d ResNet encoder.
 FACE_DETECTOR = env_str("FACE_DETECTOR", "hog", choices=("hog", "cnn"))

@@ -5,12 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from typing import Any
+from collections.abc import Mapping
+from typing import IO, Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -61,6 +64,8 @@ from tenants.authentication import request_token
 from tenants.errors import ApiError
 from tenants.idempotency import idempotent
 from tenants.models import Agency, Role, User
+from tenants.parsers import FormParser, JsonParser, JsonRejectedError, json_parse
+from tenants.uploads import FORM_FIELDS_ALLOWANCE, FileCap, UploadLimits
 
 SEARCH_NOT_FOUND = "search_not_found"
 GALLERY_NOT_FOUND = "gallery_not_found"
@@ -73,6 +78,11 @@ SEARCH_ID = path_uuid("search_id", "The search's id.")
 
 class AgencyApi(APIView):
     """Base for agency-scoped endpoints: resolves the acting user and agency once."""
+
+    @classmethod
+    def upload_limits(cls) -> UploadLimits:
+        """Take no files unless an endpoint says which (enforced while the body streams in)."""
+        return UploadLimits(total_bytes=FORM_FIELDS_ALLOWANCE)
 
     def acting_user(self, request: Request) -> User:
         user = request.user
@@ -94,14 +104,26 @@ def _uuid_or_404(value: str, code: str) -> uuid.UUID:
         raise ApiError(code, "Not found.", http_status=404) from exc
 
 
-def _refuse_oversized(request: Request, limit: int) -> None:
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > limit + 1024 * 1024:
-        raise ApiError(errors.PAYLOAD_TOO_LARGE, "The request body is larger than allowed.",
-                       http_status=413)
+def _base64_length(size: int) -> int:
+    return (size + 2) // 3 * 4
+
+
+class ProbeJsonParser(JsonParser):
+    """JSON whose base64 probe may reach ``PROBE_MAX_BYTES``: the same strict parse, with the
+    body bounded by the probe's limit (plus the form fields) instead of the form limit."""
+
+    def parse(self, stream: IO[Any] | None, media_type: str | None = None,
+              parser_context: Mapping[str, Any] | None = None) -> Any:
+        if stream is None:
+            raise ParseError("Send a JSON body.")
+        limit = _base64_length(settings.PROBE_MAX_BYTES) + FORM_FIELDS_ALLOWANCE
+        body = stream.read(limit + 1)
+        if len(body) > limit:
+            raise RequestDataTooBig(f"The request body is larger than {limit} bytes.")
+        try:
+            return json_parse(body)
+        except JsonRejectedError as exc:
+            raise ParseError(f"The body was refused: {exc}.") from exc
 
 
 def search_output(search: Search, candidates: list[Candidate]) -> dict[str, Any]:
@@ -124,7 +146,7 @@ def _probe_from_json(data: Any) -> tuple[bytes, str]:
     if not isinstance(encoded, str):
         raise ApiError(errors.INVALID_REQUEST, "Some fields are missing or invalid.",
                        fields={"probe": ["Must be a base64 string."]})
-    if len(encoded) > (settings.PROBE_MAX_BYTES + 2) // 3 * 4:
+    if len(encoded) > _base64_length(settings.PROBE_MAX_BYTES):
         raise ApiError(errors.IMAGE_TOO_LARGE, "The probe image is too large.", http_status=413)
     try:
         return base64.b64decode(encoded, validate=True), ""
@@ -137,8 +159,6 @@ def _probe_from_form(request: Request) -> tuple[bytes, str]:
     probe = request.FILES.get("probe")
     if probe is None:
         raise ApiError(errors.IMAGE_MISSING, "Attach the probe image as the 'probe' file.")
-    if probe.size is not None and probe.size > settings.PROBE_MAX_BYTES:
-        raise ApiError(errors.IMAGE_TOO_LARGE, "The probe image is too large.", http_status=413)
     return probe.read(), probe.content_type or ""
 
 
@@ -160,7 +180,13 @@ SEARCH_EXAMPLE = {
 class SearchCreateApi(AgencyApi):
     """``POST /api/v1/searches``: submit a probe and the request; the policy decides at once."""
 
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, ProbeJsonParser]
+
+    @classmethod
+    def upload_limits(cls) -> UploadLimits:
+        cap = settings.PROBE_MAX_BYTES
+        return UploadLimits(total_bytes=cap + FORM_FIELDS_ALLOWANCE,
+                            files={"probe": FileCap(cap, errors.IMAGE_TOO_LARGE)})
 
     @extend_schema(
         operation_id="search_create",
@@ -180,8 +206,6 @@ class SearchCreateApi(AgencyApi):
     def post(self, request: Request) -> Response:
         user = self.acting_user(request)
         json_body = request.content_type.split(";")[0].strip().lower() == "application/json"
-        limit = (settings.PROBE_MAX_BYTES + 2) // 3 * 4 if json_body else settings.PROBE_MAX_BYTES
-        _refuse_oversized(request, limit)
         return idempotent(request, user=user, create=lambda: self._create(request, user,
                                                                            json_body))
 
@@ -248,7 +272,7 @@ class SearchDetailApi(AgencyApi):
 class SearchFaceChoiceApi(AgencyApi):
     """``POST /api/v1/searches/{id}/face-choice``: pick the face to search among those found."""
 
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [JsonParser, FormParser, MultiPartParser]
 
     @extend_schema(
         operation_id="search_face_choose", tags=["searches"], parameters=[SEARCH_ID],
@@ -290,6 +314,11 @@ class GallerySubjectsApi(AgencyApi):
 
     parser_classes = [MultiPartParser, FormParser]
 
+    @classmethod
+    def upload_limits(cls) -> UploadLimits:
+        return UploadLimits(total_bytes=settings.ENROLL_REQUEST_MAX_BYTES,
+                            files={"images": FileCap(ENROLL_MAX_BYTES, errors.IMAGE_TOO_LARGE)})
+
     @extend_schema(
         operation_id="gallery_subject_enroll", tags=["galleries"],
         parameters=[path_str("gallery_id", "The gallery's id (slug).")],
@@ -306,7 +335,6 @@ class GallerySubjectsApi(AgencyApi):
         if not user.has_role(Role.AGENCY_ADMIN):
             raise ApiError(errors.PERMISSION_DENIED, "Only agency admins enroll subjects.",
                            http_status=403)
-        _refuse_oversized(request, ENROLL_MAX_BYTES * 10)
 
         def create() -> Response:
             form = SubjectEnrollInput(data=request.data)
@@ -314,8 +342,6 @@ class GallerySubjectsApi(AgencyApi):
             files = request.FILES.getlist("images")
             if not files:
                 raise ApiError(errors.IMAGE_MISSING, "Attach one or more 'images' files.")
-            if any(f.size is not None and f.size > ENROLL_MAX_BYTES for f in files):
-                raise ApiError(errors.IMAGE_TOO_LARGE, "An image is too large.", http_status=413)
             items = [
                 UploadItem(subject_ref=form.validated_data["ref"], filename=f.name or "upload",
                            content=f.read(), display_name=form.validated_data["display_name"])
@@ -362,7 +388,7 @@ def follow_up_output(task: FollowUp) -> dict[str, Any]:
 class FollowUpCompleteApi(AgencyApi):
     """``POST /api/v1/follow-ups/{id}/complete`` with a note."""
 
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [JsonParser, FormParser]
 
     @extend_schema(
         operation_id="follow_up_complete", tags=["follow-ups"],
@@ -388,7 +414,7 @@ class FollowUpCompleteApi(AgencyApi):
 class CandidateReviewApi(AgencyApi):
     """``POST /api/v1/searches/{id}/candidates/{rank}/reviews``: one person's review."""
 
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [JsonParser, FormParser]
 
     @extend_schema(
         operation_id="candidate_review", tags=["reviews"],

@@ -6,7 +6,6 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -17,6 +16,7 @@ from tenants import errors
 from tenants.api_schema import error_responses
 from tenants.errors import ApiError
 from tenants.models import Role
+from tenants.parsers import JsonParser
 
 DRY_RUN_ROLES = {Role.COMPLIANCE_OFFICER.value, Role.AUDITOR.value}
 AGENCY_MISMATCH = "agency_mismatch"
@@ -25,7 +25,7 @@ AGENCY_MISMATCH = "agency_mismatch"
 class PolicyEvaluateApi(AgencyApi):
     """Evaluate a policy input for the caller's own agency; recorded and audited as a dry run."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [JsonParser]
 
     @extend_schema(
         operation_id="policy_evaluate", tags=["policy"],
