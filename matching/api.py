@@ -436,7 +436,9 @@ class CandidateReviewApi(AgencyApi):
                              note=form.validated_data["note"])
             return self._current(request, sid)
 
-        return idempotent(request, user=user, create=create)
+        return idempotent(request, user=user, create=create,
+                          current=lambda: self._current(request,
+                                                        _uuid_or_404(search_id, SEARCH_NOT_FOUND)))
 
     def _current(self, request: Request, search_id: uuid.UUID) -> Response:
         agency = self.acting_agency(request)

@@ -106,8 +106,14 @@ def _claim(*, user: User, key: str, operation: str, digest: str) -> IdempotencyK
     return None
 
 
-def idempotent(request: Request, *, user: User, create: Callable[[], Response]) -> Response:
-    """Run ``create`` once per ``Idempotency-Key``; replay its response on a retry."""
+def idempotent(request: Request, *, user: User, create: Callable[[], Response],
+               current: Callable[[], Response] | None = None) -> Response:
+    """Run ``create`` once per ``Idempotency-Key``; replay its response on a retry.
+
+    With ``current``, a retry gets the object as it is now (``current()``, with the first
+    response's status) and no response body is stored: for responses that show candidates,
+    whose every viewing must go through the audited read.
+    """
     key = _key_from(request)
     if key is None:
         return create()
@@ -127,6 +133,11 @@ def idempotent(request: Request, *, user: User, create: Callable[[], Response]) 
                 f"A request with this {HEADER} is still being processed.",
                 http_status=409,
             )
+        if current is not None:
+            fresh = current()
+            fresh.status_code = earlier.status_code
+            fresh[REPLAYED_HEADER] = "true"
+            return fresh
         return _replay(earlier)
     agency_id = user.agency_id
     assert agency_id is not None  # noqa: S101
@@ -139,7 +150,7 @@ def idempotent(request: Request, *, user: User, create: Callable[[], Response]) 
     with agency_transaction(agency_id):
         IdempotencyKey.objects.filter(agency_id=agency_id, user=user, key=key).update(
             status_code=response.status_code,
-            response_body=response.data,
+            response_body=None if current is not None else response.data,
             response_location=response.get("Location", ""),
         )
     return response

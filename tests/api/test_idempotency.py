@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from matching.models import Search
+from audit.models import AuditEvent
+from matching.models import Candidate, CandidateReview, Search, SearchStatus, Subject
 from tenants.context import agency_transaction
 from tenants.idempotency import (
     IDEMPOTENCY_KEY_IN_PROGRESS,
@@ -160,3 +161,35 @@ def test_a_key_still_in_progress_is_409(tenant_a: Tenant) -> None:
     assert racing.status_code == 409
     assert racing.json()["error"]["code"] == IDEMPOTENCY_KEY_IN_PROGRESS
     assert _count(tenant_a, "IDEM-10") == 1
+
+
+def test_a_replayed_review_shows_candidates_through_the_audited_read(tenant_a: Tenant) -> None:
+    with agency_transaction(tenant_a.agency.id):
+        search = Search.objects.create(
+            agency=tenant_a.agency, gallery=tenant_a.gallery,
+            requested_by=tenant_a.users["analyst"], status=SearchStatus.AWAITING_REVIEW,
+            purpose="criminal_investigation", case_number="IDEM-11",
+            justification="Robbery suspect on CCTV; no other leads.", probe_meta={})
+        subject = Subject.objects.get(gallery=tenant_a.gallery, ref="biden")
+        Candidate.objects.create(agency=tenant_a.agency, search=search, rank=1, subject=subject,
+                                 face_id=1, distance=0.58, similarity=1 - 0.58**2 / 1.8)
+    key, client = str(uuid.uuid4()), tenant_a.client()
+    url = f"/api/v1/searches/{search.id}/candidates/1/reviews"
+    body = {"disposition": "not_a_match", "note": "Different ears and hairline."}
+
+    def viewed() -> int:
+        with agency_transaction(tenant_a.agency.id):
+            return AuditEvent.objects.filter(agency_id=tenant_a.agency.id,
+                                             object_id=str(search.id),
+                                             action="candidates.viewed").count()
+
+    first = client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    views = viewed()
+    again = client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert first.status_code == again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["candidates"] == first.json()["candidates"]
+    assert viewed() == views + 1, "the replay's view of the candidates is audited too"
+    with agency_transaction(tenant_a.agency.id):
+        assert IdempotencyKey.objects.get(key=key).response_body is None
+        assert CandidateReview.objects.filter(candidate__search=search).count() == 1
