@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pytest
 
 from audit.models import AuditEvent
@@ -103,3 +104,15 @@ def test_a_denied_search_is_audited_with_its_request_id(tenant_a: Tenant) -> Non
     assert response.json()["status"] == SearchStatus.DENIED
     events = _audit(tenant_a, response.json()["id"])
     assert events and all(e.data.get("request_id") == rid for e in events)
+
+
+def test_log_lines_never_carry_bytes_or_arrays(log_lines: io.StringIO) -> None:
+    logging.getLogger("probity.test").info(
+        "probe received", extra={"probe": b"\xff\xd8\xff\xe0 jpeg bytes",
+                                 "embedding": np.zeros(128), "nested": {"raw": bytearray(4)},
+                                 "size": 1234})
+    line = json.loads(log_lines.getvalue().splitlines()[-1])
+    assert line["probe"] == line["embedding"] == "[omitted]"
+    assert line["nested"] == {"raw": "[omitted]"}
+    assert line["size"] == 1234
+    assert "jpeg bytes" not in log_lines.getvalue()
