@@ -21,7 +21,7 @@ def database_settings(
     query = parse_qs(parsed.query)
     host = query.get("host", [parsed.hostname or ""])[0]
     common: dict[str, Any] = {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": "config.postgresql",
         "NAME": name,
         "HOST": host,
         "PORT": str(parsed.port or ""),
