@@ -8,9 +8,9 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from config.rerun import rerun_harmless
 from tenants.models import ApiToken, User
 from tenants.request_context import request_user_bind
-from tenants.rerun import rerun_harmless
 from tenants.tokens import token_digest
 
 

@@ -6,10 +6,10 @@ client latency, not an error. Whether a run may be repeated is decided exactly:
 
 - a safe method (GET, HEAD, OPTIONS) may always be run again;
 - any other request may be run again only if nothing of it can have been committed: no COMMIT
-  was sent on any connection (``config.postgresql`` counts them, including one whose answer was
-  lost, whose outcome is unknown) and no writing statement ran outside a transaction
-  (autocommit). Writes marked with ``tenants.rerun.rerun_harmless`` (the API key's last-used
-  time) do not count.
+  of a transaction that wrote was sent on any connection (``config.postgresql`` counts them,
+  including one whose answer was lost, whose outcome is unknown) and no writing statement ran
+  outside a transaction (autocommit). Writes marked with ``config.rerun.rerun_harmless`` (the
+  API key's last-used time) do not count.
 
 A request that may not be run again, or whose database stays away past the bound, is answered
 503 ``database_unavailable`` with ``Retry-After`` -- never a 500 page. A client that retries
@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -31,58 +29,19 @@ from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from tenants.errors import error_body
-from tenants.rerun import writes_harmless
 
 DATABASE_UNAVAILABLE = "database_unavailable"
 RETRY_AFTER_SECONDS = 2
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # admin_shutdown, crash_shutdown, cannot_connect_now
 _SHUTDOWN_STATES = frozenset({"57P01", "57P02", "57P03"})
-_READ_PREFIXES = ("SELECT", "SHOW", "SET ", "WITH", "EXPLAIN")
 logger = logging.getLogger(__name__)
 
 View = Callable[..., HttpResponse]
 
 
-@dataclass
-class _Writes:
-    """What a run may have made durable: COMMITs sent and writes run in autocommit."""
-
-    commits_before: dict[str, int]
-    autocommit_write: bool = False
-
-    def may_have_committed(self) -> bool:
-        if self.autocommit_write:
-            return True
-        return any(
-            getattr(connections[alias], "commits_sent", 0) != count
-            for alias, count in self.commits_before.items()
-        )
-
-
-def _commit_counts() -> dict[str, int]:
-    return {conn.alias: getattr(conn, "commits_sent", 0) for conn in connections.all()}
-
-
-@contextmanager
-def _watch_writes() -> Iterator[_Writes]:
-    """Record whether anything the run sends can have been committed."""
-    writes = _Writes(commits_before=_commit_counts())
-
-    def watch(execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
-        connection = context["connection"]
-        if (
-            not connection.in_atomic_block
-            and not writes_harmless()
-            and not str(sql).lstrip().upper().startswith(_READ_PREFIXES)
-        ):
-            writes.autocommit_write = True
-        return execute(sql, params, many, context)
-
-    with ExitStack() as stack:
-        for conn in connections.all():
-            stack.enter_context(conn.execute_wrapper(watch))
-        yield writes
+def _durable_writes() -> int:
+    return sum(getattr(conn, "durable_writes", 0) for conn in connections.all())
 
 
 def _connections_reset() -> None:
@@ -190,15 +149,15 @@ class DatabaseOutageMiddleware:
         _keep_small_body(request)
         attempt = 1
         while True:
-            with _watch_writes() as writes:
-                try:
-                    return view(request, *view_args, **view_kwargs)
-                except (OperationalError, InterfaceError) as exc:
-                    error = exc
+            durable_before = _durable_writes()
+            try:
+                return view(request, *view_args, **view_kwargs)
+            except (OperationalError, InterfaceError) as exc:
+                error = exc
             if not _connection_lost(error):
                 logger.warning("database error for %s %s: %s", request.method, request.path, error)
                 return unavailable_response()
-            rerun = request.method in SAFE_METHODS or not writes.may_have_committed()
+            rerun = request.method in SAFE_METHODS or _durable_writes() == durable_before
             logger.warning(
                 "database unavailable for %s %s (attempt %d, %s): %s",
                 request.method,

@@ -1,8 +1,10 @@
-"""PostgreSQL as Django ships it, plus a count of the COMMITs each connection has sent.
+"""PostgreSQL as Django ships it, counting what each connection may have made durable.
 
 A request that loses its database connection may be run again only if nothing of it can have
-been committed. ``tenants.outage`` compares ``commits_sent`` before and after a request: a
-COMMIT that was sent (even one whose answer never came back) makes a re-run unsafe.
+been committed. ``tenants.outage`` compares ``durable_writes`` before and after a run: it counts
+every COMMIT sent for a transaction that wrote (even one whose answer never came back: its
+outcome is unknown) and every writing statement run in autocommit. Read-only transactions and
+writes inside ``config.rerun.rerun_harmless`` do not count.
 """
 
 from __future__ import annotations
@@ -11,14 +13,43 @@ from typing import Any
 
 from django.db.backends.postgresql import base
 
+from config.rerun import writes_harmless
+
+# Statements that change no data. Anything else (including WITH, which may hold an UPDATE)
+# counts as a write.
+_READ_PREFIXES = ("SELECT", "SHOW", "SET ", "EXPLAIN")
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    """Count every COMMIT before it is sent: its outcome is unknown if the answer is lost."""
+    """Count COMMITs of writing transactions and autocommit writes before they are sent."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.commits_sent = 0
+        self.durable_writes = 0
+        self._wrote_in_transaction = False
+        self.execute_wrappers.append(self._note_write)
+
+    def _note_write(
+        self, execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]
+    ) -> Any:
+        if not writes_harmless() and not str(sql).lstrip().upper().startswith(_READ_PREFIXES):
+            if self.in_atomic_block:
+                self._wrote_in_transaction = True
+            else:
+                self.durable_writes += 1
+        return execute(sql, params, many, context)
 
     def commit(self) -> None:
-        self.commits_sent += 1
+        if self._wrote_in_transaction:
+            self.durable_writes += 1
+        self._wrote_in_transaction = False
         super().commit()
+
+    def rollback(self) -> None:
+        self._wrote_in_transaction = False
+        super().rollback()
+
+    def close(self) -> None:
+        if not self.in_atomic_block:
+            self._wrote_in_transaction = False
+        super().close()

@@ -43,8 +43,17 @@ def lost_inside_transaction(request: HttpRequest) -> HttpResponse:
 def lost_after_commit(request: HttpRequest) -> HttpResponse:
     RUNS.append("write")
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+        cursor.execute("CREATE TEMPORARY TABLE outage_committed (x int)")
     _lose_connection()
+    return _answer(request)
+
+
+def lost_after_read_only_transaction(request: HttpRequest) -> HttpResponse:
+    RUNS.append("write")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    if len(RUNS) == 1:
+        _lose_connection()
     return _answer(request)
 
 
@@ -60,5 +69,6 @@ urlpatterns = [
     path("read", read_then_lost),
     path("in-transaction", lost_inside_transaction),
     path("after-commit", lost_after_commit),
+    path("after-read-only-transaction", lost_after_read_only_transaction),
     path("after-autocommit-write", lost_after_autocommit_write),
 ]

@@ -38,6 +38,12 @@ def test_write_rolled_back_by_the_loss_is_run_again_with_its_upload(runs: list[s
     assert runs == ["write", "write"]
 
 
+def test_write_after_a_read_only_transaction_is_run_again(runs: list[str]) -> None:
+    response = Client().post("/after-read-only-transaction", {"field": "x"})
+    assert response.status_code == 200
+    assert runs == ["write", "write"]
+
+
 def test_write_after_a_commit_is_not_run_again(runs: list[str]) -> None:
     response = Client().post("/after-commit", {"field": "x"})
     assert response.status_code == 503
