@@ -23,6 +23,7 @@ import logging
 import time
 from collections.abc import Callable
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
@@ -38,6 +39,9 @@ _SHUTDOWN_STATES = frozenset({"57P01", "57P02", "57P03"})
 logger = logging.getLogger(__name__)
 
 View = Callable[..., HttpResponse]
+
+
+_durable_before: WeakKeyDictionary[HttpRequest, int] = WeakKeyDictionary()
 
 
 def _durable_writes() -> int:
@@ -129,7 +133,11 @@ def unavailable_response() -> JsonResponse:
 
 
 class DatabaseOutageMiddleware:
-    """Run a view again after a lost database connection when that is safe; else answer 503."""
+    """Run a view again after a lost database connection when that is safe; else answer 503.
+
+    The retry lives in ``process_exception``, so a request that meets no outage takes Django's
+    usual path, other middleware's exception hooks included.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -143,21 +151,30 @@ class DatabaseOutageMiddleware:
         view: View,
         view_args: tuple[Any, ...],
         view_kwargs: dict[str, Any],
-    ) -> HttpResponse:
-        """Run ``view``; on a lost connection wait for the database and run it again."""
-        deadline = time.monotonic() + settings.OUTAGE_WAIT_SECONDS
+    ) -> None:
+        """Note what is durable before the view runs, and keep a small body for a re-run."""
         _keep_small_body(request)
+        _durable_before[request] = _durable_writes()
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """Wait for the database and run the view again when that is safe; else answer 503.
+
+        Other errors are left alone. An error other than a lost connection raised by a re-run
+        propagates like any view error.
+        """
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        deadline = time.monotonic() + settings.OUTAGE_WAIT_SECONDS
+        error: Exception = exception
         attempt = 1
         while True:
-            durable_before = _durable_writes()
-            try:
-                return view(request, *view_args, **view_kwargs)
-            except (OperationalError, InterfaceError) as exc:
-                error = exc
             if not _connection_lost(error):
                 logger.warning("database error for %s %s: %s", request.method, request.path, error)
                 return unavailable_response()
-            rerun = request.method in SAFE_METHODS or _durable_writes() == durable_before
+            before = _durable_before.get(request)
+            rerun = request.method in SAFE_METHODS or (
+                before is not None and _durable_writes() == before
+            )
             logger.warning(
                 "database unavailable for %s %s (attempt %d, %s): %s",
                 request.method,
@@ -168,15 +185,13 @@ class DatabaseOutageMiddleware:
             )
             if not rerun or not _body_replayable(request) or time.monotonic() > deadline:
                 return unavailable_response()
-            if not _wait_for_database(deadline):
+            if not _wait_for_database(deadline) or request.resolver_match is None:
                 return unavailable_response()
             attempt += 1
-
-    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        """Answer 503 for a connection failure outside the view; leave other errors alone."""
-        if not isinstance(exception, OperationalError | InterfaceError):
-            return None
-        logger.warning(
-            "database unavailable for %s %s: %s", request.method, request.path, exception
-        )
-        return unavailable_response()
+            match = request.resolver_match
+            _durable_before[request] = _durable_writes()
+            try:
+                response: HttpResponse = match.func(request, *match.args, **match.kwargs)
+                return response
+            except (OperationalError, InterfaceError) as exc:
+                error = exc
