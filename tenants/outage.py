@@ -13,8 +13,8 @@ client latency, not an error. Whether a run may be repeated is decided exactly:
 
 A request that may not be run again, or whose database stays away past the bound, is answered
 503 ``database_unavailable`` with ``Retry-After`` -- never a 500 page. A client that retries
-such a write should send ``Idempotency-Key`` so that a first attempt which did commit is
-replayed, not repeated.
+such a write should send ``Idempotency-Key``: a first attempt which did commit is then never
+repeated (its response is replayed, or the retry is refused as still in progress).
 """
 
 from __future__ import annotations
