@@ -44,6 +44,7 @@ def django_db_setup(django_db_blocker: Any) -> Iterator[None]:
     with django_db_blocker.unblock():
         connections.close_all()
         call_command("db_setup", drop=True, verbosity=0)
+    Path(settings.AUDIT_CHECKPOINT_LOG).unlink(missing_ok=True)
 
 
 @pytest.fixture
