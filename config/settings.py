@@ -193,5 +193,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": AUDIT_CHECKPOINT_SECONDS,
     },
     "probes-purge": {"task": "matching.tasks.probes_purge", "schedule": 3600.0},
+    "biometric-keys-sweep": {"task": "matching.tasks.biometric_keys_sweep", "schedule": 3600.0},
     "searches-unstick": {"task": "matching.tasks.searches_unstick", "schedule": 300.0},
 }

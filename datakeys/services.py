@@ -32,6 +32,7 @@ __all__ = [
     "datakey_destroy_on_commit",
     "datakeys_sweep",
     "key_store",
+    "sealed_aad",
     "sealed_bytes_create",
     "sealed_bytes_open",
 ]
@@ -59,7 +60,8 @@ def _key_store(root: Path, kek: str, kek_file: Path) -> KeyStore:
     return KeyStore(Path(root), secret_key_bytes(kek, path=Path(kek_file), setting="DATAKEY_KEK"))
 
 
-def _aad(agency_id: str, key_id: uuid.UUID, purpose: str) -> bytes:
+def sealed_aad(agency_id: str, key_id: uuid.UUID, purpose: str) -> bytes:
+    """Return the associated data binding sealed bytes to their agency, key and object."""
     return f"probity-sealed-v1|{agency_id}|{key_id}|{purpose}".encode()
 
 
@@ -67,7 +69,7 @@ def sealed_bytes_create(*, agency_id: str, purpose: str, plaintext: bytes) -> Se
     """Encrypt ``plaintext`` under a new data key of the agency; ``purpose`` names the object."""
     key_id, key = key_store().create(agency_id=agency_id)
     nonce = secrets.token_bytes(NONCE_BYTES)
-    ciphertext = AESGCM(key).encrypt(nonce, plaintext, _aad(agency_id, key_id, purpose))
+    ciphertext = AESGCM(key).encrypt(nonce, plaintext, sealed_aad(agency_id, key_id, purpose))
     return Sealed(key_id=key_id, blob=SEAL_MAGIC + nonce + ciphertext)
 
 
@@ -80,7 +82,7 @@ def sealed_bytes_open(*, agency_id: str, purpose: str, key_id: uuid.UUID, blob: 
     nonce = raw[len(SEAL_MAGIC) : len(SEAL_MAGIC) + NONCE_BYTES]
     try:
         return AESGCM(key).decrypt(
-            nonce, raw[len(SEAL_MAGIC) + NONCE_BYTES :], _aad(agency_id, key_id, purpose)
+            nonce, raw[len(SEAL_MAGIC) + NONCE_BYTES :], sealed_aad(agency_id, key_id, purpose)
         )
     except InvalidTag:
         raise SealedBytesError(f"sealed bytes do not open under key {key_id}") from None
