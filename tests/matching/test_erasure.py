@@ -136,20 +136,31 @@ def opens(sealed: bytes, key: bytes, aad: bytes) -> bool:
     return True
 
 
-def test_enrollment_keeps_only_sealed_bytes_and_destroys_upload_keys(
-    committed: None, tenant_a: Tenant
-) -> None:
+def test_enrollment_keeps_only_sealed_bytes_and_destroys_upload_keys(committed: None) -> None:
+    """Uploads and enrolled photos are sealed; processed uploads' keys are destroyed."""
     from matching.enrollment import UploadItem, enrollment_batch_create, enrollment_batch_process
     from matching.galleries import gallery_create
+    from tenants.models import Agency
+    from tenants.services import agency_create
 
-    content = unique_probe()
+    agency_id = f"te_{uuid.uuid4().hex[:8]}"
+    agency_create(
+        agency_id=agency_id,
+        name="Erasure test service",
+        kind="municipal",
+        jurisdiction="CA-ON",
+        municipality="Toronto",
+        pia_completed=True,
+        fr_program_approved=True,
+    )
     gallery = gallery_create(
-        agency=tenant_a.agency,
-        slug=f"erasure-{uuid.uuid4().hex[:6]}",
+        agency=Agency.objects.get(id=agency_id),
+        slug="booking",
         name="Erasure test",
         legal_basis="identification_of_criminals_act",
         contains_youth_records=False,
     )
+    content = unique_probe()
     batch = enrollment_batch_create(
         gallery=gallery,
         enqueue=False,
@@ -159,7 +170,6 @@ def test_enrollment_keeps_only_sealed_bytes_and_destroys_upload_keys(
             )
         ],
     )
-    agency_id = tenant_a.agency.id
     with agency_transaction(agency_id):
         upload = EnrollmentUpload.objects.get(batch=batch)
     assert upload.content_key is not None
