@@ -12,7 +12,11 @@ from django.db import connections
 from audit.chain import EventContent, epoch_microseconds, event_mac
 from audit.keys import audit_mac_key
 from audit.models import AuditEvent
+from audit.verification import ChainReport, audit_chain_verify
 from tenants.context import agency_transaction
+
+# Verification lives in audit.verification; these names stay importable from here.
+__all__ = ["ChainReport", "audit_chain_verify", "audit_record"]
 
 
 def _event_data(data: dict[str, Any] | None) -> dict[str, Any]:
