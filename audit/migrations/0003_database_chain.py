@@ -71,44 +71,50 @@ DROP TRIGGER IF EXISTS audit_checkpoint_no_update_delete ON audit_auditcheckpoin
 
 
 def rechain_existing(apps, schema_editor):  # type: ignore[no-untyped-def]
-    """Give events written before this migration a uid, a MAC and a hash under the new rule."""
+    """Give events written before this migration a uid, a MAC and a hash under the new rule.
+
+    Agency by agency: row-level security binds the owner too (FORCE), except a superuser.
+    """
     from audit.chain import GENESIS_HASH, EventContent, event_hash, event_mac
 
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM audit_auditevent")
-        (count,) = cursor.fetchone()
-        if not count:
-            return
-        from audit.keys import audit_mac_key
-
-        key = audit_mac_key()
+        cursor.execute("SELECT id FROM tenants_agency ORDER BY id")
+        agencies = [row[0] for row in cursor.fetchall()]
+        key = b""
         cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_no_update_delete")
-        cursor.execute(
-            "SELECT id, agency_id, seq, (extract(epoch FROM occurred_at) * 1000000)::bigint, "
-            "actor_id, actor, action, object_type, object_id, data::text "
-            "FROM audit_auditevent ORDER BY agency_id, seq"
-        )
-        rows = cursor.fetchall()
-        prev: dict[str, str] = {}
-        for row_id, agency_id, seq, micros, actor_id, actor, action, otype, oid, data in rows:
-            uid = str(uuid.uuid4())
-            content = EventContent(
-                agency_id, uid, micros, actor_id, actor, action, otype, oid, data
-            )
-            mac = event_mac(key, content)
-            prev_hash = prev.get(agency_id, GENESIS_HASH)
-            digest = event_hash(prev_hash=prev_hash, seq=seq, mac=mac, content=content)
+        for agency_id in agencies:
+            cursor.execute("SELECT set_config('app.agency_id', %s, true)", [agency_id])
             cursor.execute(
-                "UPDATE audit_auditevent SET uid = %s, mac = %s, prev_hash = %s, hash = %s "
-                "WHERE id = %s",
-                [uid, mac, prev_hash, digest, row_id],
+                "SELECT id, seq, (extract(epoch FROM occurred_at) * 1000000)::bigint, "
+                "actor_id, actor, action, object_type, object_id, data::text "
+                "FROM audit_auditevent WHERE agency_id = %s ORDER BY seq",
+                [agency_id],
             )
-            prev[agency_id] = digest
+            rows = cursor.fetchall()
+            if rows and not key:
+                from audit.keys import audit_mac_key
+
+                key = audit_mac_key()
+            prev_hash = GENESIS_HASH
+            for row_id, seq, micros, actor_id, actor, action, otype, oid, data in rows:
+                uid = str(uuid.uuid4())
+                content = EventContent(
+                    agency_id, uid, micros, actor_id, actor, action, otype, oid, data
+                )
+                mac = event_mac(key, content)
+                digest = event_hash(prev_hash=prev_hash, seq=seq, mac=mac, content=content)
+                cursor.execute(
+                    "UPDATE audit_auditevent SET uid = %s, mac = %s, prev_hash = %s, hash = %s "
+                    "WHERE id = %s",
+                    [uid, mac, prev_hash, digest, row_id],
+                )
+                prev_hash = digest
+        cursor.execute("SELECT set_config('app.agency_id', '', true)")
         cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_no_update_delete")
 
 
 class Migration(migrations.Migration):
-    dependencies = [("audit", "0002_append_only")]
+    dependencies = [("audit", "0002_append_only"), ("tenants", "0001_initial")]
 
     operations = [
         migrations.AddField(
