@@ -59,7 +59,8 @@ class KeyStore:
         nonce = secrets.token_bytes(NONCE_BYTES)
         wrapped = WRAP_MAGIC + nonce + self._kek.encrypt(nonce, key, _wrap_aad(agency_id, key_id))
         path = self._path(agency_id, key_id)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.parent.mkdir(exist_ok=True, mode=0o700)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(wrapped)

@@ -82,6 +82,7 @@ def test_key_files_are_private_and_hold_only_the_wrapped_key(private_store: Path
     path = private_store / AGENCY / f"{sealed.key_id}.key"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(private_store.stat().st_mode) == 0o700
     key = key_store().get(agency_id=AGENCY, key_id=sealed.key_id)
     assert key not in path.read_bytes()
 
