@@ -12,12 +12,13 @@ from tenants.rls import rls_disable_sql, rls_enable_sql
 
 CHAIN_SQL = r"""
 CREATE FUNCTION audit_netstring(value text) RETURNS bytea
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, public AS $$
     SELECT convert_to(octet_length(convert_to(value, 'UTF8'))::text || ':', 'UTF8')
         || convert_to(value, 'UTF8') || convert_to(',', 'UTF8')
 $$;
 
-CREATE FUNCTION audit_chain_append() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION audit_chain_append() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, public AS $$
 DECLARE
     last_seq bigint;
     last_hash text;
