@@ -14,6 +14,7 @@ from audit.keys import audit_mac_key
 from audit.models import AuditEvent
 from audit.verification import ChainReport, audit_chain_verify
 from tenants.context import agency_transaction
+from tenants.request_context import request_id_current
 
 # Verification lives in audit.verification; these names stay importable from here.
 __all__ = ["ChainReport", "audit_chain_verify", "audit_record"]
@@ -22,6 +23,8 @@ __all__ = ["ChainReport", "audit_chain_verify", "audit_record"]
 def _event_data(data: dict[str, Any] | None) -> dict[str, Any]:
     """Return the JSON document an event stores: the one place its content is assembled."""
     result: dict[str, Any] = json.loads(json.dumps(data or {}, default=str))
+    if request_id := request_id_current():
+        result.setdefault("request_id", request_id)
     return result
 
 
@@ -46,7 +49,10 @@ def audit_record(
     """Append one event to the agency's chain inside the caller's transaction.
 
     The service states the content and vouches for it with a MAC; PostgreSQL's trigger
-    serializes the agency's writers, numbers the event and chains it (``audit.chain``).
+    serializes the agency's writers, numbers the event and chains it (``audit.chain``). The
+    transaction's deferred foreign-key checks run first: the key-share locks they need are
+    taken before the chain's lock, never waited for while holding it (which deadlocked with a
+    concurrent row lock).
     """
     payload = _event_data(data)
     actor_id = getattr(actor, "pk", None)
@@ -54,6 +60,8 @@ def audit_record(
     occurred_at = datetime.now(tz=UTC)
     uid = uuid.uuid4()
     with agency_transaction(agency_id, using=using):
+        with connections[using].cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         content = EventContent(
             agency_id=agency_id,
             uid=str(uid),

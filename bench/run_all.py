@@ -21,8 +21,10 @@ from bench.harness import PROJECT_DIR, json_emit, progress, stdout_reserve
 BENCHMARKS = (
     "policy_latency",
     "search_latency",
+    "broker_latency",
     "enrollment_throughput",
     "probe_cost",
+    "api_overhead",
     "audit_and_sealing",
 )
 

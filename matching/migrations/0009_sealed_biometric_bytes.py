@@ -56,7 +56,7 @@ def seal_existing(apps, schema_editor):  # type: ignore[no-untyped-def]
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('matching', '0007_candidatereview_rls'),
+        ('matching', '0008_search_lease'),
     ]
 
     operations = [
