@@ -235,9 +235,9 @@ SEARCH_MAX_ACTIVE_PER_AGENCY = env_int(
 
 # Keys the database never sees: the audit MAC key and checkpoint signing key, and the
 # key-encryption key and store of the per-object data keys that seal biometric bytes. Values come
-# from the environment in production; on one machine (embedded database) missing key files are
-# generated under var/keys with mode 0600.
-SECRETS_GENERATE = EMBEDDED_DATABASE
+# from the environment in production; on one machine (embedded database, or
+# PROBITY_GENERATE_KEYS=1) missing key files are generated under var/keys with mode 0600.
+SECRETS_GENERATE = env_bool("PROBITY_GENERATE_KEYS", EMBEDDED_DATABASE)
 _KEYS_DIR = VAR_DIR / "keys"
 AUDIT_MAC_KEY = os.environ.get("AUDIT_MAC_KEY", "")
 AUDIT_MAC_KEY_FILE = Path(os.environ.get("AUDIT_MAC_KEY_FILE", _KEYS_DIR / "audit_mac.key"))
@@ -247,7 +247,7 @@ AUDIT_SIGNING_KEY_FILE = Path(
 AUDIT_CHECKPOINT_LOG = Path(
     os.environ.get("AUDIT_CHECKPOINT_LOG", VAR_DIR / "audit" / "checkpoints.jsonl")
 )
-AUDIT_CHECKPOINT_SECONDS = float(os.environ.get("AUDIT_CHECKPOINT_SECONDS", "600"))
+AUDIT_CHECKPOINT_SECONDS = env_float("AUDIT_CHECKPOINT_SECONDS", 600.0, minimum=10, maximum=86400)
 DATAKEY_KEK = os.environ.get("DATAKEY_KEK", "")
 DATAKEY_KEK_FILE = Path(os.environ.get("DATAKEY_KEK_FILE", _KEYS_DIR / "datakey_kek.key"))
 DATAKEY_STORE_DIR = Path(os.environ.get("DATAKEY_STORE_DIR", VAR_DIR / "datakeys"))
