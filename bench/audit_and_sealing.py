@@ -66,15 +66,33 @@ def audit_measure(events: int) -> dict[str, Any]:
     service, plain = [], []
     for n in range(events):
         began = time.perf_counter()
-        audit_record(agency_id=agency_id, actor="bench", action="search.queued",
-                     object_type="search", object_id=str(uuid.uuid4()), data=data)
+        audit_record(
+            agency_id=agency_id,
+            actor="bench",
+            action="search.queued",
+            object_type="search",
+            object_id=str(uuid.uuid4()),
+            data=data,
+        )
         service.append(time.perf_counter() - began)
         began = time.perf_counter()
         with agency_transaction(agency_id), connection.cursor() as cursor:
-            cursor.execute(PLAIN_INSERT, [
-                agency_id, str(uuid.uuid4()), n + 1, "bench", "search.queued", "search",
-                str(uuid.uuid4()), json.dumps(data), "0" * 64, "0" * 64, uuid.uuid4().hex * 2,
-            ])
+            cursor.execute(
+                PLAIN_INSERT,
+                [
+                    agency_id,
+                    str(uuid.uuid4()),
+                    n + 1,
+                    "bench",
+                    "search.queued",
+                    "search",
+                    str(uuid.uuid4()),
+                    json.dumps(data),
+                    "0" * 64,
+                    "0" * 64,
+                    uuid.uuid4().hex * 2,
+                ],
+            )
         plain.append(time.perf_counter() - began)
     began = time.perf_counter()
     report = audit_chain_verify(agency_id=agency_id)
@@ -87,8 +105,12 @@ def audit_measure(events: int) -> dict[str, Any]:
         "audit_record_ms": service_ms,
         "baseline_plain_insert_ms": plain_ms,
         "overhead_ms_p50": round(service_ms["p50"] - plain_ms["p50"], 3),
-        "verify": {"events": report.events, "ok": report.ok, "seconds": round(verify_s, 3),
-                   "events_per_second": round(report.events / verify_s)},
+        "verify": {
+            "events": report.events,
+            "ok": report.ok,
+            "seconds": round(verify_s, 3),
+            "events_per_second": round(report.events / verify_s),
+        },
         "checkpoint_write_ms": round(checkpoint_ms, 3),
     }
 
@@ -105,12 +127,14 @@ def sealing_measure(seals: int) -> dict[str, Any]:
         with override_settings(DATAKEY_STORE_DIR=store_dir):
             for n in range(seals):
                 began = time.perf_counter()
-                sealed = sealed_bytes_create(agency_id="bench", purpose=f"probe:{n}",
-                                             plaintext=content)
+                sealed = sealed_bytes_create(
+                    agency_id="bench", purpose=f"probe:{n}", plaintext=content
+                )
                 seal_t.append(time.perf_counter() - began)
                 began = time.perf_counter()
-                sealed_bytes_open(agency_id="bench", purpose=f"probe:{n}", key_id=sealed.key_id,
-                                  blob=sealed.blob)
+                sealed_bytes_open(
+                    agency_id="bench", purpose=f"probe:{n}", key_id=sealed.key_id, blob=sealed.blob
+                )
                 open_t.append(time.perf_counter() - began)
                 began = time.perf_counter()
                 hashlib.sha256(content).hexdigest()
@@ -143,8 +167,16 @@ def main(argv: list[str] | None = None) -> int:
         audit = audit_measure(args.events)
     progress(f"{args.seals} probes sealed, opened and their keys destroyed")
     sealing = sealing_measure(args.seals)
-    json_emit(out, {"benchmark": "audit_and_sealing", **info, "audit": audit,
-                    "sealing": sealing, "environment": environment(load_at_start)})
+    json_emit(
+        out,
+        {
+            "benchmark": "audit_and_sealing",
+            **info,
+            "audit": audit,
+            "sealing": sealing,
+            "environment": environment(load_at_start),
+        },
+    )
     return 0
 
 
