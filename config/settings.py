@@ -202,8 +202,32 @@ SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Keys the database never sees: the audit MAC key and checkpoint signing key, and the
+# key-encryption key and store of the per-object data keys that seal biometric bytes. Values come
+# from the environment in production; on one machine (embedded database) missing key files are
+# generated under var/keys with mode 0600.
+SECRETS_GENERATE = EMBEDDED_DATABASE
+_KEYS_DIR = VAR_DIR / "keys"
+AUDIT_MAC_KEY = os.environ.get("AUDIT_MAC_KEY", "")
+AUDIT_MAC_KEY_FILE = Path(os.environ.get("AUDIT_MAC_KEY_FILE", _KEYS_DIR / "audit_mac.key"))
+AUDIT_SIGNING_KEY_FILE = Path(
+    os.environ.get("AUDIT_SIGNING_KEY_FILE", _KEYS_DIR / "audit_checkpoint_ed25519.pem")
+)
+AUDIT_CHECKPOINT_LOG = Path(
+    os.environ.get("AUDIT_CHECKPOINT_LOG", VAR_DIR / "audit" / "checkpoints.jsonl")
+)
+AUDIT_CHECKPOINT_SECONDS = float(os.environ.get("AUDIT_CHECKPOINT_SECONDS", "600"))
+DATAKEY_KEK = os.environ.get("DATAKEY_KEK", "")
+DATAKEY_KEK_FILE = Path(os.environ.get("DATAKEY_KEK_FILE", _KEYS_DIR / "datakey_kek.key"))
+DATAKEY_STORE_DIR = Path(os.environ.get("DATAKEY_STORE_DIR", VAR_DIR / "datakeys"))
+
 CELERY_BEAT_SCHEDULE = {
+    "audit-checkpoint": {
+        "task": "audit.tasks.audit_checkpoint_all",
+        "schedule": AUDIT_CHECKPOINT_SECONDS,
+    },
     "probes-purge": {"task": "matching.tasks.probes_purge", "schedule": 3600.0},
+    "biometric-keys-sweep": {"task": "matching.tasks.biometric_keys_sweep", "schedule": 3600.0},
     "searches-unstick": {"task": "matching.tasks.searches_unstick", "schedule": 300.0},
 }
 

@@ -24,6 +24,7 @@ from authorizations.models import (
     RecordStatus,
     Warrant,
 )
+from matching.biometric_bytes import probe_content_erase, probe_content_open, probe_content_seal
 from matching.images import ImageRejectedError, image_decode, image_inspect, image_pixels
 from matching.models import Candidate, FollowUp, FollowUpKind, Probe, Search, SearchStatus
 from matching.policy_input import search_policy_input
@@ -244,7 +245,7 @@ def _search_queue(
     search.status = SearchStatus.QUEUED
     search.handling = _handling(decision.obligations)
     search.save()
-    probe.content = probe_bytes
+    probe_content_seal(probe=probe, content=probe_bytes)
     probe.save()
     _follow_ups_create(search, decision.obligations, now)
     audit_record(
@@ -329,8 +330,8 @@ def searches_stop_for_revoked_authority(
 
 def _probe_discard(search: Search, *, actor: Any, reason: str) -> bool:
     """Delete the probe's bytes (kept metadata: digest and size); audited. Caller's transaction."""
-    deleted = Probe.objects.filter(search=search, content__isnull=False).update(
-        content=None, deleted_at=timezone.now()
+    deleted = probe_content_erase(
+        agency_id=search.agency_id, search_id=search.id, deleted_at=timezone.now()
     )
     if deleted:
         audit_record(agency_id=search.agency_id, actor=actor, action="probe.deleted",
@@ -405,7 +406,7 @@ def _search_claim(*, agency_id: str, search_id: uuid.UUID) -> tuple[Search, byte
         audit_record(agency_id=agency_id, actor="worker", action="search.started",
                      object_type="search", object_id=str(search.id),
                      data={"decision_id": str(decision.id)})
-        return search, bytes(probe.content)
+        return search, probe_content_open(probe=probe)
 
 
 def search_execute(*, agency_id: str, search_id: uuid.UUID) -> None:

@@ -51,3 +51,12 @@ def searches_unstick() -> int:
 
     return sum(searches_fail_stuck(agency_id=a)
                for a in Agency.objects.values_list("id", flat=True))
+
+
+@shared_task
+def biometric_keys_sweep() -> int:
+    """Destroy data keys no probe, upload or photo refers to any more (run by beat)."""
+    from matching.biometric_bytes import biometric_keys_sweep as sweep
+    from tenants.models import Agency
+
+    return sum(sweep(agency_id=a) for a in Agency.objects.values_list("id", flat=True))
