@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "policy",
     "authorizations",
     "matching",
+    "oversight",
     # The portal first, so its templates dress allauth's pages.
     "portal",
     "allauth",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("matching.urls")),
     path("api/v1/", include("policy.urls")),
     path("api/v1/", include("authorizations.urls")),
+    path("api/v1/", include("oversight.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("portal.urls")),

@@ -30,6 +30,7 @@ class Role(models.TextChoices):
     COMPLIANCE_OFFICER = "compliance_officer"
     AGENCY_ADMIN = "agency_admin"
     AUDITOR = "auditor"
+    NATIONAL_ADMIN = "national_admin"
 
 
 class Agency(models.Model):
