@@ -283,3 +283,6 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [NONE],
     },
 }
+
+# Signed audit exports (JSON Lines, CSV, manifest, detached signature), one directory each.
+AUDIT_EXPORT_DIR = Path(os.environ.get("AUDIT_EXPORT_DIR", VAR_DIR / "exports"))

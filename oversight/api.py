@@ -5,12 +5,22 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.http import FileResponse, HttpResponse
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from audit.keys import checkpoint_public_key, public_key_id, public_key_pem
 from matching.api import AgencyApi
 from oversight import errors
+from oversight.exports import (
+    audit_export_downloaded,
+    audit_export_get,
+    audit_export_list,
+    audit_export_request,
+    export_zip_path,
+)
+from oversight.models import AuditExport
 from oversight.reads import (
     ReadWindow,
     oversight_audit_events,
@@ -19,7 +29,13 @@ from oversight.reads import (
     oversight_grants_visible,
     oversight_searches,
 )
-from oversight.serializers import GrantCreateInput, GrantOutput, ReadWindowInput
+from oversight.serializers import (
+    ExportCreateInput,
+    ExportOutput,
+    GrantCreateInput,
+    GrantOutput,
+    ReadWindowInput,
+)
 from oversight.services import oversight_grant_create, oversight_grant_revoke
 from tenants.errors import ApiError
 from tenants.models import Agency, User
@@ -120,3 +136,77 @@ class DecisionsApi(AgencyApi):
             auditor=self.acting_user(request), agency_id=agency_id, window=window
         )
         return Response({"results": rows})
+
+
+def _export_output(export: AuditExport) -> dict[str, Any]:
+    data = dict(ExportOutput(export).data)
+    data["download"] = (
+        f"/api/v1/audit/exports/{export.id}/download" if export.status == "done" else None
+    )
+    return data
+
+
+def _export_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ApiError(errors.EXPORT_NOT_FOUND, "No such export.", http_status=404) from None
+
+
+class ExportListApi(AgencyApi):
+    """``POST``: request a signed export of a scope; ``GET``: the agency's exports."""
+
+    parser_classes = [JsonParser, FormParser]
+
+    def get(self, request: Request) -> Response:
+        exports = audit_export_list(user=self.acting_user(request))
+        return Response({"results": [_export_output(e) for e in exports]})
+
+    def post(self, request: Request) -> Response:
+        form = ExportCreateInput(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        export = audit_export_request(
+            user=self.acting_user(request),
+            agencies=data["agencies"],
+            since=data["since"],
+            until=data["until"],
+            event_types=data["event_types"],
+        )
+        response = Response(_export_output(export), status=status.HTTP_202_ACCEPTED)
+        response["Location"] = f"/api/v1/audit/exports/{export.id}"
+        return response
+
+
+class ExportDetailApi(AgencyApi):
+    """``GET``: one export's state and progress."""
+
+    def get(self, request: Request, export_id: str) -> Response:
+        export = audit_export_get(user=self.acting_user(request), export_id=_export_id(export_id))
+        return Response(_export_output(export))
+
+
+class ExportDownloadApi(AgencyApi):
+    """``GET``: the export as a .zip (manifest, signature, JSON Lines, CSV)."""
+
+    def get(self, request: Request, export_id: str) -> FileResponse:
+        user = self.acting_user(request)
+        export = audit_export_get(user=user, export_id=_export_id(export_id))
+        if export.status != "done":
+            raise ApiError(errors.EXPORT_NOT_READY, "The export is not finished.", http_status=409)
+        audit_export_downloaded(user=user, export=export)
+        path = export_zip_path(export)
+        return FileResponse(
+            path.open("rb"), as_attachment=True, filename=path.name, content_type="application/zip"
+        )
+
+
+class PublicKeyApi(AgencyApi):
+    """``GET``: the Ed25519 public key exports and checkpoints verify against (PEM)."""
+
+    def get(self, request: Request) -> HttpResponse:
+        self.acting_user(request)
+        key = checkpoint_public_key()
+        response = HttpResponse(public_key_pem(key), content_type="application/x-pem-file")
+        response["X-Key-Id"] = public_key_id(key)
+        return response

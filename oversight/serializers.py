@@ -35,3 +35,28 @@ class GrantOutput(serializers.Serializer[Any]):
     reason = serializers.CharField()
     granted_by = serializers.CharField(source="granted_by.username")
     revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExportCreateInput(serializers.Serializer[Any]):
+    agencies = serializers.ListField(
+        child=serializers.CharField(max_length=40), min_length=1, max_length=50
+    )
+    since = Rfc3339DateTimeField(required=False, allow_null=True, default=None)
+    until = Rfc3339DateTimeField(required=False, allow_null=True, default=None)
+    event_types = serializers.ListField(
+        child=serializers.CharField(max_length=80), required=False, default=list, max_length=50
+    )
+
+
+class ExportOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    scope = serializers.JSONField()
+    previous = serializers.UUIDField(source="previous_id", allow_null=True)
+    requested_by = serializers.CharField(source="requested_by.username")
+    events_total = serializers.IntegerField()
+    events_written = serializers.IntegerField()
+    manifest_sha256 = serializers.CharField()
+    error_code = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)

@@ -18,3 +18,14 @@ urlpatterns = [
     path(f"{AGENCY}/searches", api.SearchesApi.as_view(), name="oversight-searches"),
     path(f"{AGENCY}/decisions", api.DecisionsApi.as_view(), name="oversight-decisions"),
 ]
+
+urlpatterns += [
+    path("audit/exports", api.ExportListApi.as_view(), name="audit-exports"),
+    path("audit/exports/<str:export_id>", api.ExportDetailApi.as_view(), name="audit-export"),
+    path(
+        "audit/exports/<str:export_id>/download",
+        api.ExportDownloadApi.as_view(),
+        name="audit-export-download",
+    ),
+    path("audit/public-key", api.PublicKeyApi.as_view(), name="audit-public-key"),
+]

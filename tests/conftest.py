@@ -47,6 +47,7 @@ def django_db_setup(django_db_blocker: Any) -> Iterator[None]:
         call_command("db_setup", drop=True, verbosity=0)
     Path(settings.AUDIT_CHECKPOINT_LOG).unlink(missing_ok=True)
     shutil.rmtree(settings.DATAKEY_STORE_DIR, ignore_errors=True)
+    shutil.rmtree(settings.AUDIT_EXPORT_DIR, ignore_errors=True)
 
 
 @pytest.fixture
