@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/", include("oversight.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("oversight/", include("oversight.portal_urls")),
     path("", include("portal.urls")),
 ]
 

@@ -39,7 +39,7 @@ from audit.services import audit_record
 from oversight import errors
 from oversight.context import oversight_transaction
 from oversight.models import AuditExport, ExportStatus
-from oversight.reads import WITHHELD_DATA_KEYS, oversight_grant_for
+from oversight.reads import data_names_gallery_records, oversight_grant_for
 from tenants.context import agency_transaction
 from tenants.errors import ApiError
 from tenants.models import Agency, AgencyKind, Role, User
@@ -254,10 +254,8 @@ def _pages(read: _Reader, span: _Range) -> Iterator[list[tuple[Any, ...]]]:
 def _withheld(action: str, data_text: str, *, types: list[str], withhold: bool) -> str:
     if types and not any(action == t or (t.endswith(".") and action.startswith(t)) for t in types):
         return WITHHELD_TYPE
-    if withhold:
-        data = json.loads(data_text)
-        if isinstance(data, dict) and WITHHELD_DATA_KEYS & data.keys():
-            return WITHHELD_NAMES
+    if withhold and data_names_gallery_records(json.loads(data_text)):
+        return WITHHELD_NAMES
     return ""
 
 

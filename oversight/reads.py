@@ -103,9 +103,19 @@ def _limit(window: ReadWindow) -> int:
     return max(1, min(window.limit, MAX_ROWS))
 
 
+def _names_records(key: str, value: Any) -> bool:
+    # ``candidates`` is a count in some events and the list of subject references in others.
+    return key in WITHHELD_DATA_KEYS and not (key == "candidates" and isinstance(value, int))
+
+
+def data_names_gallery_records(data: Any) -> bool:
+    """Return whether an event's data names gallery records (subjects' references or names)."""
+    return isinstance(data, dict) and any(_names_records(k, v) for k, v in data.items())
+
+
 def event_data_redacted(data: dict[str, Any]) -> dict[str, Any]:
-    """Return an event's data without the keys naming gallery records."""
-    return {k: (WITHHELD if k in WITHHELD_DATA_KEYS else v) for k, v in data.items()}
+    """Return an event's data without the values naming gallery records."""
+    return {k: (WITHHELD if _names_records(k, v) else v) for k, v in data.items()}
 
 
 def oversight_audit_events(

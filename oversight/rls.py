@@ -11,12 +11,14 @@ from __future__ import annotations
 
 SETTING = "app.oversight_user"
 
-# Readable in scope: the audit trail, its checkpoints, searches' metadata and decisions.
+# Readable in scope: the audit trail, its checkpoints, searches' metadata, their follow-up
+# tasks (post-hoc reviews and the like) and decisions.
 # Never faces, photos, probes, subjects or candidates (images, embeddings, names).
 READABLE_TABLES = (
     "audit_auditevent",
     "audit_auditcheckpoint",
     "matching_search",
+    "matching_followup",
     "policy_policydecision",
 )
 
