@@ -24,6 +24,7 @@ BENCHMARKS = (
     "enrollment_throughput",
     "probe_cost",
     "audit_and_sealing",
+    "audit_export",
 )
 
 
