@@ -330,9 +330,17 @@ def _latest_checkpoint(read: _Reader, span: _Range) -> dict[str, Any] | None:
 def audit_export_build(*, agency_id: str, export_id: uuid.UUID) -> AuditExport | None:
     """Write the export's files, manifest and signature; safe to run again (it starts over)."""
     with agency_transaction(agency_id):
-        export = AuditExport.objects.select_related("previous").filter(id=export_id).first()
+        export = (
+            AuditExport.objects.select_related("previous", "requested_by__agency")
+            .filter(id=export_id)
+            .first()
+        )
     if export is None or export.status == ExportStatus.DONE:
         return export
+    if export.withhold_names:
+        # The grants must still be in force: an export never outlives its scope.
+        for agency_id in export.scope["agencies"]:
+            oversight_grant_for(auditor=export.requested_by, agency_id=agency_id)
     _progress(export, status=ExportStatus.RUNNING, events_written=0)
     read = _Reader(export)
     scope = export.scope
