@@ -24,6 +24,9 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
+# The browser tests' one server and one browser, whichever directory their tests are in.
+from tests.browser_session import chromium, portal_url  # noqa: F401
+
 PHOTOS = Path(settings.BASE_DIR) / "var" / "photos"
 TENANTS: dict[str, Tenant] = {}
 

@@ -11,9 +11,6 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-# The browser tests' server and browser, shared with the portal's.
-from tests.portal.test_browser import chromium, portal_url  # noqa: F401
-
 
 @dataclass
 class Oversight:

@@ -39,6 +39,17 @@ def auditor(committed: None, oversight: Oversight, tenant_a: Tenant) -> Staff:
         ends_at=now + timedelta(days=30),
         reason="Annual audit",
     )
+    # A search of agency A that the policy denies (its auditor may not search), so the
+    # statistics have a denial to show.
+    from tests.conftest import photo, search_fields
+    from tests.matching.test_bad_input import upload
+
+    denied = tenant_a.client("auditor").post(
+        "/api/v1/searches",
+        {**search_fields(), "probe": upload(photo("obama.jpg"), "p.jpg")},
+        format="multipart",
+    )
+    assert denied.json()["status"] == "denied"
     return staff
 
 
@@ -61,7 +72,10 @@ def test_an_auditor_exports_downloads_and_verifies(
         page = portal.page
         page.click("nav a[href='/oversight/statistics']")
         page.wait_for_selector("canvas[data-chart='chart-by_month'][data-drawn='true']")
-        assert page.locator("[data-figure=searches]").inner_text().strip().isdigit()
+        assert int(page.locator("[data-figure=denials]").inner_text()) >= 1
+        assert (
+            "user_role_not_permitted" in page.locator("#chart-by_reason-title + div").inner_text()
+        )
         assert tenant_a.agency.id in page.locator("form.filters").inner_text()
         portal.check("oversight-statistics")
         page.click("nav a[href='/oversight/exports']")
