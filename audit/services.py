@@ -14,6 +14,7 @@ from audit.keys import audit_mac_key
 from audit.models import AuditEvent
 from audit.verification import ChainReport, audit_chain_verify
 from tenants.context import agency_transaction
+from tenants.request_context import request_id_current
 
 # Verification lives in audit.verification; these names stay importable from here.
 __all__ = ["ChainReport", "audit_chain_verify", "audit_record"]
@@ -49,6 +50,8 @@ def audit_record(
     serializes the agency's writers, numbers the event and chains it (``audit.chain``).
     """
     payload = _event_data(data)
+    if request_id := request_id_current():
+        payload.setdefault("request_id", request_id)
     actor_id = getattr(actor, "pk", None)
     actor_label = getattr(actor, "username", None) or (actor if isinstance(actor, str) else "")
     occurred_at = datetime.now(tz=UTC)

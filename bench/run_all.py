@@ -23,6 +23,7 @@ BENCHMARKS = (
     "search_latency",
     "enrollment_throughput",
     "probe_cost",
+    "api_overhead",
     "audit_and_sealing",
     "audit_export",
 )

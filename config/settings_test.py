@@ -44,3 +44,9 @@ DATAKEY_STORE_DIR = VAR_DIR / "test-datakeys" / TEST_RUN_ID
 AUDIT_EXPORT_DIR = VAR_DIR / "test-exports" / TEST_RUN_ID
 CELERY_TASK_DEFAULT_QUEUE = f"probity-test-{TEST_RUN_ID}"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Webhook receivers in the tests listen on plain http on 127.0.0.1, and retry quickly.
+WEBHOOK_ALLOW_HTTP = True
+WEBHOOK_RETRY_BASE_SECONDS = 0.2
+WEBHOOK_MAX_ATTEMPTS = 3
+WEBHOOK_DISABLE_AFTER = 2

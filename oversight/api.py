@@ -6,6 +6,8 @@ import uuid
 from typing import Any
 
 from django.http import FileResponse, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,16 +32,29 @@ from oversight.reads import (
     oversight_searches,
 )
 from oversight.serializers import (
+    AuditEventRowOutput,
+    DecisionRowOutput,
     ExportCreateInput,
     ExportOutput,
+    ExportStateOutput,
     GrantCreateInput,
     GrantOutput,
     ReadWindowInput,
+    SearchRowOutput,
 )
 from oversight.services import oversight_grant_create, oversight_grant_revoke
+from tenants.api_schema import error_responses, path_str, path_uuid
 from tenants.errors import ApiError
 from tenants.models import Agency, User
 from tenants.parsers import FormParser, JsonParser
+
+TAGS = ["oversight"]
+EXPORT_TAGS = ["audit exports"]
+AGENCY_PARAM = path_str("agency_id", "The overseen agency's id.")
+
+
+def _results(name: str, row: Any) -> Any:
+    return inline_serializer(name=name, fields={"results": row(many=True)})
 
 
 class GrantListApi(AgencyApi):
@@ -47,10 +62,23 @@ class GrantListApi(AgencyApi):
 
     parser_classes = [JsonParser, FormParser]
 
+    @extend_schema(
+        operation_id="oversight_grants_list",
+        tags=TAGS,
+        summary="Grants the user may see",
+        responses={200: _results("GrantPage", GrantOutput), **error_responses()},
+    )
     def get(self, request: Request) -> Response:
         grants = oversight_grants_visible(user=self.acting_user(request))
         return Response({"results": GrantOutput(grants, many=True).data})
 
+    @extend_schema(
+        operation_id="oversight_grants_create",
+        tags=TAGS,
+        summary="A national administrator grants an auditor read scope",
+        request=GrantCreateInput,
+        responses={201: GrantOutput, **error_responses(400, 403)},
+    )
     def post(self, request: Request) -> Response:
         user = self.acting_user(request)
         form = GrantCreateInput(data=request.data)
@@ -78,6 +106,13 @@ class GrantRevokeApi(AgencyApi):
 
     parser_classes = [JsonParser, FormParser]
 
+    @extend_schema(
+        operation_id="oversight_grants_revoke",
+        tags=TAGS,
+        request=None,
+        parameters=[path_uuid("grant_id", "The grant's id.")],
+        responses={200: GrantOutput, **error_responses(403, 404, 409)},
+    )
     def post(self, request: Request, grant_id: str) -> Response:
         try:
             parsed = uuid.UUID(grant_id)
@@ -92,6 +127,12 @@ class GrantRevokeApi(AgencyApi):
 class ScopeApi(AgencyApi):
     """``GET``: the agencies the auditor may read now, and until when."""
 
+    @extend_schema(
+        operation_id="oversight_scope",
+        tags=TAGS,
+        summary="The auditor's grants in force now",
+        responses={200: _results("ScopePage", GrantOutput), **error_responses()},
+    )
     def get(self, request: Request) -> Response:
         grants = oversight_grants_in_force(auditor=self.acting_user(request))
         return Response({"results": GrantOutput(grants, many=True).data})
@@ -108,6 +149,15 @@ def _window(request: Request) -> tuple[ReadWindow, str]:
 class AuditEventsApi(AgencyApi):
     """``GET``: the overseen agency's audit trail (recorded in that agency's chain)."""
 
+    @extend_schema(
+        operation_id="oversight_audit_events",
+        tags=TAGS,
+        parameters=[AGENCY_PARAM, ReadWindowInput],
+        responses={
+            200: _results("OversightEventPage", AuditEventRowOutput),
+            **error_responses(400, 404),
+        },
+    )
     def get(self, request: Request, agency_id: str) -> Response:
         window, action = _window(request)
         rows = oversight_audit_events(
@@ -119,6 +169,15 @@ class AuditEventsApi(AgencyApi):
 class SearchesApi(AgencyApi):
     """``GET``: the overseen agency's searches' metadata (no probe, no candidates)."""
 
+    @extend_schema(
+        operation_id="oversight_searches",
+        tags=TAGS,
+        parameters=[AGENCY_PARAM, ReadWindowInput],
+        responses={
+            200: _results("OversightSearchPage", SearchRowOutput),
+            **error_responses(400, 404),
+        },
+    )
     def get(self, request: Request, agency_id: str) -> Response:
         window, _ = _window(request)
         rows = oversight_searches(
@@ -130,6 +189,15 @@ class SearchesApi(AgencyApi):
 class DecisionsApi(AgencyApi):
     """``GET``: the overseen agency's policy decisions with their reasons."""
 
+    @extend_schema(
+        operation_id="oversight_decisions",
+        tags=TAGS,
+        parameters=[AGENCY_PARAM, ReadWindowInput],
+        responses={
+            200: _results("OversightDecisionPage", DecisionRowOutput),
+            **error_responses(400, 404),
+        },
+    )
     def get(self, request: Request, agency_id: str) -> Response:
         window, _ = _window(request)
         rows = oversight_decisions(
@@ -158,10 +226,22 @@ class ExportListApi(AgencyApi):
 
     parser_classes = [JsonParser, FormParser]
 
+    @extend_schema(
+        operation_id="audit_exports_list",
+        tags=EXPORT_TAGS,
+        responses={200: _results("ExportPage", ExportStateOutput), **error_responses()},
+    )
     def get(self, request: Request) -> Response:
         exports = audit_export_list(user=self.acting_user(request))
         return Response({"results": [_export_output(e) for e in exports]})
 
+    @extend_schema(
+        operation_id="audit_exports_create",
+        tags=EXPORT_TAGS,
+        summary="Request a signed export of a scope; a task builds it",
+        request=ExportCreateInput,
+        responses={202: ExportStateOutput, **error_responses(400, 403, 404)},
+    )
     def post(self, request: Request) -> Response:
         form = ExportCreateInput(data=request.data)
         form.is_valid(raise_exception=True)
@@ -181,6 +261,12 @@ class ExportListApi(AgencyApi):
 class ExportDetailApi(AgencyApi):
     """``GET``: one export's state and progress."""
 
+    @extend_schema(
+        operation_id="audit_exports_get",
+        tags=EXPORT_TAGS,
+        parameters=[path_uuid("export_id", "The export's id.")],
+        responses={200: ExportStateOutput, **error_responses(404)},
+    )
     def get(self, request: Request, export_id: str) -> Response:
         export = audit_export_get(user=self.acting_user(request), export_id=_export_id(export_id))
         return Response(_export_output(export))
@@ -189,6 +275,12 @@ class ExportDetailApi(AgencyApi):
 class ExportDownloadApi(AgencyApi):
     """``GET``: the export as a .zip (manifest, signature, JSON Lines, CSV)."""
 
+    @extend_schema(
+        operation_id="audit_exports_download",
+        tags=EXPORT_TAGS,
+        parameters=[path_uuid("export_id", "The export's id.")],
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, **error_responses(404, 409)},
+    )
     def get(self, request: Request, export_id: str) -> FileResponse:
         user = self.acting_user(request)
         export = audit_export_get(user=user, export_id=_export_id(export_id))
@@ -204,6 +296,11 @@ class ExportDownloadApi(AgencyApi):
 class PublicKeyApi(AgencyApi):
     """``GET``: the Ed25519 public key exports and checkpoints verify against (PEM)."""
 
+    @extend_schema(
+        operation_id="audit_public_key",
+        tags=EXPORT_TAGS,
+        responses={(200, "application/x-pem-file"): OpenApiTypes.STR, **error_responses()},
+    )
     def get(self, request: Request) -> HttpResponse:
         self.acting_user(request)
         key = checkpoint_public_key()

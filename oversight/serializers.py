@@ -60,3 +60,52 @@ class ExportOutput(serializers.Serializer[Any]):
     error_code = serializers.CharField()
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExportStateOutput(ExportOutput):
+    download = serializers.CharField(allow_null=True, help_text="The .zip, once done.")
+
+
+class AuditEventRowOutput(serializers.Serializer[Any]):
+    seq = serializers.IntegerField()
+    occurred_at = serializers.DateTimeField()
+    actor = serializers.CharField()
+    action = serializers.CharField()
+    object_type = serializers.CharField()
+    object_id = serializers.CharField()
+    data = serializers.JSONField(  # type: ignore[assignment]  # the event's field, not .data
+        help_text="Values naming gallery records read 'withheld'."
+    )
+    hash = serializers.CharField()
+    prev_hash = serializers.CharField()
+
+
+class SearchRowOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    purpose = serializers.CharField()
+    offence = serializers.JSONField(allow_null=True)
+    case_number = serializers.CharField()
+    justification = serializers.CharField()
+    warrant = serializers.JSONField(allow_null=True)
+    exigent = serializers.JSONField(allow_null=True)
+    interagency = serializers.JSONField(allow_null=True)
+    handling = serializers.JSONField()
+    decision_id = serializers.UUIDField(allow_null=True)
+    max_candidates = serializers.IntegerField(allow_null=True)
+    model_name = serializers.CharField()
+    model_version = serializers.CharField()
+    error_code = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+
+
+class DecisionRowOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    search_id = serializers.UUIDField(allow_null=True)
+    allow = serializers.BooleanField()
+    reasons = serializers.JSONField()
+    obligations = serializers.JSONField()
+    engine = serializers.CharField()
+    bundle_revision = serializers.CharField()
+    created_at = serializers.DateTimeField()
