@@ -26,6 +26,7 @@ BENCHMARKS = (
     "probe_cost",
     "api_overhead",
     "audit_and_sealing",
+    "audit_export",
 )
 
 

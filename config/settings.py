@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "authorizations",
     "matching",
     "notifications",
+    "oversight",
     # The portal first, so its templates dress allauth's pages.
     "portal",
     "allauth",
@@ -123,7 +124,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 # The portal's npm packages (package-lock.json), served by the project, never from a CDN.
-STATICFILES_DIRS = [("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist")]
+STATICFILES_DIRS = [
+    ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True  # the docs pages' assets, without a collectstatic step
@@ -331,3 +335,6 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [NONE],
     },
 }
+
+# Signed audit exports (JSON Lines, CSV, manifest, detached signature), one directory each.
+AUDIT_EXPORT_DIR = Path(env_str("AUDIT_EXPORT_DIR") or VAR_DIR / "exports")

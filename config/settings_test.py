@@ -42,6 +42,7 @@ if os.environ.get("PROBITY_TEST_FILESYSTEM_BROKER"):
 
 AUDIT_CHECKPOINT_LOG = VAR_DIR / "test-audit" / f"checkpoints-{TEST_RUN_ID}.jsonl"
 DATAKEY_STORE_DIR = VAR_DIR / "test-datakeys" / TEST_RUN_ID
+AUDIT_EXPORT_DIR = VAR_DIR / "test-exports" / TEST_RUN_ID
 CELERY_TASK_DEFAULT_QUEUE = f"probity-test-{TEST_RUN_ID}"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -21,7 +21,7 @@ from matching.galleries import gallery_create
 from matching.models import Face, LegalBasis
 from matching.selectors import gallery_get
 from tenants.context import agency_transaction
-from tenants.models import Agency, ApiToken, Role, User
+from tenants.models import AGENCY_ROLES, Agency, ApiToken, Role, User
 from tenants.second_factor import totp_provision, totp_secret
 from tenants.selectors import agency_get
 from tenants.services import agency_create, token_issue, training_record_add, user_create
@@ -132,7 +132,7 @@ def demo_bootstrap(*, url: str) -> dict[str, Any]:
         agency = _agency(spec)
         agencies.append({"id": agency.id, "name": agency.name, "kind": agency.kind,
                          "jurisdiction": agency.jurisdiction})
-        users.extend(_user(agency, role, saved) for role in Role.values)
+        users.extend(_user(agency, role, saved) for role in AGENCY_ROLES)
         galleries.append(_gallery(agency, spec))
     CREDENTIALS.parent.mkdir(parents=True, exist_ok=True)
     CREDENTIALS.write_text(json.dumps(saved, indent=2))

@@ -30,6 +30,12 @@ class Role(models.TextChoices):
     COMPLIANCE_OFFICER = "compliance_officer"
     AGENCY_ADMIN = "agency_admin"
     AUDITOR = "auditor"
+    NATIONAL_ADMIN = "national_admin"
+
+
+# Roles within a police agency or an oversight body; ``national_admin`` belongs to the national
+# program office alone (it grants oversight scopes, see ``oversight.services``).
+AGENCY_ROLES = tuple(r for r in Role.values if r != Role.NATIONAL_ADMIN)
 
 
 class Agency(models.Model):

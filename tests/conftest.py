@@ -24,6 +24,9 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
+# The browser tests' one server and one browser, whichever directory their tests are in.
+from tests.browser_session import chromium, portal_url  # noqa: F401
+
 PHOTOS = Path(settings.BASE_DIR) / "var" / "photos"
 TENANTS: dict[str, Tenant] = {}
 
@@ -47,6 +50,7 @@ def django_db_setup(django_db_blocker: Any) -> Iterator[None]:
         call_command("db_setup", drop=True, verbosity=0)
     Path(settings.AUDIT_CHECKPOINT_LOG).unlink(missing_ok=True)
     shutil.rmtree(settings.DATAKEY_STORE_DIR, ignore_errors=True)
+    shutil.rmtree(settings.AUDIT_EXPORT_DIR, ignore_errors=True)
 
 
 @pytest.fixture

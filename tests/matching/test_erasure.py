@@ -62,8 +62,16 @@ def database_files() -> list[Path]:
     ]
 
 
+def _bytes_of(path: Path) -> bytes:
+    """Return a file's bytes; PostgreSQL removes some (pg_internal.init) while it runs."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
 def files_containing(needle: bytes) -> list[str]:
-    return [str(p) for p in database_files() if needle in p.read_bytes()]
+    return [str(p) for p in database_files() if needle in _bytes_of(p)]
 
 
 def submit(tenant: Tenant, content: bytes) -> dict[str, Any]:

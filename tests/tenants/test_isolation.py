@@ -11,8 +11,9 @@ from tenants.context import AgencyContextConflictError, agency_transaction
 from tests.conftest import Tenant
 
 # The directory (agencies, users, tokens, training) is resolved before any agency is known and
-# is deliberately outside row-level security; every other table with an agency is inside.
-DIRECTORY_PREFIX = "tenants_"
+# is deliberately outside row-level security; so are oversight grants, which the oversight read
+# policy itself reads (oversight/rls.py). Every other table with an agency is inside.
+DIRECTORY_PREFIX = ("tenants_", "oversight_oversightgrant")
 RLS_TABLES_SQL = """
     SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
