@@ -80,6 +80,9 @@ def django_start(*, worker_queue: bool = False) -> dict[str, str]:
     os.environ["PROBITY_DB_NAME"] = db_name
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    from config.embedded import operator_owner_url_default
+
+    operator_owner_url_default()
     redis_up = redis_answers(REDIS_HOST, REDIS_PORT)
     if worker_queue and not os.environ.get("CELERY_BROKER_URL") and redis_up:
         os.environ["CELERY_BROKER_URL"] = REDIS_BENCH_URL

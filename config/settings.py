@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from config.database import APP_ROLE, database_settings
+from config.database import database_settings, embedded_app_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PROBITY_VAR_DIR", BASE_DIR / "var"))
@@ -77,18 +77,21 @@ TEMPLATES = [
     },
 ]
 
-_db_name = os.environ.get("PROBITY_DB_NAME", "probity")
+# Serving processes get the app role only (DATABASE_URL); the owner's URL (DATABASE_OWNER_URL)
+# is given to db_setup, migrations and operator commands alone. Embedded: the app role on the
+# embedded server, its password generated under var/ (0600).
 _db_url = os.environ.get("DATABASE_URL", "")
 EMBEDDED_DATABASE = not _db_url
 if EMBEDDED_DATABASE:
     from config.embedded import embedded_database_url
 
-    _db_url = embedded_database_url(VAR_DIR / "pg")
+    _db_url = embedded_app_url(
+        embedded_database_url(VAR_DIR / "pg"), password_file=VAR_DIR / "db_app_password"
+    )
 DATABASES = database_settings(
-    _db_url,
-    name=_db_name,
-    app_user=os.environ.get("DATABASE_APP_USER", APP_ROLE),
-    app_password=os.environ.get("DATABASE_APP_PASSWORD", ""),
+    app_url=_db_url,
+    owner_url=os.environ.get("DATABASE_OWNER_URL") or None,
+    name=os.environ.get("PROBITY_DB_NAME") or ("probity" if EMBEDDED_DATABASE else None),
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -106,13 +109,44 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
+# The cache holds throttle counters and the failed-authentication tally, so every process of
+# one deployment must share it: Redis in production, a directory under var/ on one machine.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL else
+    {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+     "LOCATION": str(VAR_DIR / "cache" / "django")},
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tenants.authentication.HashedTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "tenants.throttles.UserRateThrottle",
+        "tenants.throttles.AgencyRateThrottle",
+        "tenants.throttles.ScopedUserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "auth_failure": os.environ.get("THROTTLE_AUTH_FAILURES", "20/min"),
+        "user": os.environ.get("THROTTLE_USER", "600/min"),
+        "agency": os.environ.get("THROTTLE_AGENCY", "3000/min"),
+        "search": os.environ.get("THROTTLE_SEARCH", "30/min"),
+        "evaluate": os.environ.get("THROTTLE_EVALUATE", "60/min"),
+    },
+    "NUM_PROXIES": int(os.environ["DJANGO_NUM_PROXIES"])
+    if os.environ.get("DJANGO_NUM_PROXIES") else None,
     "EXCEPTION_HANDLER": "tenants.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
+
+# Credentials: tokens expire (a default and a ceiling per token, in days); failed
+# authentications are counted per source address and token prefix in this window.
+API_TOKEN_DEFAULT_DAYS = int(os.environ.get("API_TOKEN_DEFAULT_DAYS", "90"))
+API_TOKEN_MAX_DAYS = int(os.environ.get("API_TOKEN_MAX_DAYS", "365"))
+AUTH_FAILURE_WINDOW_SECONDS = int(os.environ.get("AUTH_FAILURE_WINDOW_SECONDS", "600"))
+AUTH_FAILURE_PREFIXES_PER_SOURCE = 5
 
 # Broker: Redis (or any kombu URL) in production, the filesystem transport on one machine.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or "filesystem://"

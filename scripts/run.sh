@@ -9,13 +9,15 @@ PY=.venv/bin/python
 PORT=${PORT:-8000}
 export DJANGO_ALLOWED_HOSTS=${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1}
 
+# Owner commands (manage.py takes the embedded superuser when no DATABASE_OWNER_URL is set);
+# the web server and the worker below get the app role only (DATABASE_URL, or embedded).
 $PY -W ignore manage.py db_setup -v 0
-$PY -W ignore manage.py demo_bootstrap --json --url "http://127.0.0.1:$PORT" > var/demo.json
+$PY -W ignore manage.py demo_bootstrap --url "http://127.0.0.1:$PORT" --output var/demo.json
 
-$PY -W ignore -m celery -A config worker --schedule var/celerybeat-schedule --loglevel WARNING --concurrency 1 --pool solo --beat \
+env -u DATABASE_OWNER_URL $PY -W ignore -m celery -A config worker --schedule var/celerybeat-schedule --loglevel WARNING --concurrency 1 --pool solo --beat \
     > var/worker.log 2>&1 &
 worker=$!
-$PY -m gunicorn config.wsgi --bind "127.0.0.1:$PORT" --workers 2 --access-logfile - \
+env -u DATABASE_OWNER_URL $PY -m gunicorn config.wsgi --bind "127.0.0.1:$PORT" --workers 2 --access-logfile - \
     > var/web.log 2>&1 &
 web=$!
 stop() {

@@ -1,7 +1,10 @@
 """Agencies (tenants), their users, training records and API tokens.
 
-The directory is not row-level secured: authentication must resolve a token before any agency
-is known. Every selector over it still takes the acting agency.
+The app role reads users, tokens and training of the acting agency only (row-level security)
+and never writes them: every write, and the resolution of a token before any agency is known,
+goes through the directory's ``SECURITY DEFINER`` functions (``tenants/directory.py``). Password
+hashes and token digests are columns of the tables that no model here declares and the app role
+may not select.
 """
 
 from __future__ import annotations
@@ -66,7 +69,12 @@ class Agency(models.Model):
 
 
 class User(AbstractUser):
-    """A person acting for exactly one agency."""
+    """A person acting for exactly one agency.
+
+    The password hash stays in the table but out of the model: the app role cannot read it.
+    """
+
+    password = None  # type: ignore[assignment]
 
     agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, related_name="users", null=True, blank=True
@@ -93,16 +101,31 @@ class TrainingRecord(models.Model):
         ordering = ["-expires_at"]
 
 
+class TokenIssuer(models.TextChoices):
+    """How a token came to be, which is what its ``mfa_verified`` rests on."""
+
+    OPERATOR = "operator", "operator command"
+    OPERATOR_MFA_CHECK = "operator_mfa_check", "operator command after checking the second factor"
+    AGENCY_ADMIN = "agency_admin", "agency admin through the API"
+    ROTATION = "rotation", "rotation of an earlier token"
+
+
 class ApiToken(models.Model):
-    """An API key, stored only as its SHA-256 digest."""
+    """An API key; only its SHA-256 digest is kept, in a column the app role cannot read."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     label = models.CharField(max_length=100, blank=True)
     prefix = models.CharField(max_length=12)
-    digest = models.CharField(max_length=64, unique=True)
+    issued_via = models.CharField(max_length=30, choices=TokenIssuer.choices,
+                                  default=TokenIssuer.OPERATOR)
     mfa_verified = models.BooleanField(
-        default=False, help_text="The token was issued after a multi-factor check."
+        default=False,
+        help_text="The user's second factor was checked when the token was issued "
+        "(set only by an issuing path that checks it; inherited on rotation).",
     )
+    rotated_from = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

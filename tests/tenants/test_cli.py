@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections
-from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -27,6 +26,7 @@ from matching.models import Face, Gallery
 from policy.decision import FAIL_CLOSED_CODE
 from tenants.context import agency_transaction
 from tenants.models import Agency, ApiToken, User
+from tenants.services import token_revoke
 from tenants.tokens import KEY_PREFIX
 from tests.conftest import PHOTOS
 
@@ -159,10 +159,14 @@ def test_user_token_authenticates_and_is_stored_only_hashed(
     assert response.status_code == 200, response.content
     assert [g["id"] for g in response.json()["galleries"]] == [gallery_id]
 
-    user = User.objects.get(username=username)
+    user = User.objects.using("owner").get(username=username)
     assert (user.agency_id, user.roles) == (agency_id, ["investigator"])
-    stored = ApiToken.objects.get(user=user)
-    assert stored.digest == hashlib.sha256(token.encode()).hexdigest() != token
+    stored = ApiToken.objects.using("owner").get(user=user)
+    with connections["owner"].cursor() as cursor:
+        cursor.execute("SELECT digest FROM tenants_apitoken WHERE id = %s", [stored.pk])
+        assert cursor.fetchone() == (hashlib.sha256(token.encode()).hexdigest(),)
+    assert stored.issued_via == "operator"
+    assert stored.mfa_verified is False
     for field in ApiToken._meta.concrete_fields:
         assert token not in str(getattr(stored, field.attname)), field.name
     with agency_transaction(agency_id):
@@ -175,7 +179,7 @@ def test_user_create_without_token_prints_none(agency_id: str) -> None:
     username = f"{agency_id}_aud"
     assert run("user_create", "--agency", agency_id, "--username", username,
                "--role", "auditor") == ""
-    assert not ApiToken.objects.filter(user__username=username).exists()
+    assert not ApiToken.objects.using("owner").filter(user__username=username).exists()
 
 
 def test_user_create_refuses_unknown_agency_role_and_duplicate(agency_id: str) -> None:
@@ -185,11 +189,11 @@ def test_user_create_refuses_unknown_agency_role_and_duplicate(agency_id: str) -
             "--role", "investigator")
     with pytest.raises(CommandError, match="role"):
         run("user_create", "--agency", agency_id, "--username", username, "--role", "sheriff")
-    assert not User.objects.filter(username=username).exists()
+    assert not User.objects.using("owner").filter(username=username).exists()
     run("user_create", "--agency", agency_id, "--username", username, "--role", "investigator")
     with pytest.raises(CommandError, match="already exists"):
         run("user_create", "--agency", agency_id, "--username", username, "--role", "analyst")
-    assert User.objects.get(username=username).roles == ["investigator"]
+    assert User.objects.using("owner").get(username=username).roles == ["investigator"]
 
 
 # gallery_create
@@ -292,7 +296,8 @@ def test_demo_bootstrap_is_idempotent_and_its_tokens_work(
 
     first = json.loads(run("demo_bootstrap", "--json"))
     demo_usernames = [u["username"] for u in first["users"]]
-    tokens_after_first = ApiToken.objects.filter(user__username__in=demo_usernames).count()
+    demo_tokens_stored = ApiToken.objects.using("owner").filter(user__username__in=demo_usernames)
+    tokens_after_first = demo_tokens_stored.count()
     second = json.loads(run("demo_bootstrap", "--json"))
 
     assert [a["id"] for a in first["agencies"]] == ["tps", "spvm"]
@@ -300,10 +305,10 @@ def test_demo_bootstrap_is_idempotent_and_its_tokens_work(
     assert second["users"] == first["users"]
     assert second["galleries"] == first["galleries"]
     assert all(g["faces"] > 0 for g in first["galleries"])
-    assert ApiToken.objects.filter(user__username__in=demo_usernames).count() == (
-        tokens_after_first)
+    assert demo_tokens_stored.count() == tokens_after_first
     assert Agency.objects.filter(id__in=["tps", "spvm"]).count() == 2
-    assert User.objects.filter(username__in=demo_usernames).count() == len(demo_usernames) == 12
+    demo_users = User.objects.using("owner").filter(username__in=demo_usernames)
+    assert demo_users.count() == len(demo_usernames) == 12
 
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     saved = json.loads(credentials.read_text())
@@ -316,6 +321,19 @@ def test_demo_bootstrap_is_idempotent_and_its_tokens_work(
         assert [g["id"] for g in response.json()["galleries"]] == ["booking"]
 
 
+def test_demo_credentials_file_is_private_even_over_an_open_one(
+    committed: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(matching.demo, "CREDENTIALS", tmp_path / "demo-credentials.json")
+    output = tmp_path / "demo.json"
+    output.write_text("{}")
+    output.chmod(0o644)
+    run("demo_bootstrap", "--output", str(output))
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
+    written = json.loads(output.read_text())
+    assert all(u["token"].startswith(KEY_PREFIX) for u in written["users"])
+
+
 def demo_tokens() -> dict[str, str]:
     return {u["username"]: u["token"] for u in json.loads(run("demo_bootstrap", "--json"))["users"]}
 
@@ -326,8 +344,12 @@ def test_demo_bootstrap_replaces_a_revoked_token(
     monkeypatch.setattr(matching.demo, "CREDENTIALS", tmp_path / "demo-credentials.json")
     first = demo_tokens()
     revoked = first["tps_investigator"]
-    ApiToken.objects.filter(digest=hashlib.sha256(revoked.encode()).hexdigest()).update(
-        revoked_at=timezone.now())
+    with connections["owner"].cursor() as cursor:
+        cursor.execute("SELECT id FROM tenants_apitoken WHERE digest = %s",
+                       [hashlib.sha256(revoked.encode()).hexdigest()])
+        row = cursor.fetchone()
+    assert row is not None
+    assert token_revoke(agency=Agency.objects.get(id="tps"), token_id=row[0], actor="test")
 
     second = demo_tokens()
     assert second["tps_investigator"] != revoked
