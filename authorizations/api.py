@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -19,7 +20,13 @@ from authorizations.models import (
     Warrant,
 )
 from authorizations.serializers import AgreementInput, ExigentInput, RevokeInput, WarrantInput
-from authorizations.services import Document, record_enter, record_revoke, record_verify
+from authorizations.services import (
+    Document,
+    record_enter,
+    record_read_record,
+    record_revoke,
+    record_verify,
+)
 from matching.api import AgencyApi
 from tenants.context import agency_transaction
 from tenants.errors import ApiError
@@ -106,7 +113,8 @@ class RecordCreateApi(AgencyApi):
             else None
         record = record_enter(user=user, record=model(**form.validated_data), document=document)
         response = Response(_output(user.agency, record), status=status.HTTP_201_CREATED)  # type: ignore[arg-type]
-        response["Location"] = f"/api/v1/{kind}/{record.id}"
+        response["Location"] = reverse("record-detail",
+                                       kwargs={"kind": kind, "record_id": str(record.id)})
         return response
 
 
@@ -115,7 +123,9 @@ class RecordDetailApi(AgencyApi):
 
     def get(self, request: Request, kind: str, record_id: str) -> Response:
         agency = self.acting_agency(request)
-        return Response(_output(agency, _record(agency, kind, record_id)))
+        record = _record(agency, kind, record_id)
+        record_read_record(user=self.acting_user(request), record=record, document=False)
+        return Response(_output(agency, record))
 
 
 class RecordDocumentApi(AgencyApi):
@@ -126,6 +136,7 @@ class RecordDocumentApi(AgencyApi):
         record = _record(agency, kind, record_id)
         if record.document is None:
             raise ApiError(RECORD_NOT_FOUND, "The record has no document.", http_status=404)
+        record_read_record(user=self.acting_user(request), record=record, document=True)
         response = HttpResponse(bytes(record.document), content_type=record.document_type)
         response["Content-Disposition"] = f'attachment; filename="{record.id}"'
         response["X-Content-SHA256"] = record.document_sha256

@@ -9,4 +9,5 @@ urlpatterns = [
     path("api/v1/", include("matching.urls")),
     path("api/v1/", include("policy.urls")),
     path("api/v1/", include("authorizations.urls")),
+    path("api/v1/", include("tenants.urls")),
 ]

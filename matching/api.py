@@ -147,6 +147,7 @@ class SearchCreateApi(AgencyApi):
     """``POST /api/v1/searches``: submit a probe and the request; the policy decides at once."""
 
     parser_classes = [MultiPartParser, FormParser]
+    throttle_scope = "search"
 
     def post(self, request: Request) -> Response:
         _refuse_oversized(request, settings.PROBE_MAX_BYTES)

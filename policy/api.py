@@ -22,6 +22,7 @@ class PolicyEvaluateApi(AgencyApi):
     """Evaluate a policy input for the caller's own agency; recorded and audited as a dry run."""
 
     parser_classes = [JSONParser]
+    throttle_scope = "evaluate"
 
     def post(self, request: Request) -> Response:
         user = self.acting_user(request)

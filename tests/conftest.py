@@ -46,6 +46,14 @@ def django_db_setup(django_db_blocker: Any) -> Iterator[None]:
         call_command("db_setup", drop=True, verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def _throttle_counters_cleared() -> None:
+    """Start every test with fresh throttle and failed-authentication counters."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def committed(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     """Allow database access without a wrapping transaction: writes are committed."""

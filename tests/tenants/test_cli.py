@@ -414,3 +414,59 @@ def test_policy_eval_denies_a_line_that_is_not_an_object(
     assert [d["allow"] for d in decisions] == [True, False, True]
     assert codes(decisions[1]) == [FAIL_CLOSED_CODE]
     assert decisions[1]["obligations"] == {}
+
+
+# token_issue, token_list, token_revoke, user_disable
+
+
+def galleries_status(key: str) -> int:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return int(client.get("/api/v1/galleries").status_code)
+
+
+def test_operator_token_lifecycle_by_command(agency_id: str) -> None:
+    username = f"{agency_id}_life"
+    run("user_create", "--agency", agency_id, "--username", username, "--role", "analyst")
+    key = run("token_issue", "--agency", agency_id, "--username", username, "--days", "7",
+              "--mfa-verified").strip()
+    assert galleries_status(key) == 200
+    listed = [line.split("\t") for line in run("token_list", "--agency", agency_id).splitlines()]
+    (token_id, prefix, user, issued_via, _expires, status), = listed
+    assert (prefix, user, issued_via, status) == (
+        key[:12], username, "operator_mfa_check", "active")
+
+    rotated = run("token_revoke", "--agency", agency_id, "--id", token_id, "--rotate").strip()
+    assert galleries_status(key) == 401
+    assert galleries_status(rotated) == 200
+    new_id_ = next(line.split("\t")[0] for line in run("token_list", "--agency", agency_id)
+                   .splitlines() if line.split("\t")[1] == rotated[:12])
+    run("token_revoke", "--agency", agency_id, "--id", new_id_)
+    assert galleries_status(rotated) == 401
+    with pytest.raises(CommandError, match="no active token"):
+        run("token_revoke", "--agency", agency_id, "--id", new_id_)
+
+    again = run("token_issue", "--agency", agency_id, "--username", username).strip()
+    run("user_disable", "--agency", agency_id, "--username", username)
+    assert galleries_status(again) == 401
+    run("user_disable", "--agency", agency_id, "--username", username, "--enable")
+    assert galleries_status(again) == 200
+    with agency_transaction(agency_id):
+        logged = list(AuditEvent.objects.filter(agency_id=agency_id)
+                      .values_list("action", flat=True))
+    for action in ("token.issued", "token.rotated", "token.revoked", "user.disabled",
+                   "user.enabled"):
+        assert action in logged
+
+
+def test_commands_refuse_another_agencys_token_and_user(
+    agency_id: str, tenant_b: Any
+) -> None:
+    b_token = next(line.split("\t")[0] for line in
+                   run("token_list", "--agency", tenant_b.agency.id).splitlines())
+    with pytest.raises(CommandError, match="no active token"):
+        run("token_revoke", "--agency", agency_id, "--id", b_token)
+    with pytest.raises(CommandError, match="no user"):
+        run("user_disable", "--agency", agency_id, "--username",
+            tenant_b.users["analyst"].username)
+    assert galleries_status(tenant_b.tokens["analyst"]) == 200
