@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from config.database import database_settings, embedded_app_url
+from config.opa_tokens import decision_log_tokens_parse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PROBITY_VAR_DIR", BASE_DIR / "var"))
@@ -176,6 +177,13 @@ OPA_TOKEN = os.environ.get("OPA_TOKEN", "")
 OPA_DECISION_PATH = os.environ.get("OPA_DECISION_PATH", "fr/main/decision")
 OPA_TIMEOUT_SECONDS = float(os.environ.get("OPA_TIMEOUT_SECONDS", "2.0"))
 POLICY_BUNDLE_TOKEN = os.environ.get("POLICY_BUNDLE_TOKEN", "")
+# Decision logs: a token per OPA fleet and the agencies it decides for
+# ("token=agency,agency;token=agency"), else the bundle token for OPA_DECISION_LOG_AGENCIES
+# (comma-separated; "*" for every agency; empty for none).
+OPA_DECISION_LOG_TOKENS = decision_log_tokens_parse(os.environ.get("OPA_DECISION_LOG_TOKENS", ""))
+OPA_DECISION_LOG_AGENCIES = frozenset(
+    a.strip() for a in os.environ.get("OPA_DECISION_LOG_AGENCIES", "").split(",") if a.strip()
+)
 POLICY_REGO_DIR = BASE_DIR / "policy" / "rego"
 
 # Probe and enrollment uploads: limits enforced before any pixel is decoded.
