@@ -12,6 +12,7 @@ export DJANGO_ALLOWED_HOSTS=${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1}
 # Owner commands (manage.py takes the embedded superuser when no DATABASE_OWNER_URL is set);
 # the web server and the worker below get the app role only (DATABASE_URL, or embedded).
 $PY -W ignore manage.py db_setup -v 0
+$PY -W ignore manage.py collectstatic --noinput -v 0
 $PY -W ignore manage.py demo_bootstrap --url "http://127.0.0.1:$PORT" --output var/demo.json
 
 env -u DATABASE_OWNER_URL $PY -W ignore -m celery -A config worker --schedule var/celerybeat-schedule --loglevel WARNING --concurrency 1 --pool solo --beat \

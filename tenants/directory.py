@@ -99,3 +99,31 @@ def directory_token_rotate(
     """Replace one of the acting agency's live tokens by a new key; return the new token's id."""
     row = _call("directory_token_rotate", [token_id, prefix, digest, expires_at], using=using)
     return None if row[0] is None else int(row[0])
+
+
+def directory_user_sign_in(*, username: str) -> tuple[int, str] | None:
+    """Return the id and agency of the active user signing in as ``username``."""
+    row = _call("directory_user_sign_in", [username])
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def directory_user_agency(*, user_id: int) -> str | None:
+    """Return the agency of an active user (to load a session's user in its agency)."""
+    row = _call("directory_user_agency", [user_id])
+    return None if row is None or row[0] is None else str(row[0])
+
+
+def directory_password_prefix(*, user_id: int) -> str | None:
+    """Return the user's password hash without its last field (algorithm, parameters, salt)."""
+    row = _call("directory_password_prefix", [user_id])
+    return None if row is None or row[0] is None else str(row[0])
+
+
+def directory_password_verify(*, user_id: int, candidate: str) -> bool:
+    """Return whether ``candidate`` is exactly the user's stored password hash."""
+    return bool(_call("directory_password_verify", [user_id, candidate])[0])
+
+
+def directory_password_set(*, user_id: int, password_hash: str, using: str = "default") -> bool:
+    """Store a new password hash for one of the acting agency's users."""
+    return bool(_call("directory_password_set", [user_id, password_hash], using=using)[0])

@@ -88,6 +88,43 @@ class User(AbstractUser):
         """Return whether the user holds ``role``."""
         return role.value in self.roles
 
+    # The password lives in the directory (``tenants.passwords``), never on this object.
+
+    def check_password(self, raw_password: str | None) -> bool:
+        from tenants.passwords import password_check
+
+        if self.pk is None:
+            return False
+        return password_check(user_id=self.pk, raw_password=raw_password)
+
+    def set_password(self, raw_password: str | None) -> None:
+        from django.contrib.auth.hashers import make_password
+
+        from tenants.passwords import password_set
+
+        if self.pk is None:
+            make_password(raw_password)  # an unsaved user: only the work, for equal timing
+            return
+        password_set(user=self, raw_password=raw_password)
+
+    def set_unusable_password(self) -> None:
+        self.set_password(None)
+
+    def has_usable_password(self) -> bool:
+        from tenants.directory import directory_password_prefix
+
+        return self.pk is not None and directory_password_prefix(user_id=self.pk) is not None
+
+    def get_session_auth_hash(self) -> str:
+        """Return what ends the user's sessions when the password changes (its salt does)."""
+        from django.utils.crypto import salted_hmac
+
+        from tenants.directory import directory_password_prefix
+
+        prefix = directory_password_prefix(user_id=self.pk) if self.pk is not None else None
+        return salted_hmac("probity.session_auth_hash", prefix or "", algorithm="sha256"
+                           ).hexdigest()
+
 
 class TrainingRecord(models.Model):
     """A completed facial-recognition course; it lapses on ``expires_at``."""
@@ -107,6 +144,8 @@ class TokenIssuer(models.TextChoices):
     OPERATOR = "operator", "operator command"
     OPERATOR_MFA_CHECK = "operator_mfa_check", "operator command after checking the second factor"
     AGENCY_ADMIN = "agency_admin", "agency admin through the API"
+    PORTAL = "portal", "the user, in a portal session signed in without a second factor"
+    MFA_SESSION = "mfa_session", "the user, in a portal session signed in with a second factor"
     ROTATION = "rotation", "rotation of an earlier token"
 
 

@@ -41,6 +41,7 @@ from tenants.models import (
 from tenants.tokens import token_digest, token_generate
 
 OWNER_DB = OWNER_ALIAS
+MFA_ISSUERS = (TokenIssuer.OPERATOR_MFA_CHECK, TokenIssuer.MFA_SESSION)
 
 
 def agency_create(
@@ -182,8 +183,9 @@ def token_issue(
 ) -> str:
     """Issue an API key for ``user`` and return it; only its digest is kept.
 
-    ``mfa_verified`` follows from ``issued_via``: only an operator who checked the user's
-    second factor (``operator_mfa_check``, on the owner's connection) sets it.
+    ``mfa_verified`` follows from ``issued_via``: an operator who checked the user's second
+    factor (``operator_mfa_check``, on the owner's connection) or a portal session that passed
+    one (``mfa_session``).
     """
     if user.agency_id is None:
         raise ValidationError({"user": "user has no agency"})
@@ -206,7 +208,7 @@ def token_issue(
             object_type="api_token",
             object_id=str(token_id),
             data={"user": user.username, "label": label, "issued_via": issued_via,
-                  "mfa_verified": issued_via == TokenIssuer.OPERATOR_MFA_CHECK,
+                  "mfa_verified": issued_via in MFA_ISSUERS,
                   "expires_at": expires_at.isoformat()},
             using=using,
         )

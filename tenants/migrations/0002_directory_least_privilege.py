@@ -52,7 +52,7 @@ CREATE POLICY agency_isolation ON tenants_trainingrecord
 CREATE POLICY directory_functions ON tenants_trainingrecord TO {DIRECTORY_ROLE} USING (true)
     WITH CHECK (true);
 ALTER TABLE tenants_apitoken ADD CONSTRAINT tenants_apitoken_mfa_from_issuer
-    CHECK (NOT mfa_verified OR issued_via IN ('operator_mfa_check', 'rotation'));
+    CHECK (NOT mfa_verified OR issued_via IN ('operator_mfa_check', 'mfa_session', 'rotation'));
 """
 
 RLS_REVERSE = """
@@ -149,6 +149,48 @@ RETURNS boolean LANGUAGE sql VOLATILE {_DEFINER} AS $$
     ) SELECT EXISTS (SELECT 1 FROM changed);
 $$;
 """,
+    # Sign-in: a username to its active user and agency, before any agency is known.
+    "directory_user_sign_in(text)": f"""
+CREATE FUNCTION directory_user_sign_in(p_username text)
+RETURNS TABLE (user_pk bigint, user_agency text)
+LANGUAGE sql STABLE {_DEFINER} AS $$
+    SELECT id, agency_id::text FROM tenants_user
+     WHERE username = p_username AND is_active AND agency_id IS NOT NULL;
+$$;
+""",
+    # A session's user id to its agency (the session middleware loads the user in it).
+    "directory_user_agency(bigint)": f"""
+CREATE FUNCTION directory_user_agency(p_user bigint)
+RETURNS text LANGUAGE sql STABLE {_DEFINER} AS $$
+    SELECT agency_id::text FROM tenants_user WHERE id = p_user AND is_active;
+$$;
+""",
+    # A password is checked without its hash leaving the database: the function gives out the
+    # algorithm, parameters and salt (the hash minus its last field); the service hashes the
+    # candidate with them and the database compares.
+    "directory_password_prefix(bigint)": f"""
+CREATE FUNCTION directory_password_prefix(p_user bigint)
+RETURNS text LANGUAGE sql STABLE {_DEFINER} AS $$
+    SELECT regexp_replace(password, '\\$[^$]*$', '') FROM tenants_user
+     WHERE id = p_user AND is_active AND password NOT LIKE '!%' AND password LIKE '%$%';
+$$;
+""",
+    "directory_password_verify(bigint,text)": f"""
+CREATE FUNCTION directory_password_verify(p_user bigint, p_candidate text)
+RETURNS boolean LANGUAGE sql STABLE {_DEFINER} AS $$
+    SELECT EXISTS (SELECT 1 FROM tenants_user WHERE id = p_user AND is_active
+                   AND password NOT LIKE '!%' AND password = p_candidate);
+$$;
+""",
+    "directory_password_set(bigint,text)": f"""
+CREATE FUNCTION directory_password_set(p_user bigint, p_hash text)
+RETURNS boolean LANGUAGE sql VOLATILE {_DEFINER} AS $$
+    WITH changed AS (
+        UPDATE tenants_user SET password = p_hash
+         WHERE id = p_user AND agency_id = {ACTING} RETURNING 1
+    ) SELECT EXISTS (SELECT 1 FROM changed);
+$$;
+""",
     "directory_training_add(bigint,text,timestamptz,timestamptz)": f"""
 CREATE FUNCTION directory_training_add(p_user bigint, p_course text,
                                        p_completed_at timestamptz, p_expires_at timestamptz)
@@ -164,8 +206,8 @@ BEGIN
     RETURN new_id;
 END $$;
 """,
-    # mfa_verified follows from the issuing path: only an operator holding the owner's
-    # credentials may attest a second-factor check; rotation inherits it.
+    # mfa_verified follows from the issuing path: an operator holding the owner's credentials
+    # attests a second-factor check, the portal a session that passed one; rotation inherits.
     "directory_token_issue(bigint,text,text,text,text,timestamptz)": f"""
 CREATE FUNCTION directory_token_issue(p_user bigint, p_label text, p_prefix text,
                                       p_digest text, p_issued_via text,
@@ -176,7 +218,8 @@ DECLARE
     operator boolean := pg_has_role(session_user,
         (SELECT relowner FROM pg_class WHERE oid = 'tenants_apitoken'::regclass), 'MEMBER');
 BEGIN
-    IF p_issued_via NOT IN ('operator', 'operator_mfa_check', 'agency_admin') THEN
+    IF p_issued_via NOT IN ('operator', 'operator_mfa_check', 'agency_admin', 'portal',
+                            'mfa_session') THEN
         RAISE EXCEPTION 'unknown issuing path' USING ERRCODE = 'check_violation';
     END IF;
     IF p_issued_via LIKE 'operator%' AND NOT operator THEN
@@ -192,7 +235,7 @@ BEGIN
     INSERT INTO tenants_apitoken (user_id, label, prefix, digest, issued_via, mfa_verified,
                                   created_at, expires_at)
     VALUES (p_user, p_label, p_prefix, p_digest, p_issued_via,
-            p_issued_via = 'operator_mfa_check', now(), p_expires_at)
+            p_issued_via IN ('operator_mfa_check', 'mfa_session'), now(), p_expires_at)
     RETURNING id INTO new_id;
     RETURN new_id;
 END $$;
@@ -271,6 +314,10 @@ class Migration(migrations.Migration):
                          ("operator_mfa_check",
                           "operator command after checking the second factor"),
                          ("agency_admin", "agency admin through the API"),
+                         ("portal", "the user, in a portal session signed in without a "
+                          "second factor"),
+                         ("mfa_session", "the user, in a portal session signed in with a "
+                          "second factor"),
                          ("rotation", "rotation of an earlier token")],
                 default="operator", max_length=30),
         ),

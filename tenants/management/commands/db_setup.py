@@ -28,13 +28,16 @@ _DJANGO_ONLY_OPTIONS = {"isolation_level", "pool", "server_side_binding", "assum
 #   DIRECTORY (RLS by the user's agency)              read, without the secret columns; writes
 #                                                     only through the directory_* functions
 #   READ_ONLY reference tables                        read
-#   SESSIONS                                          read and write (the portal's sessions)
+#   SIGN_IN_STATE                                     read and write: the portal's sessions and
+#                                                     allauth's e-mail and second-factor records,
+#                                                     consulted before any agency is known
 APPEND_ONLY = ("audit_auditevent", "policy_policydecision")
 DIRECTORY = {"tenants_user": ("password",), "tenants_apitoken": ("digest",),
              "tenants_trainingrecord": ()}
 READ_ONLY = ("tenants_agency", "tenants_agency_oversees", "django_content_type",
              "auth_permission")
-SESSIONS = ("django_session",)
+SIGN_IN_STATE = ("django_session", "account_emailaddress", "account_emailconfirmation",
+                 "mfa_authenticator")
 
 _TABLES_SQL = """
 SELECT c.relname, c.relforcerowsecurity FROM pg_class c
@@ -85,7 +88,7 @@ def app_privileges_grant(cursor: Any, role: str) -> None:
     cursor.execute(_TABLES_SQL)
     tables = dict(cursor.fetchall())
     writable = [t for t, forced in tables.items()
-                if (forced and t not in APPEND_ONLY and t not in DIRECTORY) or t in SESSIONS]
+                if (forced and t not in APPEND_ONLY and t not in DIRECTORY) or t in SIGN_IN_STATE]
     for table in writable:
         run(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(
             sql.Identifier(table), ident))
