@@ -11,7 +11,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,6 +18,7 @@ from rest_framework.views import APIView
 from tenants import errors
 from tenants.errors import ApiError
 from tenants.models import Agency, Role, User
+from tenants.parsers import FormParser, JsonParser
 from tenants.selectors import token_get, token_list, user_get, user_list
 from tenants.serializers import (
     TokenIssueInput,
@@ -50,7 +50,7 @@ def _invalid(exc: ValidationError) -> ApiError:
 class AgencyAdminApi(APIView):
     """Base: the acting user must be an agency admin of an agency."""
 
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [JsonParser, FormParser]
 
     def admin(self, request: Request) -> tuple[User, Agency]:
         user = request.user
