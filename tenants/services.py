@@ -144,13 +144,18 @@ def user_active_set(*, agency: Agency, user_id: int, active: bool, actor: Any) -
     A disabled user's tokens stop resolving at once, and searches they started stop at their
     next step.
     """
+    from matching.requester_disabled import searches_stop_for_disabled_requester
+
     with agency_transaction(agency.id):
         if not directory_user_set_active(user_id=user_id, active=active):
             return None
+        stopped = 0 if active else searches_stop_for_disabled_requester(
+            agency_id=agency.id, user_id=user_id, actor=actor)
         audit_record(
             agency_id=agency.id, actor=actor,
             action="user.enabled" if active else "user.disabled",
-            object_type="user", object_id=str(user_id), data={},
+            object_type="user", object_id=str(user_id),
+            data={} if active else {"searches_stopped": stopped},
         )
         return User.objects.select_related("agency").get(pk=user_id)
 

@@ -230,3 +230,34 @@ def test_a_user_with_a_taken_name_or_unknown_role_is_refused(
                          format="json")
     assert unknown.status_code == 400
     assert "roles" in unknown.json()["error"]["fields"]
+
+
+def test_a_disabled_users_queued_search_stops_before_its_next_step(
+    db: None, tenant_a: Tenant
+) -> None:
+    from matching.models import Search, SearchStatus
+    from matching.searches import search_execute
+
+    user = new_user(tenant_a, role="investigator")
+    with agency_transaction(tenant_a.agency.id):
+        search = Search.objects.create(
+            agency=tenant_a.agency, gallery=tenant_a.gallery, requested_by=user,
+            status=SearchStatus.QUEUED, purpose="criminal_investigation", case_number="2026-9",
+            justification="Robbery suspect on CCTV; no other leads.", probe_meta={})
+        other = Search.objects.create(
+            agency=tenant_a.agency, gallery=tenant_a.gallery,
+            requested_by=tenant_a.users["investigator"], status=SearchStatus.QUEUED,
+            purpose="criminal_investigation", case_number="2026-10",
+            justification="Robbery suspect on CCTV; no other leads.", probe_meta={})
+    disabled = tenant_a.client("agency_admin").post(f"/api/v1/users/{user.pk}/disable")
+    assert disabled.status_code == 200
+    search_execute(agency_id=tenant_a.agency.id, search_id=search.id)
+    with agency_transaction(tenant_a.agency.id):
+        search.refresh_from_db()
+        other.refresh_from_db()
+        events = list(AuditEvent.objects.filter(agency_id=tenant_a.agency.id,
+                                                object_id=str(search.id))
+                      .values_list("action", flat=True))
+    assert (search.status, search.error_code) == (SearchStatus.CANCELLED, "requester_disabled")
+    assert "search.cancelled" in events and "search.started" not in events
+    assert other.status == SearchStatus.QUEUED
