@@ -169,3 +169,28 @@ def test_personal_data_is_never_stored_by_caches(db: None, tenant_a: Tenant) -> 
                      client.get("/api/v1/galleries"),
                      client.get("/api/v1/searches/00000000-0000-0000-0000-000000000000")):
         assert "no-store" in response["Cache-Control"], response.wsgi_request.path
+
+
+def test_one_agencys_users_share_a_budget_that_spares_other_agencies(
+    db: None, tenant_a: Tenant, tenant_b: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tenants.throttles import AgencyRateThrottle
+
+    monkeypatch.setattr(AgencyRateThrottle, "THROTTLE_RATES",
+                        {**AgencyRateThrottle.THROTTLE_RATES, "agency": "3/min"})
+    statuses = [tenant_a.client(role).get("/api/v1/galleries").status_code
+                for role in ("investigator", "analyst", "supervisor", "auditor")]
+    assert statuses == [200, 200, 200, 429]
+    assert tenant_b.client().get("/api/v1/galleries").status_code == 200
+
+
+def test_each_user_has_a_budget_of_their_own(
+    db: None, tenant_a: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tenants.throttles import UserRateThrottle
+
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES",
+                        {**UserRateThrottle.THROTTLE_RATES, "user": "2/min"})
+    client = tenant_a.client("analyst")
+    assert [client.get("/api/v1/galleries").status_code for _ in range(3)] == [200, 200, 429]
+    assert tenant_a.client("supervisor").get("/api/v1/galleries").status_code == 200
