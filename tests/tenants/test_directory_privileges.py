@@ -186,3 +186,20 @@ def test_the_owner_alias_exists_only_with_the_owner_url() -> None:
         "DATABASE_OWNER_URL": "postgresql://probity_owner:other@db.internal:5432/probity",
     })
     assert shown == "['default', 'owner'] probity_app"
+
+
+def test_a_serving_process_refuses_a_role_that_bypasses_row_level_security() -> None:
+    owner = settings.DATABASES["owner"]
+    superuser_url = (f"postgresql://{owner['USER']}@/{owner['NAME']}"
+                     f"?host={owner['OPTIONS'].get('host') or owner['HOST']}")
+    code = ("import django; django.setup(); from django.db import connection; "
+            "connection.ensure_connection()")
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("DATABASE_URL", "DATABASE_OWNER_URL", "PROBITY_DB_NAME")}
+    result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False,
+        cwd=settings.BASE_DIR,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": superuser_url},
+    )
+    assert result.returncode != 0
+    assert "bypasses row-level security" in result.stderr
