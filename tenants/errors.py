@@ -104,12 +104,23 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     A refusal of an authenticated agency user (403, 404) is written to the agency's audit trail.
     """
     response = _render(exc, context)
-    if response is not None and response.status_code in REFUSALS_ON_RECORD:
-        _refusal_on_record(context.get("request"), response)
+    request = context.get("request")
+    if response is not None and (
+        response.status_code in REFUSALS_ON_RECORD
+        or (response.status_code in REFUSED_WRITES_ON_RECORD
+            and getattr(request, "method", "") in WRITE_METHODS)
+    ):
+        _refusal_on_record(request, response)
     return response
 
 
 REFUSALS_ON_RECORD = (status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND)
+# A refused submission (bad input, a state conflict, a body too large) is on record too; the
+# throttle's own 429 is not, so a flood cannot fill the trail (the throttle bounds the rest).
+REFUSED_WRITES_ON_RECORD = (status.HTTP_400_BAD_REQUEST, status.HTTP_409_CONFLICT,
+                            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
 def _refusal_on_record(request: Any, response: Response) -> None:

@@ -194,3 +194,15 @@ def test_each_user_has_a_budget_of_their_own(
     client = tenant_a.client("analyst")
     assert [client.get("/api/v1/galleries").status_code for _ in range(3)] == [200, 200, 429]
     assert tenant_a.client("supervisor").get("/api/v1/galleries").status_code == 200
+
+
+def test_a_refused_submission_is_on_record(db: None, tenant_a: Tenant) -> None:
+    before = len(events(tenant_a.agency.id, "request.refused"))
+    response = tenant_a.client().post("/api/v1/searches", {"gallery": "booking"},
+                                      format="multipart")
+    assert response.status_code == 400
+    refused = events(tenant_a.agency.id, "request.refused")[before:]
+    assert [(e.data["status"], e.data["code"], e.data["method"]) for e in refused] == [
+        (400, response.json()["error"]["code"], "POST")]
+    # A read that fails validation is not a submission.
+    assert tenant_a.client("agency_admin").get("/api/v1/tokens?user=x").status_code == 404
