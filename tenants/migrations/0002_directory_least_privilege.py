@@ -68,7 +68,8 @@ DROP POLICY IF EXISTS directory_functions ON tenants_trainingrecord;
 ALTER TABLE tenants_trainingrecord DISABLE ROW LEVEL SECURITY;
 """
 
-_DEFINER = "SECURITY DEFINER SET search_path = pg_catalog, public"
+# pg_temp last: otherwise a temporary table of the caller could shadow a directory table.
+_DEFINER = "SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp"
 
 FUNCTIONS = {
     # Before any agency is known: one digest to one live token's user, recording its use.

@@ -203,3 +203,19 @@ def test_a_serving_process_refuses_a_role_that_bypasses_row_level_security() -> 
     )
     assert result.returncode != 0
     assert "bypasses row-level security" in result.stderr
+
+
+def test_a_temporary_table_cannot_shadow_the_directory_in_its_functions(
+    db: None, tenant_b: Tenant
+) -> None:
+    from tenants.directory import RESOLVED, directory_token_resolve
+
+    victim = tenant_b.users["supervisor"]
+    with as_app("") as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE tenants_apitoken (id bigint, user_id bigint, "
+                       "digest text, revoked_at timestamptz, expires_at timestamptz, "
+                       "last_used_at timestamptz)")
+        cursor.execute("INSERT INTO tenants_apitoken VALUES (1, %s, %s, NULL, 'infinity', NULL)",
+                       [victim.pk, token_digest("prb_planted_temp")])
+        resolved = directory_token_resolve(digest=token_digest("prb_planted_temp"))
+    assert resolved.outcome != RESOLVED
