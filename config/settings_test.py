@@ -47,3 +47,9 @@ CELERY_TASK_DEFAULT_QUEUE = f"probity-test-{TEST_RUN_ID}"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # One process runs the tests: a local cache keeps one run's throttle counters from another's.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Webhook receivers in the tests listen on plain http on 127.0.0.1, and retry quickly.
+WEBHOOK_ALLOW_HTTP = True
+WEBHOOK_RETRY_BASE_SECONDS = 0.2
+WEBHOOK_MAX_ATTEMPTS = 3
+WEBHOOK_DISABLE_AFTER = 2

@@ -12,6 +12,8 @@ class TenantsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db.backends.signals import connection_created
 
+        from tenants import api_schema  # noqa: F401 - registers the token scheme with the schema
+
         # The app role cannot update users: a sign-in is recorded through the directory.
         user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
         user_logged_in.connect(_login_record, dispatch_uid="probity_login_record")

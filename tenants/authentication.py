@@ -12,6 +12,7 @@ from tenants.context import agency_transaction
 from tenants.directory import RESOLVED, directory_token_resolve
 from tenants.models import ApiToken, User
 from tenants.refusals import auth_failure_record
+from tenants.request_context import request_user_bind
 from tenants.throttles import AuthFailureRateThrottle
 from tenants.tokens import KEY_PREFIX, token_digest
 
@@ -58,6 +59,7 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
                      .filter(pk=resolved.token_id).first())
         if token is None:
             self._fail(request, _prefix(key), "unknown", resolved.agency_id)
+        request_user_bind(token.user)
         return token.user, token
 
     def _fail(

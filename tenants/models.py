@@ -168,3 +168,4 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+from tenants.idempotency_models import IdempotencyKey  # noqa: E402, F401 - model of this app

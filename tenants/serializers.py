@@ -74,3 +74,49 @@ def user_output(user: User) -> dict[str, Any]:
         "date_joined": _iso(user.date_joined),
         "last_login": _iso(user.last_login),
     }
+
+
+class TokenUserOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class TokenOutput(serializers.Serializer[Any]):
+    """A token as agency admins see it: never its key or digest."""
+
+    id = serializers.IntegerField()
+    user = TokenUserOutput()
+    label = serializers.CharField()  # type: ignore[assignment]
+    prefix = serializers.CharField()
+    issued_via = serializers.ChoiceField(choices=TokenIssuer.values)
+    mfa_verified = serializers.BooleanField()
+    rotated_from = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    status = serializers.ChoiceField(choices=["active", "expired", "revoked"])
+
+
+class TokenListOutput(serializers.Serializer[Any]):
+    tokens = TokenOutput(many=True)
+
+
+class TokenIssuedOutput(serializers.Serializer[Any]):
+    key = serializers.CharField(help_text="The API key, shown this once.")
+    token = TokenOutput()
+
+
+class UserOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.CharField()
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.values))
+    is_active = serializers.BooleanField()
+    mfa_enabled = serializers.BooleanField()
+    date_joined = serializers.DateTimeField()
+    last_login = serializers.DateTimeField(allow_null=True)
+
+
+class UserListOutput(serializers.Serializer[Any]):
+    users = UserOutput(many=True)

@@ -9,7 +9,7 @@ RECORDS = ("authorizations_warrant", "authorizations_exigentapproval",
 
 
 class Migration(migrations.Migration):
-    dependencies = [("authorizations", "0002_rls"), ("tenants", "0003_user_agency_key")]
+    dependencies = [("authorizations", "0002_rls"), ("tenants", "0004_user_agency_key")]
 
     operations = [
         *(migrations.RunSQL(*agency_key_sql(table)) for table in RECORDS),

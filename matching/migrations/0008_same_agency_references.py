@@ -36,7 +36,7 @@ REFERENCES = (
 class Migration(migrations.Migration):
     dependencies = [
         ("matching", "0007_candidatereview_rls"),
-        ("tenants", "0003_user_agency_key"),
+        ("tenants", "0004_user_agency_key"),
         ("policy", "0006_decision_agency_key"),
         ("authorizations", "0003_same_agency_references"),
     ]

@@ -193,7 +193,8 @@ def test_a_token_writes_only_the_agencies_it_represents(
     with agency_transaction("_platform"):
         refused = list(AuditEvent.objects.filter(agency_id="_platform",
                                                  action="opa.decision_log_refused"))
-    assert refused[-1].data == {"agencies": [tenant_b.agency.id], "events": 1}
+    assert (refused[-1].data["agencies"], refused[-1].data["events"]) == (
+        [tenant_b.agency.id], 1)
     # The bundle token is not a decision-log token once a map is configured.
     bundle_client = APIClient()
     bundle_client.credentials(HTTP_AUTHORIZATION=f"Bearer {TOKEN}")

@@ -35,7 +35,7 @@ APPEND_ONLY = ("audit_auditevent", "policy_policydecision")
 DIRECTORY = {"tenants_user": ("password",), "tenants_apitoken": ("digest",),
              "tenants_trainingrecord": ()}
 READ_ONLY = ("tenants_agency", "tenants_agency_oversees", "django_content_type",
-             "auth_permission")
+             "django_migrations", "auth_permission")
 SIGN_IN_STATE = ("django_session", "account_emailaddress", "account_emailconfirmation",
                  "mfa_authenticator")
 

@@ -298,7 +298,7 @@ def _functions_reverse() -> str:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tenants", "0001_initial")]
+    dependencies = [("tenants", "0002_idempotency_key")]
 
     operations = [
         migrations.SeparateDatabaseAndState(

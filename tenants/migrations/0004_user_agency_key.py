@@ -6,6 +6,6 @@ from tenants.same_agency import agency_key_sql
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tenants", "0002_directory_least_privilege")]
+    dependencies = [("tenants", "0003_directory_least_privilege")]
 
     operations = [migrations.RunSQL(*agency_key_sql("tenants_user"))]
