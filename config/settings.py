@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "tenants.request_agency.AgencyRequestMiddleware",
     "csp.middleware.CSPMiddleware",
     "portal.middleware.NoStoreMiddleware",
+    "tenants.outage.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -180,6 +181,9 @@ if CELERY_BROKER_URL == "filesystem://":
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        # kombu polls the directory once a second by default, which alone added ~0.9 s to
+        # every search; a directory listing every 50 ms costs next to nothing.
+        "polling_interval": 0.05,
     }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -250,9 +254,46 @@ SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Work in flight: a worker holds a lease on the search it runs and renews it while it works; a
+# search whose lease expired, or whose message was not picked up in time, is re-enqueued by beat.
+SEARCH_LEASE_SECONDS = env_float("SEARCH_LEASE_SECONDS", 20.0, minimum=1, maximum=3600)
+DISPATCH_GRACE_SECONDS = env_float("DISPATCH_GRACE_SECONDS", 30.0, minimum=1, maximum=3600)
+RECOVERY_INTERVAL_SECONDS = env_float("RECOVERY_INTERVAL_SECONDS", 10.0, minimum=1, maximum=3600)
+SEARCH_MAX_ATTEMPTS = env_int("SEARCH_MAX_ATTEMPTS", 3, minimum=1, maximum=20)
+# Searches queued or running at once; more are refused with 429 and Retry-After.
+SEARCH_MAX_ACTIVE_PER_USER = env_int("SEARCH_MAX_ACTIVE_PER_USER", 5, minimum=1, maximum=10_000)
+SEARCH_MAX_ACTIVE_PER_AGENCY = env_int(
+    "SEARCH_MAX_ACTIVE_PER_AGENCY", 50, minimum=1, maximum=100_000
+)
+
+# Keys the database never sees: the audit MAC key and checkpoint signing key, and the
+# key-encryption key and store of the per-object data keys that seal biometric bytes. Values come
+# from the environment in production; on one machine (embedded database, or
+# PROBITY_GENERATE_KEYS=1) missing key files are generated under var/keys with mode 0600.
+SECRETS_GENERATE = env_bool("PROBITY_GENERATE_KEYS", EMBEDDED_DATABASE)
+_KEYS_DIR = VAR_DIR / "keys"
+AUDIT_MAC_KEY = os.environ.get("AUDIT_MAC_KEY", "")
+AUDIT_MAC_KEY_FILE = Path(os.environ.get("AUDIT_MAC_KEY_FILE", _KEYS_DIR / "audit_mac.key"))
+AUDIT_SIGNING_KEY_FILE = Path(
+    os.environ.get("AUDIT_SIGNING_KEY_FILE", _KEYS_DIR / "audit_checkpoint_ed25519.pem")
+)
+AUDIT_CHECKPOINT_LOG = Path(
+    os.environ.get("AUDIT_CHECKPOINT_LOG", VAR_DIR / "audit" / "checkpoints.jsonl")
+)
+AUDIT_CHECKPOINT_SECONDS = env_float("AUDIT_CHECKPOINT_SECONDS", 600.0, minimum=10, maximum=86400)
+DATAKEY_KEK = os.environ.get("DATAKEY_KEK", "")
+DATAKEY_KEK_FILE = Path(os.environ.get("DATAKEY_KEK_FILE", _KEYS_DIR / "datakey_kek.key"))
+DATAKEY_STORE_DIR = Path(os.environ.get("DATAKEY_STORE_DIR", VAR_DIR / "datakeys"))
+
 CELERY_BEAT_SCHEDULE = {
+    "audit-checkpoint": {
+        "task": "audit.tasks.audit_checkpoint_all",
+        "schedule": AUDIT_CHECKPOINT_SECONDS,
+    },
     "probes-purge": {"task": "matching.tasks.probes_purge", "schedule": 3600.0},
-    "searches-unstick": {"task": "matching.tasks.searches_unstick", "schedule": 300.0},
+    "biometric-keys-sweep": {"task": "matching.tasks.biometric_keys_sweep", "schedule": 3600.0},
+    "work-recover": {"task": "matching.tasks.work_recover",
+                     "schedule": RECOVERY_INTERVAL_SECONDS},
     "webhooks-dispatch": {"task": "notifications.tasks.webhooks_dispatch", "schedule": 5.0},
     "idempotency-keys-purge": {"task": "tenants.tasks.idempotency_keys_purge_all",
                                "schedule": 3600.0},

@@ -41,8 +41,11 @@ if os.environ.get("PROBITY_TEST_FILESYSTEM_BROKER"):
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        "polling_interval": 0.05,
     }
 
+AUDIT_CHECKPOINT_LOG = VAR_DIR / "test-audit" / f"checkpoints-{TEST_RUN_ID}.jsonl"
+DATAKEY_STORE_DIR = VAR_DIR / "test-datakeys" / TEST_RUN_ID
 CELERY_TASK_DEFAULT_QUEUE = f"probity-test-{TEST_RUN_ID}"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # One process runs the tests: a local cache keeps one run's throttle counters from another's.

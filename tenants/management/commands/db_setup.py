@@ -31,7 +31,7 @@ _DJANGO_ONLY_OPTIONS = {"isolation_level", "pool", "server_side_binding", "assum
 #   SIGN_IN_STATE                                     read and write: the portal's sessions and
 #                                                     allauth's e-mail and second-factor records,
 #                                                     consulted before any agency is known
-APPEND_ONLY = ("audit_auditevent", "policy_policydecision")
+APPEND_ONLY = ("audit_auditevent", "audit_auditcheckpoint", "policy_policydecision")
 DIRECTORY = {"tenants_user": ("password",), "tenants_apitoken": ("digest",),
              "tenants_trainingrecord": ()}
 READ_ONLY = ("tenants_agency", "tenants_agency_oversees", "django_content_type",

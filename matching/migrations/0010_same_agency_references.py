@@ -35,7 +35,7 @@ REFERENCES = (
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("matching", "0007_candidatereview_rls"),
+        ("matching", "0009_sealed_biometric_bytes"),
         ("tenants", "0004_user_agency_key"),
         ("policy", "0006_decision_agency_key"),
         ("authorizations", "0003_same_agency_references"),
