@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("policy.urls")),
     path("api/v1/", include("authorizations.urls")),
     path("api/v1/", include("oversight.urls")),
+    path("api/v1/", include("tenants.urls")),
     path("api/v1/", include("notifications.urls")),
     *api_docs.urlpatterns,
     path("accounts/", include("allauth.urls")),

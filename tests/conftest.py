@@ -53,6 +53,14 @@ def django_db_setup(django_db_blocker: Any) -> Iterator[None]:
     shutil.rmtree(settings.AUDIT_EXPORT_DIR, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _throttle_counters_cleared() -> None:
+    """Start every test with fresh throttle and failed-authentication counters."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def committed(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     """Allow database access without a wrapping transaction: writes are committed."""
@@ -118,7 +126,7 @@ def _tenant(prefix: str, jurisdiction: str, municipality: str, subjects: dict[st
             cai: bool = False) -> Tenant:
     from matching.enrollment import UploadItem, enrollment_batch_create, enrollment_batch_process
     from matching.galleries import gallery_create
-    from tenants.models import Role
+    from tenants.models import Role, TokenIssuer
     from tenants.services import agency_create, token_issue, training_record_add, user_create
 
     agency_id = f"{prefix}_{uuid.uuid4().hex[:8]}"
@@ -134,7 +142,7 @@ def _tenant(prefix: str, jurisdiction: str, municipality: str, subjects: dict[st
         training_record_add(user=user, course="FR", completed_at=now - timedelta(days=1),
                             expires_at=now + timedelta(days=365))
         users[role] = user
-        tokens[role] = token_issue(user=user, mfa_verified=True)
+        tokens[role] = token_issue(user=user, issued_via=TokenIssuer.OPERATOR_MFA_CHECK)
     gallery = gallery_create(agency=agency, slug="booking", name="Booking photos",
                              legal_basis="identification_of_criminals_act",
                              contains_youth_records=False, cai_disclosure_filed=cai)

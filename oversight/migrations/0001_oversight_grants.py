@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("tenants", "0003_national_admin_role"),
+        ("tenants", "0005_national_admin_role"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ("audit", "0003_database_chain"),
         ("matching", "0009_sealed_biometric_bytes"),

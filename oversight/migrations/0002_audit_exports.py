@@ -12,7 +12,7 @@ from tenants.rls import rls_disable_sql, rls_enable_sql
 class Migration(migrations.Migration):
     dependencies = [
         ("oversight", "0001_oversight_grants"),
-        ("tenants", "0003_national_admin_role"),
+        ("tenants", "0005_national_admin_role"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -30,6 +30,7 @@ class Oversight:
 
 
 def _oversight() -> Oversight:
+    from tenants.models import TokenIssuer
     from tenants.services import agency_create, token_issue, training_record_add, user_create
 
     suffix = uuid.uuid4().hex[:8]
@@ -61,7 +62,7 @@ def _oversight() -> Oversight:
             completed_at=now - timedelta(days=1),
             expires_at=now + timedelta(days=365),
         )
-        tokens[name] = token_issue(user=user, mfa_verified=True)
+        tokens[name] = token_issue(user=user, issued_via=TokenIssuer.OPERATOR_MFA_CHECK)
     return Oversight(body=body, office=office, tokens=tokens, **users)
 
 

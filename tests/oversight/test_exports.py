@@ -59,6 +59,7 @@ def exported(
 ) -> Exported:
     from audit.checkpoints import audit_checkpoint_write
     from oversight.services import oversight_grant_create
+    from tenants.models import TokenIssuer
     from tenants.services import token_issue, user_create
 
     with django_db_blocker.unblock():
@@ -79,7 +80,9 @@ def exported(
             )
             audit_checkpoint_write(agency_id=tenant.agency.id)
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=auditor)}")
+        client.credentials(
+            HTTP_AUTHORIZATION=f"Token {token_issue(user=auditor, issued_via=TokenIssuer.OPERATOR)}"
+        )
         scope = {"agencies": [tenant_b.agency.id, tenant_a.agency.id]}
         first_state = export_finished(client, scope)
         for n in range(3):
