@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
@@ -33,6 +34,7 @@ from authorizations.services import (
     DOCUMENT_MAX_BYTES,
     Document,
     record_enter,
+    record_read_record,
     record_revoke,
     record_verify,
 )
@@ -122,7 +124,8 @@ class RecordCreateApi(AgencyApi):
             record = record_enter(user=user, record=model(**form.validated_data),
                                   document=document)
             response = Response(_output(user.agency, record), status=status.HTTP_201_CREATED)  # type: ignore[arg-type]
-            response["Location"] = f"/api/v1/{kind}/{record.id}"
+            response["Location"] = reverse(f"{kind}-detail",
+                                           kwargs={"record_id": str(record.id)})
             return response
 
         return idempotent(request, user=user, create=create)
@@ -133,7 +136,9 @@ class RecordDetailApi(AgencyApi):
 
     def get(self, request: Request, kind: str, record_id: str) -> Response:
         agency = self.acting_agency(request)
-        return Response(_output(agency, _record(agency, kind, record_id)))
+        record = _record(agency, kind, record_id)
+        record_read_record(user=self.acting_user(request), record=record, document=False)
+        return Response(_output(agency, record))
 
 
 class RecordDocumentApi(AgencyApi):
@@ -144,6 +149,7 @@ class RecordDocumentApi(AgencyApi):
         record = _record(agency, kind, record_id)
         if record.document is None:
             raise ApiError(RECORD_NOT_FOUND, "The record has no document.", http_status=404)
+        record_read_record(user=self.acting_user(request), record=record, document=True)
         response = HttpResponse(bytes(record.document), content_type=record.document_type)
         response["Content-Disposition"] = f'attachment; filename="{record.id}"'
         response["X-Content-SHA256"] = record.document_sha256

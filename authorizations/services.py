@@ -77,6 +77,18 @@ def _record_label(record: AuthorizationRecord) -> str:
             InteragencyAgreement: "interagency_agreement"}[type(record)]
 
 
+def record_read_record(*, user: User, record: AuthorizationRecord, document: bool) -> None:
+    """Put a read of a record (or a download of its document) on the agency's audit trail."""
+    assert user.agency_id is not None  # noqa: S101 - authenticated users always have an agency
+    label = _record_label(record)
+    audit_record(
+        agency_id=user.agency_id, actor=user,
+        action=f"{label}.document_downloaded" if document else f"{label}.viewed",
+        object_type=label, object_id=str(record.id),
+        data={"sha256": record.document_sha256} if document else {},
+    )
+
+
 def record_enter(*, user: User, record: Record, document: Document | None) -> Record:
     """Store a new record of the user's agency, pending a supervisor's verification."""
     assert user.agency is not None  # noqa: S101 - authenticated users always have an agency

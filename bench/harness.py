@@ -80,6 +80,9 @@ def django_start(*, worker_queue: bool = False) -> dict[str, str]:
     os.environ["PROBITY_DB_NAME"] = db_name
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    from config.embedded import operator_owner_url_default
+
+    operator_owner_url_default()
     redis_up = redis_answers(REDIS_HOST, REDIS_PORT)
     if worker_queue and not os.environ.get("CELERY_BROKER_URL") and redis_up:
         os.environ["CELERY_BROKER_URL"] = REDIS_BENCH_URL
@@ -226,7 +229,7 @@ def bench_tenant() -> BenchTenant:
 
     from matching.galleries import gallery_create
     from matching.selectors import gallery_get
-    from tenants.models import Agency, User
+    from tenants.models import Agency
     from tenants.services import agency_create, training_record_add, user_create
 
     agency_id = f"bench_{uuid.uuid4().hex[:8]}"
@@ -239,8 +242,7 @@ def bench_tenant() -> BenchTenant:
     # object related to it there too; reload it as a request would see it (app role).
     agency = Agency.objects.get(id=agency_id)
     username = f"{agency_id}_investigator"
-    user_create(agency=agency, username=username, roles=["investigator"])
-    user = User.objects.select_related("agency").get(username=username)
+    user = user_create(agency=agency, username=username, roles=["investigator"])
     now = timezone.now()
     training_record_add(user=user, course="FR", completed_at=now - timedelta(days=30),
                         expires_at=now + timedelta(days=335))

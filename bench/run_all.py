@@ -25,6 +25,8 @@ BENCHMARKS = (
     "enrollment_throughput",
     "probe_cost",
     "api_overhead",
+    "audit_and_sealing",
+    "audit_export",
 )
 
 

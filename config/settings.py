@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from config.database import APP_ROLE, database_settings
+from config.database import database_settings, embedded_app_url
 from config.env import env_bool, env_float, env_int, env_list, env_str, env_url
+from config.opa_tokens import decision_log_tokens_parse
 from config.openapi_settings import SPECTACULAR_SETTINGS  # noqa: F401 - read by drf-spectacular
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "authorizations",
     "matching",
     "notifications",
+    "oversight",
     # The portal first, so its templates dress allauth's pages.
     "portal",
     "allauth",
@@ -67,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "tenants.request_agency.AgencyRequestMiddleware",
     "csp.middleware.CSPMiddleware",
     "portal.middleware.NoStoreMiddleware",
     "tenants.outage.DatabaseOutageMiddleware",
@@ -92,18 +95,21 @@ TEMPLATES = [
     },
 ]
 
-_db_name = os.environ.get("PROBITY_DB_NAME", "probity")
+# Serving processes get the app role only (DATABASE_URL); the owner's URL (DATABASE_OWNER_URL)
+# is given to db_setup, migrations and operator commands alone. Embedded: the app role on the
+# embedded server, its password generated under var/ (0600).
 _db_url = os.environ.get("DATABASE_URL", "")
 EMBEDDED_DATABASE = not _db_url
 if EMBEDDED_DATABASE:
     from config.embedded import embedded_database_url
 
-    _db_url = embedded_database_url(VAR_DIR / "pg")
+    _db_url = embedded_app_url(
+        embedded_database_url(VAR_DIR / "pg"), password_file=VAR_DIR / "db_app_password"
+    )
 DATABASES = database_settings(
-    _db_url,
-    name=_db_name,
-    app_user=os.environ.get("DATABASE_APP_USER", APP_ROLE),
-    app_password=os.environ.get("DATABASE_APP_PASSWORD", ""),
+    app_url=_db_url,
+    owner_url=os.environ.get("DATABASE_OWNER_URL") or None,
+    name=os.environ.get("PROBITY_DB_NAME") or ("probity" if EMBEDDED_DATABASE else None),
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -123,7 +129,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 # The portal's npm packages (package-lock.json), served by the project, never from a CDN.
-STATICFILES_DIRS = [("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist")]
+STATICFILES_DIRS = [
+    ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True  # the docs pages' assets, without a collectstatic step
@@ -137,10 +146,31 @@ REST_FRAMEWORK = {
         "tenants.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "tenants.throttles.UserRateThrottle",
+        "tenants.throttles.AgencyRateThrottle",
+        "tenants.throttles.ScopedUserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "auth_failure": env_str("THROTTLE_AUTH_FAILURES", "20/min"),
+        "user": env_str("THROTTLE_USER", "600/min"),
+        "agency": env_str("THROTTLE_AGENCY", "3000/min"),
+        "search": env_str("THROTTLE_SEARCH", "30/min"),
+        "evaluate": env_str("THROTTLE_EVALUATE", "60/min"),
+    },
+    "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", 0, minimum=0, maximum=10) or None,
     "EXCEPTION_HANDLER": "tenants.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+
+# Credentials: tokens expire (a default and a ceiling per token, in days); failed
+# authentications are counted per source address and token prefix in this window.
+API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90, minimum=1, maximum=3650)
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365, minimum=1, maximum=3650)
+AUTH_FAILURE_WINDOW_SECONDS = env_int("AUTH_FAILURE_WINDOW_SECONDS", 600, minimum=10,
+                                      maximum=86_400)
+AUTH_FAILURE_PREFIXES_PER_SOURCE = 5
 
 BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps", "pyamqp", "sqs", "filesystem")
 # Broker: Redis (or any kombu URL) in production, the filesystem transport on one machine.
@@ -173,6 +203,13 @@ OPA_TOKEN = os.environ.get("OPA_TOKEN", "")
 OPA_DECISION_PATH = os.environ.get("OPA_DECISION_PATH", "fr/main/decision")
 OPA_TIMEOUT_SECONDS = env_float("OPA_TIMEOUT_SECONDS", 2.0, minimum=0.05, maximum=60)
 POLICY_BUNDLE_TOKEN = os.environ.get("POLICY_BUNDLE_TOKEN", "")
+# Decision logs: a token per OPA fleet and the agencies it decides for
+# ("token=agency,agency;token=agency"), else the bundle token for OPA_DECISION_LOG_AGENCIES
+# (comma-separated; "*" for every agency; empty for none).
+OPA_DECISION_LOG_TOKENS = decision_log_tokens_parse(os.environ.get("OPA_DECISION_LOG_TOKENS", ""))
+OPA_DECISION_LOG_AGENCIES = frozenset(
+    a.strip() for a in os.environ.get("OPA_DECISION_LOG_AGENCIES", "").split(",") if a.strip()
+)
 POLICY_REGO_DIR = BASE_DIR / "policy" / "rego"
 
 # Uploads: capped while they stream in (tenants.uploads), before anything is buffered; each
@@ -233,8 +270,32 @@ SEARCH_MAX_ACTIVE_PER_AGENCY = env_int(
     "SEARCH_MAX_ACTIVE_PER_AGENCY", 50, minimum=1, maximum=100_000
 )
 
+# Keys the database never sees: the audit MAC key and checkpoint signing key, and the
+# key-encryption key and store of the per-object data keys that seal biometric bytes. Values come
+# from the environment in production; on one machine (embedded database, or
+# PROBITY_GENERATE_KEYS=1) missing key files are generated under var/keys with mode 0600.
+SECRETS_GENERATE = env_bool("PROBITY_GENERATE_KEYS", EMBEDDED_DATABASE)
+_KEYS_DIR = VAR_DIR / "keys"
+AUDIT_MAC_KEY = os.environ.get("AUDIT_MAC_KEY", "")
+AUDIT_MAC_KEY_FILE = Path(os.environ.get("AUDIT_MAC_KEY_FILE", _KEYS_DIR / "audit_mac.key"))
+AUDIT_SIGNING_KEY_FILE = Path(
+    os.environ.get("AUDIT_SIGNING_KEY_FILE", _KEYS_DIR / "audit_checkpoint_ed25519.pem")
+)
+AUDIT_CHECKPOINT_LOG = Path(
+    os.environ.get("AUDIT_CHECKPOINT_LOG", VAR_DIR / "audit" / "checkpoints.jsonl")
+)
+AUDIT_CHECKPOINT_SECONDS = env_float("AUDIT_CHECKPOINT_SECONDS", 600.0, minimum=10, maximum=86400)
+DATAKEY_KEK = os.environ.get("DATAKEY_KEK", "")
+DATAKEY_KEK_FILE = Path(os.environ.get("DATAKEY_KEK_FILE", _KEYS_DIR / "datakey_kek.key"))
+DATAKEY_STORE_DIR = Path(os.environ.get("DATAKEY_STORE_DIR", VAR_DIR / "datakeys"))
+
 CELERY_BEAT_SCHEDULE = {
+    "audit-checkpoint": {
+        "task": "audit.tasks.audit_checkpoint_all",
+        "schedule": AUDIT_CHECKPOINT_SECONDS,
+    },
     "probes-purge": {"task": "matching.tasks.probes_purge", "schedule": 3600.0},
+    "biometric-keys-sweep": {"task": "matching.tasks.biometric_keys_sweep", "schedule": 3600.0},
     "work-recover": {"task": "matching.tasks.work_recover",
                      "schedule": RECOVERY_INTERVAL_SECONDS},
     "webhooks-dispatch": {"task": "notifications.tasks.webhooks_dispatch", "schedule": 5.0},
@@ -272,7 +333,7 @@ CACHES = {
     )
 }
 
-AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+AUTHENTICATION_BACKENDS = ["tenants.passwords.DirectoryAuthenticationBackend"]
 LANGUAGES = [("en-ca", "English"), ("fr-ca", "Français")]
 FORMAT_MODULE_PATH = ["portal.formats"]
 LOGIN_URL = "account_login"
@@ -309,3 +370,6 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [NONE],
     },
 }
+
+# Signed audit exports (JSON Lines, CSV, manifest, detached signature), one directory each.
+AUDIT_EXPORT_DIR = Path(env_str("AUDIT_EXPORT_DIR") or VAR_DIR / "exports")

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import os
 
+from config.embedded import operator_owner_url_default
 from config.redis_probe import redis_answers
 
 # One database and one queue per test run, so concurrent runs cannot disturb each other.
 TEST_RUN_ID = os.environ.setdefault("PROBITY_TEST_RUN", str(os.getpid()))
 os.environ.setdefault("PROBITY_DB_NAME", f"probity_test_{TEST_RUN_ID}")
+# The test session is an operator: it creates the database and agencies, so it also gets the
+# owner's URL (the embedded superuser unless one is given). Code under test uses ``default``.
+operator_owner_url_default()
 
 
 _forced_filesystem = os.environ.get("PROBITY_TEST_BROKER") == "filesystem"
@@ -40,8 +44,13 @@ if os.environ.get("PROBITY_TEST_FILESYSTEM_BROKER"):
         "polling_interval": 0.05,
     }
 
+AUDIT_CHECKPOINT_LOG = VAR_DIR / "test-audit" / f"checkpoints-{TEST_RUN_ID}.jsonl"
+DATAKEY_STORE_DIR = VAR_DIR / "test-datakeys" / TEST_RUN_ID
+AUDIT_EXPORT_DIR = VAR_DIR / "test-exports" / TEST_RUN_ID
 CELERY_TASK_DEFAULT_QUEUE = f"probity-test-{TEST_RUN_ID}"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# One process runs the tests: a local cache keeps one run's throttle counters from another's.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Webhook receivers in the tests listen on plain http on 127.0.0.1, and retry quickly.
 WEBHOOK_ALLOW_HTTP = True

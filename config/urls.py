@@ -15,10 +15,13 @@ urlpatterns = [
     path("api/v1/", include("matching.urls")),
     path("api/v1/", include("policy.urls")),
     path("api/v1/", include("authorizations.urls")),
+    path("api/v1/", include("oversight.urls")),
+    path("api/v1/", include("tenants.urls")),
     path("api/v1/", include("notifications.urls")),
     *api_docs.urlpatterns,
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("oversight/", include("oversight.portal_urls")),
     path("", include("portal.urls")),
 ]
 

@@ -182,6 +182,7 @@ class SearchCreateApi(AgencyApi):
     """``POST /api/v1/searches``: submit a probe and the request; the policy decides at once."""
 
     parser_classes = [MultiPartParser, FormParser, ProbeJsonParser]
+    throttle_scope = "search"
 
     @classmethod
     def upload_limits(cls) -> UploadLimits:

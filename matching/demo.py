@@ -8,9 +8,11 @@ with each user's password and TOTP secret (``manage.py demo_totp USER`` prints t
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +23,8 @@ from matching.galleries import gallery_create
 from matching.models import Face, LegalBasis
 from matching.selectors import gallery_get
 from tenants.context import agency_transaction
-from tenants.models import Agency, ApiToken, Role, User
+from tenants.directory import RESOLVED, directory_token_resolve
+from tenants.models import AGENCY_ROLES, Agency, Role, TokenIssuer, User
 from tenants.second_factor import totp_provision, totp_secret
 from tenants.selectors import agency_get
 from tenants.services import agency_create, token_issue, training_record_add, user_create
@@ -73,7 +76,8 @@ def _credentials() -> dict[str, Any]:
 
 def _user(agency: Agency, role: str, saved: dict[str, Any]) -> dict[str, Any]:
     username = f"{agency.id}_{role}"
-    user = User.objects.filter(username=username).first()
+    with agency_transaction(agency.id):
+        user = User.objects.select_related("agency").filter(username=username).first()
     if user is None:
         password = secrets.token_urlsafe(9)
         user = user_create(agency=agency, username=username, roles=[role], password=password,
@@ -88,9 +92,10 @@ def _user(agency: Agency, role: str, saved: dict[str, Any]) -> dict[str, Any]:
     if totp_secret(user=user) is None:
         entry["totp_secret"] = totp_provision(user=user, actor="demo")
     token = entry.get("token")
-    if not token or not ApiToken.objects.filter(digest=token_digest(token),
-                                                revoked_at__isnull=True).exists():
-        entry["token"] = token_issue(user=user, label="demo", mfa_verified=True, actor="demo")
+    if not token or directory_token_resolve(digest=token_digest(token)).outcome != RESOLVED:
+        # The demo's operator stands in for the in-person check of each user's second factor.
+        entry["token"] = token_issue(user=user, label="demo",
+                                     issued_via=TokenIssuer.OPERATOR_MFA_CHECK, actor="demo")
     return {"username": username, "agency": agency.id, "roles": [role],
             "password": entry.get("password", "(set on first run)"),
             "totp_secret": entry.get("totp_secret", "(set on first run)"), "token": entry["token"]}
@@ -122,6 +127,17 @@ def _gallery(agency: Agency, spec: DemoAgency) -> dict[str, Any]:
             "faces": enrolled, "subjects": sorted(spec.gallery_subjects)}
 
 
+def demo_write(demo: dict[str, Any], path: Path) -> None:
+    """Write the demo's credentials to ``path``, readable by its owner only (mode 0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.unlink(missing_ok=True)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(json.dumps(demo, indent=2))
+    temporary.replace(path)
+
+
 def demo_bootstrap(*, url: str) -> dict[str, Any]:
     """Create (or find) the demo and return its agencies, users, tokens and galleries."""
     saved = _credentials()
@@ -132,11 +148,9 @@ def demo_bootstrap(*, url: str) -> dict[str, Any]:
         agency = _agency(spec)
         agencies.append({"id": agency.id, "name": agency.name, "kind": agency.kind,
                          "jurisdiction": agency.jurisdiction})
-        users.extend(_user(agency, role, saved) for role in Role.values)
+        users.extend(_user(agency, role, saved) for role in AGENCY_ROLES)
         galleries.append(_gallery(agency, spec))
-    CREDENTIALS.parent.mkdir(parents=True, exist_ok=True)
-    CREDENTIALS.write_text(json.dumps(saved, indent=2))
-    CREDENTIALS.chmod(0o600)
+    demo_write(saved, CREDENTIALS)
     return {"url": url, "agencies": agencies, "users": users, "galleries": galleries,
             "probe_photos": {"match": str(PHOTOS / "obama3.jpg"),
                              "no_face": str(PHOTOS / "obama_partial_face.jpg")}}

@@ -26,6 +26,7 @@ class PolicyEvaluateApi(AgencyApi):
     """Evaluate a policy input for the caller's own agency; recorded and audited as a dry run."""
 
     parser_classes = [JsonParser]
+    throttle_scope = "evaluate"
 
     @extend_schema(
         operation_id="policy_evaluate", tags=["policy"],

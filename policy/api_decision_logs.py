@@ -12,14 +12,14 @@ from rest_framework.views import APIView
 from config.openapi_settings import OPA_SERVICE_SCHEME
 from policy.api_bundle import FirstRendererNegotiation
 from policy.decision_logs import DecisionLogRejectedError, decision_logs_ingest, decision_logs_parse
-from policy.opa_service_auth import opa_service_refusal
+from policy.opa_service_auth import opa_decision_log_agencies
 from policy.outputs import DecisionLogReportOutput
 from tenants.api_schema import error_responses
 from tenants.errors import MALFORMED_REQUEST, error_body
 
 
 class DecisionLogsApi(APIView):
-    """Accept a batch from an OPA server holding the service token."""
+    """Accept a batch from an OPA server holding a token for the agencies it decides for."""
 
     authentication_classes = []
     permission_classes = []
@@ -35,9 +35,9 @@ class DecisionLogsApi(APIView):
         responses={200: DecisionLogReportOutput, **error_responses(400, 404, 413)},
     )
     def post(self, request: Request) -> Response:
-        refused = opa_service_refusal(request)
-        if refused is not None:
-            return refused
+        represented = opa_decision_log_agencies(request)
+        if isinstance(represented, Response):
+            return represented
         # Django refuses bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (2 MiB) with a 413; OPA sends
         # batches of 32 KiB by default (upload_size_limit_bytes).
         body = bytes(request.body)
@@ -48,5 +48,5 @@ class DecisionLogsApi(APIView):
         except DecisionLogRejectedError as exc:
             return Response(error_body(MALFORMED_REQUEST, f"Rejected: {exc}."),
                             status=status.HTTP_400_BAD_REQUEST)
-        report = decision_logs_ingest(events)
+        report = decision_logs_ingest(events, represented=represented)
         return Response(DecisionLogReportOutput(report).data)

@@ -16,7 +16,7 @@ class PolicyDecision(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
     search_id = models.UUIDField(null=True, blank=True, db_index=True)
     engine = models.CharField(max_length=40)
-    engine_decision_id = models.CharField(max_length=100, blank=True)
+    engine_decision_id = models.TextField(blank=True)
     bundle_revision = models.CharField(max_length=80)
     input = models.JSONField()
     input_digest = models.CharField(max_length=64)

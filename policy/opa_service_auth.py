@@ -31,6 +31,29 @@ def opa_service_refusal(request: Request) -> Response | None:
     return None
 
 
+ALL_AGENCIES = "*"
+
+
+def opa_decision_log_agencies(request: Request) -> frozenset[str] | Response:
+    """Return the agencies whose decisions the presented token may log, or the refusal.
+
+    With ``OPA_DECISION_LOG_TOKENS`` (token → agencies) each OPA fleet has its own token;
+    without it the bundle token stands for ``OPA_DECISION_LOG_AGENCIES`` (empty: none, ``*``:
+    all). Decisions of any other agency are refused.
+    """
+    tokens: dict[str, frozenset[str]] = settings.OPA_DECISION_LOG_TOKENS
+    if not tokens:
+        refused = opa_service_refusal(request)
+        return refused if refused is not None else frozenset(settings.OPA_DECISION_LOG_AGENCIES)
+    presented = _bearer_token(request)
+    if presented is None:
+        return _unauthorized("A bearer token is required.", challenge="")
+    for token, agencies in tokens.items():
+        if hmac.compare_digest(presented.encode(), token.encode()):
+            return frozenset(agencies)
+    return _unauthorized("The bearer token is not valid.", challenge="invalid_token")
+
+
 def _bearer_token(request: Request) -> str | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()

@@ -33,3 +33,5 @@ class DecisionLogReportOutput(serializers.Serializer[Any]):
     recorded = serializers.IntegerField()
     duplicates = serializers.IntegerField()
     unattributed = serializers.IntegerField()
+    refused = serializers.IntegerField(
+        help_text="Events of agencies the presenting token does not represent.")

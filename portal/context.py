@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from portal.labels import ROLE_LABELS, label
 
 SEARCH_ROLES = {"investigator", "analyst", "supervisor"}
+OVERSEEING_ROLES = {"supervisor", "compliance_officer", "auditor", "agency_admin"}
 
 
 def portal_context(request: HttpRequest) -> dict[str, Any]:
@@ -24,4 +25,6 @@ def portal_context(request: HttpRequest) -> dict[str, Any]:
         "portal_agency_name": agency.name if agency is not None else "",
         "portal_roles": [label(ROLE_LABELS, r) for r in roles],
         "portal_can_search": bool(SEARCH_ROLES & set(roles)),
+        # Statistics and exports: an oversight body's auditors, or an agency's leadership.
+        "portal_can_oversee": bool(OVERSEEING_ROLES & set(roles)),
     }

@@ -80,4 +80,7 @@ def searches_requested_page(
 
 def api_tokens_of(*, user: User) -> list[ApiToken]:
     """Return the user's API tokens, newest first."""
-    return list(ApiToken.objects.filter(user=user).order_by("-created_at"))
+    if user.agency_id is None:
+        return []
+    with agency_transaction(user.agency_id):
+        return list(ApiToken.objects.filter(user=user).order_by("-created_at"))

@@ -21,7 +21,7 @@ from portal.mixins import ReauthenticatedPostMixin, StaffMixin
 from portal.reasons import reason_message
 from portal.selectors import api_tokens_of, searches_requested_page
 from tenants.errors import ApiError
-from tenants.models import Role
+from tenants.models import Role, TokenIssuer
 from tenants.second_factor import session_mfa_verified
 from tenants.services import token_issue
 
@@ -144,7 +144,8 @@ class TokenListView(ReauthenticatedPostMixin, StaffMixin, View):
         key = token_issue(
             user=self.user,
             label=form.cleaned_data["label"],
-            mfa_verified=session_mfa_verified(request),
+            issued_via=TokenIssuer.MFA_SESSION if session_mfa_verified(request)
+            else TokenIssuer.PORTAL,
             actor=self.user.username,
         )
         return self.page(request, TokenIssueForm(), issued=key)

@@ -27,9 +27,11 @@ echo $$ > var/run.pid
 export DJANGO_ALLOWED_HOSTS=${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1}
 WORKER_CONCURRENCY=${WORKER_CONCURRENCY:-$(nproc)}
 
+# Owner commands (manage.py takes the embedded superuser when no DATABASE_OWNER_URL is set);
+# the web server, the worker and beat below get the app role only (DATABASE_URL, or embedded).
 $PY -W ignore manage.py db_setup -v 0
 $PY -W ignore manage.py collectstatic --noinput -v 0
-$PY -W ignore manage.py demo_bootstrap --json --url "http://127.0.0.1:$PORT" > var/demo.json
+$PY -W ignore manage.py demo_bootstrap --url "http://127.0.0.1:$PORT" --output var/demo.json
 
 declare -A NAMES LOGS
 start() {  # start NAME LOG COMMAND...: run a service in the background and remember it
@@ -39,11 +41,11 @@ start() {  # start NAME LOG COMMAND...: run a service in the background and reme
     NAMES[$!]=$name
     LOGS[$!]=$log
 }
-start worker var/worker.log $PY -W ignore -m celery -A config worker --pool prefork \
+start worker var/worker.log env -u DATABASE_OWNER_URL $PY -W ignore -m celery -A config worker --pool prefork \
     --concurrency "$WORKER_CONCURRENCY" --loglevel WARNING
-start beat var/beat.log $PY -W ignore -m celery -A config beat \
+start beat var/beat.log env -u DATABASE_OWNER_URL $PY -W ignore -m celery -A config beat \
     --schedule var/celerybeat-schedule --loglevel WARNING
-start web var/web.log $PY -m gunicorn config.wsgi --bind "127.0.0.1:$PORT" --workers 2 \
+start web var/web.log env -u DATABASE_OWNER_URL $PY -m gunicorn config.wsgi --bind "127.0.0.1:$PORT" --workers 2 \
     --access-logfile -
 
 stopping=0

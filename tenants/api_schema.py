@@ -44,10 +44,10 @@ _ERROR_TEXT = {
 
 
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
-    """Return the documented error responses for ``codes`` (401 is always possible)."""
+    """Return the documented error responses for ``codes`` (401 and 429 are always possible)."""
     return {
         code: OpenApiResponse(ErrorOutput, description=_ERROR_TEXT[code])
-        for code in sorted({401, *codes})
+        for code in sorted({401, 429, *codes})
     }
 
 

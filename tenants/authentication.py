@@ -1,21 +1,36 @@
-"""``Authorization: Token <key>`` against hashed keys."""
+"""``Authorization: Token <key>`` against hashed keys, resolved by the directory's function."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
-from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
 
-from config.rerun import rerun_harmless
+from tenants.context import agency_transaction
+from tenants.directory import RESOLVED, directory_token_resolve
 from tenants.models import ApiToken, User
+from tenants.refusals import auth_failure_record
 from tenants.request_context import request_user_bind
-from tenants.tokens import token_digest
+from tenants.throttles import AuthFailureRateThrottle
+from tenants.tokens import KEY_PREFIX, token_digest
+
+PREFIX_LENGTH = 12
+
+
+def request_source(request: Any) -> str:
+    """Return the client address the way DRF's throttles identify it (honours NUM_PROXIES)."""
+    return str(BaseThrottle().get_ident(request))
+
+
+def _prefix(key: str) -> str:
+    """Return the shown part of a key; anything not shaped like one of ours is ``other``."""
+    return key[:PREFIX_LENGTH] if key.startswith(KEY_PREFIX) else "other"
 
 
 class HashedTokenAuthentication(authentication.BaseAuthentication):
-    """Authenticate a request by the digest of its API key."""
+    """Authenticate a request by the digest of its API key; record every failure."""
 
     keyword = "Token"
 
@@ -23,23 +38,37 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
+        failures = AuthFailureRateThrottle()
+        wait = failures.retry_after(request)
+        if wait is not None:
+            auth_failure_record(source=request_source(request), prefix="*", reason="throttled",
+                                agency_id=None)
+            raise exceptions.Throttled(wait=wait)
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Invalid token header.")
+            self._fail(request, "other", "malformed_header", None)
         try:
             key = header[1].decode()
-        except UnicodeError as exc:
-            raise exceptions.AuthenticationFailed("Invalid token header.") from exc
-        token = (
-            ApiToken.objects.select_related("user", "user__agency")
-            .filter(digest=token_digest(key), revoked_at__isnull=True)
-            .first()
-        )
-        if token is None or not token.user.is_active or token.user.agency is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
-        with rerun_harmless():  # a timestamp: writing it twice changes nothing
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        except UnicodeError:
+            self._fail(request, "other", "malformed_header", None)
+        resolved = directory_token_resolve(digest=token_digest(key))
+        if (resolved.outcome != RESOLVED or resolved.agency_id is None
+                or resolved.token_id is None):
+            self._fail(request, _prefix(key), resolved.outcome, resolved.agency_id)
+        with agency_transaction(resolved.agency_id):
+            token = (ApiToken.objects.select_related("user", "user__agency")
+                     .filter(pk=resolved.token_id).first())
+        if token is None:
+            self._fail(request, _prefix(key), "unknown", resolved.agency_id)
         request_user_bind(token.user)
         return token.user, token
+
+    def _fail(
+        self, request: Request, prefix: str, reason: str, agency_id: str | None
+    ) -> NoReturn:
+        AuthFailureRateThrottle().failure_count(request)
+        auth_failure_record(source=request_source(request), prefix=prefix, reason=reason,
+                            agency_id=agency_id)
+        raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword

@@ -24,6 +24,8 @@ UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
 PAYLOAD_TOO_LARGE = "payload_too_large"
 CONFLICT = "conflict"
 INTERNAL_ERROR = "internal_error"
+ROLE_REQUIRED = "role_required"
+THROTTLED = "throttled"
 
 IMAGE_MISSING = "image_missing"
 IMAGE_TYPE_UNSUPPORTED = "image_type_unsupported"
@@ -84,6 +86,7 @@ _DRF_CODES: dict[type[exceptions.APIException], str] = {
     exceptions.NotFound: NOT_FOUND,
     exceptions.MethodNotAllowed: METHOD_NOT_ALLOWED,
     exceptions.UnsupportedMediaType: UNSUPPORTED_MEDIA_TYPE,
+    exceptions.Throttled: THROTTLED,
 }
 
 
@@ -96,7 +99,47 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Render every API error in one shape with a stable code; unknown errors stay 500."""
+    """Render every API error in one shape with a stable code; unknown errors stay 500.
+
+    A refusal of an authenticated agency user (403, 404) is written to the agency's audit trail.
+    """
+    response = _render(exc, context)
+    request = context.get("request")
+    if response is not None and (
+        response.status_code in REFUSALS_ON_RECORD
+        or (response.status_code in REFUSED_WRITES_ON_RECORD
+            and getattr(request, "method", "") in WRITE_METHODS)
+    ):
+        _refusal_on_record(request, response)
+    return response
+
+
+REFUSALS_ON_RECORD = (status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND)
+# A refused submission (bad input, a state conflict, a body too large) is on record too; the
+# throttle's own 429 is not, so a flood cannot fill the trail (the throttle bounds the rest).
+REFUSED_WRITES_ON_RECORD = (status.HTTP_400_BAD_REQUEST, status.HTTP_409_CONFLICT,
+                            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def _refusal_on_record(request: Any, response: Response) -> None:
+    from tenants.refusals import refusal_record
+
+    user = getattr(request, "user", None)
+    agency_id = getattr(user, "agency_id", None)
+    if request is None or not agency_id:
+        return
+    error = (response.data or {}).get("error", {}) if isinstance(response.data, dict) else {}
+    refusal_record(
+        agency_id=agency_id, actor=user, action="request.refused",
+        object_type="request", object_id=request.path[:80],
+        data={"status": response.status_code, "code": error.get("code", ""),
+              "method": request.method, "path": request.path},
+    )
+
+
+def _render(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApiError):
         return Response(error_body(exc.error_code, exc.message, exc.fields), status=exc.status_code)
     if isinstance(exc, UploadRefusedError):

@@ -8,8 +8,7 @@ client latency, not an error. Whether a run may be repeated is decided exactly:
 - any other request may be run again only if nothing of it can have been committed: no COMMIT
   of a transaction that wrote was sent on any connection (``config.postgresql`` counts them,
   including one whose answer was lost, whose outcome is unknown) and no writing statement ran
-  outside a transaction (autocommit). Writes marked with ``config.rerun.rerun_harmless`` (the
-  API key's last-used time) do not count.
+  outside a transaction (autocommit).
 
 A request that may not be run again, or whose database stays away past the bound, is answered
 503 ``database_unavailable`` with ``Retry-After`` -- never a 500 page. A client that retries

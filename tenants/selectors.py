@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tenants.models import Agency, User
+from tenants.context import agency_transaction
+from tenants.directory import directory_user_facts
+from tenants.models import Agency, ApiToken, User
 
 
 def agency_get(*, agency_id: str) -> Agency | None:
@@ -12,7 +14,36 @@ def agency_get(*, agency_id: str) -> Agency | None:
 
 def user_directory_facts(*, username: str) -> dict[str, object] | None:
     """Return the directory facts the policy needs about an approver, wherever they work."""
-    user = User.objects.filter(username=username, is_active=True).first()
-    if user is None or user.agency_id is None:
+    facts = directory_user_facts(username=username)
+    if facts is None:
         return None
-    return {"agency_id": user.agency_id, "roles": sorted(user.roles)}
+    return {"agency_id": facts[0], "roles": sorted(facts[1])}
+
+
+def user_list(*, agency: Agency) -> list[User]:
+    """Return the agency's users, by username."""
+    with agency_transaction(agency.id):
+        return list(User.objects.filter(agency_id=agency.id).order_by("username"))
+
+
+def user_get(*, agency: Agency, user_id: int) -> User | None:
+    """Return one of the agency's users."""
+    with agency_transaction(agency.id):
+        return User.objects.select_related("agency").filter(agency_id=agency.id,
+                                                            pk=user_id).first()
+
+
+def token_list(*, agency: Agency, user_id: int | None = None) -> list[ApiToken]:
+    """Return the agency's tokens (never their keys or digests), newest first."""
+    with agency_transaction(agency.id):
+        tokens = ApiToken.objects.select_related("user").filter(user__agency_id=agency.id)
+        if user_id is not None:
+            tokens = tokens.filter(user_id=user_id)
+        return list(tokens.order_by("-created_at", "-id"))
+
+
+def token_get(*, agency: Agency, token_id: int) -> ApiToken | None:
+    """Return one of the agency's tokens."""
+    with agency_transaction(agency.id):
+        return (ApiToken.objects.select_related("user")
+                .filter(user__agency_id=agency.id, pk=token_id).first())

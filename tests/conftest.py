@@ -8,6 +8,7 @@ transactions on top of it; tests that need the worker use ``committed`` and uniq
 from __future__ import annotations
 
 import io
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,6 +23,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
+
+# The browser tests' one server and one browser, whichever directory their tests are in.
+from tests.browser_session import chromium, portal_url  # noqa: F401
 
 PHOTOS = Path(settings.BASE_DIR) / "var" / "photos"
 TENANTS: dict[str, Tenant] = {}
@@ -44,6 +48,17 @@ def django_db_setup(django_db_blocker: Any) -> Iterator[None]:
     with django_db_blocker.unblock():
         connections.close_all()
         call_command("db_setup", drop=True, verbosity=0)
+    Path(settings.AUDIT_CHECKPOINT_LOG).unlink(missing_ok=True)
+    shutil.rmtree(settings.DATAKEY_STORE_DIR, ignore_errors=True)
+    shutil.rmtree(settings.AUDIT_EXPORT_DIR, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _throttle_counters_cleared() -> None:
+    """Start every test with fresh throttle and failed-authentication counters."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture
@@ -111,7 +126,7 @@ def _tenant(prefix: str, jurisdiction: str, municipality: str, subjects: dict[st
             cai: bool = False) -> Tenant:
     from matching.enrollment import UploadItem, enrollment_batch_create, enrollment_batch_process
     from matching.galleries import gallery_create
-    from tenants.models import Role
+    from tenants.models import Role, TokenIssuer
     from tenants.services import agency_create, token_issue, training_record_add, user_create
 
     agency_id = f"{prefix}_{uuid.uuid4().hex[:8]}"
@@ -127,7 +142,7 @@ def _tenant(prefix: str, jurisdiction: str, municipality: str, subjects: dict[st
         training_record_add(user=user, course="FR", completed_at=now - timedelta(days=1),
                             expires_at=now + timedelta(days=365))
         users[role] = user
-        tokens[role] = token_issue(user=user, mfa_verified=True)
+        tokens[role] = token_issue(user=user, issued_via=TokenIssuer.OPERATOR_MFA_CHECK)
     gallery = gallery_create(agency=agency, slug="booking", name="Booking photos",
                              legal_basis="identification_of_criminals_act",
                              contains_youth_records=False, cai_disclosure_filed=cai)

@@ -3,8 +3,8 @@
 A request that loses its database connection may be run again only if nothing of it can have
 been committed. ``tenants.outage`` compares ``durable_writes`` before and after a run: it counts
 every COMMIT sent for a transaction that wrote (even one whose answer never came back: its
-outcome is unknown) and every writing statement run in autocommit. Read-only transactions and
-writes inside ``config.rerun.rerun_harmless`` do not count.
+outcome is unknown) and every writing statement run in autocommit. Read-only transactions do not
+count.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.backends.postgresql import base
-
-from config.rerun import writes_harmless
 
 # Statements that change no data. Anything else (including WITH, which may hold an UPDATE)
 # counts as a write.
@@ -32,7 +30,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _note_write(
         self, execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]
     ) -> Any:
-        if not writes_harmless() and not str(sql).lstrip().upper().startswith(_READ_PREFIXES):
+        if not str(sql).lstrip().upper().startswith(_READ_PREFIXES):
             if self.in_atomic_block:
                 self._wrote_in_transaction = True
             else:

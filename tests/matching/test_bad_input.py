@@ -25,13 +25,17 @@ from tests.conftest import Tenant, photo, search_fields
 
 
 def row_counts(agency_id: str) -> dict[str, int]:
-    """Count the agency's search-related rows (row-level security needs the agency context)."""
+    """Count the agency's search-related rows (row-level security needs the agency context).
+
+    The audit event that records a refused request is the one write a refusal makes.
+    """
     with agency_transaction(agency_id):
         return {
             "searches": Search.objects.filter(agency_id=agency_id).count(),
             "probes": Probe.objects.filter(agency_id=agency_id).count(),
             "decisions": PolicyDecision.objects.filter(agency_id=agency_id).count(),
-            "audit_events": AuditEvent.objects.filter(agency_id=agency_id).count(),
+            "audit_events": AuditEvent.objects.filter(agency_id=agency_id)
+            .exclude(action="request.refused").count(),
         }
 
 

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from audit.models import AuditEvent
 from matching.models import Candidate, Search, SearchStatus, Subject
 from tenants.context import agency_transaction
+from tenants.models import TokenIssuer
 from tenants.services import token_issue, training_record_add, user_create
 from tests.conftest import Tenant
 
@@ -100,7 +101,8 @@ def test_a_reviewer_needs_current_training(reviewed_search: Search, tenant_a: Te
     training_record_add(user=lapsed, course="FR", completed_at=now - timedelta(days=400),
                         expires_at=now - timedelta(days=35))
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=lapsed)}")
+    key = token_issue(user=lapsed, issued_via=TokenIssuer.AGENCY_ADMIN)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = review(client, reviewed_search, 1, "not_a_match")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "training_required"

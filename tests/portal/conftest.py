@@ -54,8 +54,9 @@ def staff_create(
             expires_at=now + timedelta(days=365),
         )
     if not active:
-        user.is_active = False
-        user.save(update_fields=["is_active"])
+        from tenants.services import user_active_set
+
+        user_active_set(agency=tenant.agency, user_id=user.pk, active=False, actor="test")
     return Staff(user=user, password=PASSWORD, secret=totp_provision(user=user))
 
 

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import io
 import os
-import threading
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from PIL import Image
 
 from tests.conftest import PHOTOS, Tenant
@@ -27,63 +24,9 @@ from tests.portal.conftest import Staff, staff_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = Path(settings.BASE_DIR) / os.environ.get("PROBITY_SCREENSHOTS_DIR", "var/screenshots")
 VIEWPORT = {"width": 1100, "height": 820}
-
-
-@pytest.fixture(scope="session")
-def portal_url(django_db_setup: None, django_db_blocker: Any, celery_worker: Any) -> Iterator[str]:
-    """Serve the project (static files included) on a free local port for the browser."""
-    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
-    from django.core.wsgi import get_wsgi_application
-
-    with django_db_blocker.unblock():
-        call_command("collectstatic", interactive=False, verbosity=0)
-        server = ThreadedWSGIServer(("127.0.0.1", 0), WSGIRequestHandler, allow_reuse_address=False)
-        server.set_app(get_wsgi_application())
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_address[1]}"
-        finally:
-            server.shutdown()
-            server.server_close()
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """Launch Debian's chromium once (Playwright's own browser downloads are not used)."""
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(
-            f"{CHROMIUM} is missing: run scripts/install.sh as root "
-            "(it installs Debian's chromium) or apt-get install chromium"
-        )
-    from playwright.sync_api import sync_playwright
-
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    # Playwright's sync API keeps an event loop on this thread; the ORM calls between browser
-    # steps are ordinary synchronous code.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 class Portal:

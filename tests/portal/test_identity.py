@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.test import Client, RequestFactory
 
+from tenants.context import agency_transaction
 from tests.conftest import Tenant
 from tests.portal.conftest import Staff, sign_in, staff_create
 
@@ -113,15 +114,18 @@ def test_issuing_a_token_asks_to_confirm_the_password_first(
     response = client.post("/tokens", {"label": "script"})
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/reauthenticate/")
-    assert staff.user.api_tokens.count() == 0
+    with agency_transaction(staff.user.agency_id):
+        assert staff.user.api_tokens.count() == 0
 
     response = client.post("/accounts/reauthenticate/", {"password": staff.password})
     assert response.status_code == 302
     response = client.post("/tokens", {"label": "script"})
     assert response.status_code == 200
     assert b"shown only this once" in response.content
-    token = staff.user.api_tokens.get()
+    with agency_transaction(staff.user.agency_id):
+        token = staff.user.api_tokens.get()
     assert token.label == "script" and token.mfa_verified is True
+    assert token.issued_via == "mfa_session"
 
     # The confirmation lapses after a few minutes.
     session = client.session
@@ -132,7 +136,8 @@ def test_issuing_a_token_asks_to_confirm_the_password_first(
     session.save()
     response = client.post("/tokens", {"label": "another"})
     assert response.status_code == 302
-    assert staff.user.api_tokens.count() == 1
+    with agency_transaction(staff.user.agency_id):
+        assert staff.user.api_tokens.count() == 1
 
 
 def test_the_portal_adds_nothing_to_the_deployment_checks() -> None:

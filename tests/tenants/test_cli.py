@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections
-from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -27,6 +26,7 @@ from matching.models import Face, Gallery
 from policy.decision import FAIL_CLOSED_CODE
 from tenants.context import agency_transaction
 from tenants.models import Agency, ApiToken, User
+from tenants.services import token_revoke
 from tenants.tokens import KEY_PREFIX
 from tests.conftest import PHOTOS
 
@@ -159,10 +159,14 @@ def test_user_token_authenticates_and_is_stored_only_hashed(
     assert response.status_code == 200, response.content
     assert [g["id"] for g in response.json()["galleries"]] == [gallery_id]
 
-    user = User.objects.get(username=username)
+    user = User.objects.using("owner").get(username=username)
     assert (user.agency_id, user.roles) == (agency_id, ["investigator"])
-    stored = ApiToken.objects.get(user=user)
-    assert stored.digest == hashlib.sha256(token.encode()).hexdigest() != token
+    stored = ApiToken.objects.using("owner").get(user=user)
+    with connections["owner"].cursor() as cursor:
+        cursor.execute("SELECT digest FROM tenants_apitoken WHERE id = %s", [stored.pk])
+        assert cursor.fetchone() == (hashlib.sha256(token.encode()).hexdigest(),)
+    assert stored.issued_via == "operator"
+    assert stored.mfa_verified is False
     for field in ApiToken._meta.concrete_fields:
         assert token not in str(getattr(stored, field.attname)), field.name
     with agency_transaction(agency_id):
@@ -175,7 +179,7 @@ def test_user_create_without_token_prints_none(agency_id: str) -> None:
     username = f"{agency_id}_aud"
     assert run("user_create", "--agency", agency_id, "--username", username,
                "--role", "auditor") == ""
-    assert not ApiToken.objects.filter(user__username=username).exists()
+    assert not ApiToken.objects.using("owner").filter(user__username=username).exists()
 
 
 def test_user_create_refuses_unknown_agency_role_and_duplicate(agency_id: str) -> None:
@@ -185,11 +189,11 @@ def test_user_create_refuses_unknown_agency_role_and_duplicate(agency_id: str) -
             "--role", "investigator")
     with pytest.raises(CommandError, match="role"):
         run("user_create", "--agency", agency_id, "--username", username, "--role", "sheriff")
-    assert not User.objects.filter(username=username).exists()
+    assert not User.objects.using("owner").filter(username=username).exists()
     run("user_create", "--agency", agency_id, "--username", username, "--role", "investigator")
     with pytest.raises(CommandError, match="already exists"):
         run("user_create", "--agency", agency_id, "--username", username, "--role", "analyst")
-    assert User.objects.get(username=username).roles == ["investigator"]
+    assert User.objects.using("owner").get(username=username).roles == ["investigator"]
 
 
 # gallery_create
@@ -292,7 +296,8 @@ def test_demo_bootstrap_is_idempotent_and_its_tokens_work(
 
     first = json.loads(run("demo_bootstrap", "--json"))
     demo_usernames = [u["username"] for u in first["users"]]
-    tokens_after_first = ApiToken.objects.filter(user__username__in=demo_usernames).count()
+    demo_tokens_stored = ApiToken.objects.using("owner").filter(user__username__in=demo_usernames)
+    tokens_after_first = demo_tokens_stored.count()
     second = json.loads(run("demo_bootstrap", "--json"))
 
     assert [a["id"] for a in first["agencies"]] == ["tps", "spvm"]
@@ -300,10 +305,10 @@ def test_demo_bootstrap_is_idempotent_and_its_tokens_work(
     assert second["users"] == first["users"]
     assert second["galleries"] == first["galleries"]
     assert all(g["faces"] > 0 for g in first["galleries"])
-    assert ApiToken.objects.filter(user__username__in=demo_usernames).count() == (
-        tokens_after_first)
+    assert demo_tokens_stored.count() == tokens_after_first
     assert Agency.objects.filter(id__in=["tps", "spvm"]).count() == 2
-    assert User.objects.filter(username__in=demo_usernames).count() == len(demo_usernames) == 12
+    demo_users = User.objects.using("owner").filter(username__in=demo_usernames)
+    assert demo_users.count() == len(demo_usernames) == 12
 
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     saved = json.loads(credentials.read_text())
@@ -316,6 +321,19 @@ def test_demo_bootstrap_is_idempotent_and_its_tokens_work(
         assert [g["id"] for g in response.json()["galleries"]] == ["booking"]
 
 
+def test_demo_credentials_file_is_private_even_over_an_open_one(
+    committed: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(matching.demo, "CREDENTIALS", tmp_path / "demo-credentials.json")
+    output = tmp_path / "demo.json"
+    output.write_text("{}")
+    output.chmod(0o644)
+    run("demo_bootstrap", "--output", str(output))
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
+    written = json.loads(output.read_text())
+    assert all(u["token"].startswith(KEY_PREFIX) for u in written["users"])
+
+
 def demo_tokens() -> dict[str, str]:
     return {u["username"]: u["token"] for u in json.loads(run("demo_bootstrap", "--json"))["users"]}
 
@@ -326,8 +344,12 @@ def test_demo_bootstrap_replaces_a_revoked_token(
     monkeypatch.setattr(matching.demo, "CREDENTIALS", tmp_path / "demo-credentials.json")
     first = demo_tokens()
     revoked = first["tps_investigator"]
-    ApiToken.objects.filter(digest=hashlib.sha256(revoked.encode()).hexdigest()).update(
-        revoked_at=timezone.now())
+    with connections["owner"].cursor() as cursor:
+        cursor.execute("SELECT id FROM tenants_apitoken WHERE digest = %s",
+                       [hashlib.sha256(revoked.encode()).hexdigest()])
+        row = cursor.fetchone()
+    assert row is not None
+    assert token_revoke(agency=Agency.objects.get(id="tps"), token_id=row[0], actor="test")
 
     second = demo_tokens()
     assert second["tps_investigator"] != revoked
@@ -392,3 +414,59 @@ def test_policy_eval_denies_a_line_that_is_not_an_object(
     assert [d["allow"] for d in decisions] == [True, False, True]
     assert codes(decisions[1]) == [FAIL_CLOSED_CODE]
     assert decisions[1]["obligations"] == {}
+
+
+# token_issue, token_list, token_revoke, user_disable
+
+
+def galleries_status(key: str) -> int:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return int(client.get("/api/v1/galleries").status_code)
+
+
+def test_operator_token_lifecycle_by_command(agency_id: str) -> None:
+    username = f"{agency_id}_life"
+    run("user_create", "--agency", agency_id, "--username", username, "--role", "analyst")
+    key = run("token_issue", "--agency", agency_id, "--username", username, "--days", "7",
+              "--mfa-verified").strip()
+    assert galleries_status(key) == 200
+    listed = [line.split("\t") for line in run("token_list", "--agency", agency_id).splitlines()]
+    (token_id, prefix, user, issued_via, _expires, status), = listed
+    assert (prefix, user, issued_via, status) == (
+        key[:12], username, "operator_mfa_check", "active")
+
+    rotated = run("token_revoke", "--agency", agency_id, "--id", token_id, "--rotate").strip()
+    assert galleries_status(key) == 401
+    assert galleries_status(rotated) == 200
+    new_id_ = next(line.split("\t")[0] for line in run("token_list", "--agency", agency_id)
+                   .splitlines() if line.split("\t")[1] == rotated[:12])
+    run("token_revoke", "--agency", agency_id, "--id", new_id_)
+    assert galleries_status(rotated) == 401
+    with pytest.raises(CommandError, match="no active token"):
+        run("token_revoke", "--agency", agency_id, "--id", new_id_)
+
+    again = run("token_issue", "--agency", agency_id, "--username", username).strip()
+    run("user_disable", "--agency", agency_id, "--username", username)
+    assert galleries_status(again) == 401
+    run("user_disable", "--agency", agency_id, "--username", username, "--enable")
+    assert galleries_status(again) == 200
+    with agency_transaction(agency_id):
+        logged = list(AuditEvent.objects.filter(agency_id=agency_id)
+                      .values_list("action", flat=True))
+    for action in ("token.issued", "token.rotated", "token.revoked", "user.disabled",
+                   "user.enabled"):
+        assert action in logged
+
+
+def test_commands_refuse_another_agencys_token_and_user(
+    agency_id: str, tenant_b: Any
+) -> None:
+    b_token = next(line.split("\t")[0] for line in
+                   run("token_list", "--agency", tenant_b.agency.id).splitlines())
+    with pytest.raises(CommandError, match="no active token"):
+        run("token_revoke", "--agency", agency_id, "--id", b_token)
+    with pytest.raises(CommandError, match="no user"):
+        run("user_disable", "--agency", agency_id, "--username",
+            tenant_b.users["analyst"].username)
+    assert galleries_status(tenant_b.tokens["analyst"]) == 200

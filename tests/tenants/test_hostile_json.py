@@ -23,9 +23,11 @@ DEEP = "[" * 100_000 + "]" * 100_000
 
 
 def written(agency_id: str) -> tuple[int, int]:
+    """Count decisions and audit events, leaving out the one that records the refusal."""
     with agency_transaction(agency_id):
         return (PolicyDecision.objects.filter(agency_id=agency_id).count(),
-                AuditEvent.objects.filter(agency_id=agency_id).count())
+                AuditEvent.objects.filter(agency_id=agency_id)
+                .exclude(action="request.refused").count())
 
 
 def evaluate_raw(tenant: Tenant, body: str | bytes) -> Any:

@@ -9,7 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from matching.demo import CREDENTIALS
-from tenants.models import User
+from tenants.directory import directory_user_sign_in
+from tenants.passwords import user_of_session
 from tenants.second_factor import totp_code, totp_secret
 
 
@@ -25,7 +26,8 @@ class Command(BaseCommand):
         # Only the demo's own accounts: real staff's codes never leave their authenticator.
         if username not in demo_users:
             raise CommandError(f"{username!r} is not a demo user (see {CREDENTIALS})")
-        user = User.objects.filter(username=username).first()
+        found = directory_user_sign_in(username=username)
+        user = user_of_session(user_id=found[0]) if found else None
         secret = totp_secret(user=user) if user is not None else None
         if secret is None:
             raise CommandError(f"{username!r} has no TOTP authenticator")

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from tenants.models import Role
+from tenants.models import Role, TokenIssuer
 from tenants.selectors import agency_get
 from tenants.services import token_issue, training_record_add, user_create
 
@@ -26,7 +26,10 @@ class Command(BaseCommand):
         parser.add_argument("--password", default=None)
         parser.add_argument("--token", action="store_true", help="print a new API token")
         parser.add_argument("--mfa-verified", action="store_true",
-                            help="the token was issued after a multi-factor check")
+                            help="you checked the user's second factor in person before issuing "
+                            "the token (needs DATABASE_OWNER_URL; recorded as operator_mfa_check)")
+        parser.add_argument("--token-days", type=int, default=None,
+                            help="days until the token expires (default API_TOKEN_DEFAULT_DAYS)")
         parser.add_argument("--training-days", type=int, default=0,
                             help="record FR training valid for this many days")
 
@@ -48,5 +51,11 @@ class Command(BaseCommand):
             )
         self.stderr.write(f"user {user.username} created in {agency.id}")
         if o["token"]:
-            self.stdout.write(token_issue(user=user, label="cli", mfa_verified=o["mfa_verified"],
-                                          actor="cli"))
+            issued_via = (TokenIssuer.OPERATOR_MFA_CHECK if o["mfa_verified"]
+                          else TokenIssuer.OPERATOR)
+            try:
+                key = token_issue(user=user, label="cli", issued_via=issued_via,
+                                  expires_in_days=o["token_days"], actor="cli")
+            except ValidationError as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(key)

@@ -1,0 +1,111 @@
+"""Validation of oversight grants and scoped-read windows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from matching.serializers import Rfc3339DateTimeField
+from oversight.reads import MAX_ROWS
+
+
+class GrantCreateInput(serializers.Serializer[Any]):
+    auditor = serializers.CharField(max_length=150, help_text="The auditor's username.")
+    agency = serializers.CharField(max_length=40, help_text="The overseen agency's id.")
+    starts_at = Rfc3339DateTimeField()
+    ends_at = Rfc3339DateTimeField()
+    reason = serializers.CharField(max_length=500)
+
+
+class ReadWindowInput(serializers.Serializer[Any]):
+    since = Rfc3339DateTimeField(required=False)
+    until = Rfc3339DateTimeField(required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_ROWS, default=100)
+    action = serializers.CharField(max_length=80, required=False, default="")
+
+
+class GrantOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    body = serializers.CharField(source="body_id")
+    auditor = serializers.CharField(source="auditor.username")
+    agency = serializers.CharField(source="agency_id")
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    granted_by = serializers.CharField(source="granted_by.username")
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExportCreateInput(serializers.Serializer[Any]):
+    agencies = serializers.ListField(
+        child=serializers.CharField(max_length=40), min_length=1, max_length=50
+    )
+    since = Rfc3339DateTimeField(required=False, allow_null=True, default=None)
+    until = Rfc3339DateTimeField(required=False, allow_null=True, default=None)
+    event_types = serializers.ListField(
+        child=serializers.CharField(max_length=80), required=False, default=list, max_length=50
+    )
+
+
+class ExportOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    scope = serializers.JSONField()
+    previous = serializers.UUIDField(source="previous_id", allow_null=True)
+    requested_by = serializers.CharField(source="requested_by.username")
+    events_total = serializers.IntegerField()
+    events_written = serializers.IntegerField()
+    manifest_sha256 = serializers.CharField()
+    error_code = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExportStateOutput(ExportOutput):
+    download = serializers.CharField(allow_null=True, help_text="The .zip, once done.")
+
+
+class AuditEventRowOutput(serializers.Serializer[Any]):
+    seq = serializers.IntegerField()
+    occurred_at = serializers.DateTimeField()
+    actor = serializers.CharField()
+    action = serializers.CharField()
+    object_type = serializers.CharField()
+    object_id = serializers.CharField()
+    data = serializers.JSONField(  # type: ignore[assignment]  # the event's field, not .data
+        help_text="Values naming gallery records read 'withheld'."
+    )
+    hash = serializers.CharField()
+    prev_hash = serializers.CharField()
+
+
+class SearchRowOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    purpose = serializers.CharField()
+    offence = serializers.JSONField(allow_null=True)
+    case_number = serializers.CharField()
+    justification = serializers.CharField()
+    warrant = serializers.JSONField(allow_null=True)
+    exigent = serializers.JSONField(allow_null=True)
+    interagency = serializers.JSONField(allow_null=True)
+    handling = serializers.JSONField()
+    decision_id = serializers.UUIDField(allow_null=True)
+    max_candidates = serializers.IntegerField(allow_null=True)
+    model_name = serializers.CharField()
+    model_version = serializers.CharField()
+    error_code = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+
+
+class DecisionRowOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    search_id = serializers.UUIDField(allow_null=True)
+    allow = serializers.BooleanField()
+    reasons = serializers.JSONField()
+    obligations = serializers.JSONField()
+    engine = serializers.CharField()
+    bundle_revision = serializers.CharField()
+    created_at = serializers.DateTimeField()

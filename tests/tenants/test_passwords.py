@@ -1,0 +1,45 @@
+"""Passwords are checked in the database: the service never holds a stored hash."""
+
+from __future__ import annotations
+
+from django.db import connections
+from django.test import Client
+
+from tenants.directory import directory_password_prefix, directory_password_verify
+from tenants.passwords import password_check
+from tenants.services import user_active_set
+from tests.conftest import Tenant
+from tests.portal.conftest import PASSWORD, sign_in, staff_create
+
+
+def stored_hash(user_id: int) -> str:
+    with connections["owner"].cursor() as cursor:
+        cursor.execute("SELECT password FROM tenants_user WHERE id = %s", [user_id])
+        row = cursor.fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def test_the_service_gets_the_salt_but_never_the_hash(committed: None, tenant_a: Tenant) -> None:
+    staff = staff_create(tenant_a)
+    stored = stored_hash(staff.user.pk)
+    prefix = directory_password_prefix(user_id=staff.user.pk)
+    assert prefix is not None
+    assert stored.startswith(prefix + "$")
+    assert stored.rsplit("$", 1)[1] not in prefix
+    assert password_check(user_id=staff.user.pk, raw_password=PASSWORD)
+    assert not password_check(user_id=staff.user.pk, raw_password=PASSWORD + "!")
+    assert not directory_password_verify(user_id=staff.user.pk, candidate=prefix)
+
+
+def test_a_disabled_user_is_signed_out_and_cannot_sign_in(db: None, tenant_a: Tenant) -> None:
+    staff = staff_create(tenant_a)
+    client = Client()
+    sign_in(client, staff)
+    assert client.get("/").status_code == 200
+    user_active_set(agency=tenant_a.agency, user_id=staff.user.pk, active=False, actor="test")
+    assert client.get("/").status_code == 302
+    assert directory_password_prefix(user_id=staff.user.pk) is None
+    again = Client().post("/accounts/login/",
+                          {"login": staff.user.username, "password": PASSWORD})
+    assert not again.headers.get("Location", "").startswith("/accounts/2fa")

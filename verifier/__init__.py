@@ -1,0 +1,1 @@
+"""Standalone verification of signed audit exports (needs only the export and a public key)."""
