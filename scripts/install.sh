@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
-# Create .venv and install the pinned, hash-checked dependencies (runtime and development sets)
-# and the demo/test photos. The production image installs the runtime set only.
+# Create .venv and install the pinned, hash-checked dependencies (runtime and development sets),
+# the deployment linters and the demo/test photos.
+#   ./scripts/install.sh             everything `make run` and `make test` need
+#   ./scripts/install.sh --runtime   the runtime set only: what the production image runs
 # Re-running is cheap: it skips the install when the requirement files have not changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+runtime_only=0
+if [ "${1:-}" = "--runtime" ]; then
+    runtime_only=1
+elif [ $# -gt 0 ]; then
+    echo "usage: $0 [--runtime]" >&2
+    exit 2
+fi
 
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
@@ -13,19 +22,29 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
 fi
 
 mkdir -p var
-stamp=var/.installed-$(cat requirements.txt requirements-dev.txt requirements-nodeps.txt | sha256sum | cut -c1-16)
+inputs=(requirements.txt requirements-nodeps.txt)
+[ "$runtime_only" = 1 ] || inputs+=(requirements-dev.txt deploy/lint/package-lock.json)
+stamp=var/.installed-$runtime_only-$(cat "${inputs[@]}" | sha256sum | cut -c1-16)
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 if [ ! -f "$stamp" ]; then
     .venv/bin/python -m pip install --quiet --upgrade 'pip>=24,<27'
     .venv/bin/python -m pip install --quiet --require-hashes -r requirements.txt
-    .venv/bin/python -m pip install --quiet --require-hashes -r requirements-dev.txt
+    if [ "$runtime_only" = 0 ]; then
+        .venv/bin/python -m pip install --quiet --require-hashes -r requirements-dev.txt
+    fi
     .venv/bin/python -m pip install --quiet --require-hashes --no-deps -r requirements-nodeps.txt
     # face_recognition quits with status 0 when its models cannot import: check it printed.
     imported=$(.venv/bin/python -W ignore -c 'import face_recognition; print("imported")' 2>/dev/null | tail -1)
     [ "$imported" = "imported" ] || { echo "face_recognition does not import" >&2; exit 1; }
+    if [ "$runtime_only" = 0 ]; then
+        # The Compose file's schema check (dclint), pinned by its lockfile; dev and CI only.
+        npm ci --prefix deploy/lint --ignore-scripts --no-audit --no-fund --silent
+    fi
     rm -f var/.installed-*
     touch "$stamp"
 fi
-.venv/bin/python scripts/fetch_photos.py
+if [ "$runtime_only" = 0 ]; then
+    .venv/bin/python scripts/fetch_photos.py
+fi
