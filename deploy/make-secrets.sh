@@ -27,6 +27,7 @@ redis_password=$(existing broker_url); redis_password=${redis_password:-$(random
 
 write django_secret_key "$PROBITY_UID" "$(random)$(random)"
 write postgres_password "$POSTGRES_UID" "$postgres_password"
+write pgpass "$POSTGRES_UID" "db:5432:*:postgres:$postgres_password"
 write database_owner_url "$PROBITY_UID" "postgresql://postgres:$postgres_password@db:5432/probity"
 write database_url "$PROBITY_UID" "postgresql://probity_app:$app_password@db:5432/probity"
 write broker_url "$PROBITY_UID" "redis://:$redis_password@redis:6379/0"

@@ -167,11 +167,23 @@ def test_compose_file_validates_against_the_compose_specification(tmp_path: Path
 
 def test_compose_runs_the_whole_stack_with_healthchecks() -> None:
     services = compose()["services"]
-    assert set(services) == {"proxy", "web", "opa", "worker", "beat", "migrate", "db", "redis"}
+    assert set(services) == {
+        "proxy",
+        "web",
+        "opa",
+        "worker",
+        "beat",
+        "migrate",
+        "db",
+        "redis",
+        "backup",
+    }
+    one_shot = {"migrate", "backup"}
     for name, service in services.items():
-        if name != "migrate":
+        if name not in one_shot:
             assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
-    assert services["migrate"]["restart"] == "no"
+    assert all(services[name]["restart"] == "no" for name in one_shot)
+    assert services["backup"]["profiles"] == ["ops"], "never started by `up`"
     for name in SERVING:
         assert services[name]["depends_on"]["migrate"] == {
             "condition": "service_completed_successfully"
@@ -210,6 +222,7 @@ def test_compose_networks_mirror_the_network_policies() -> None:
         "migrate",
         "db",
         "redis",
+        "backup",
     }
     assert data["networks"]["backend"]["internal"] and data["networks"]["policy"]["internal"]
     assert [n for n, s in services.items() if s.get("ports")] == ["proxy"]
@@ -470,9 +483,13 @@ def test_files_the_deployment_mounts_exist() -> None:
         for volume in service.get("volumes", []):
             source = volume.split(":", 1)[0]
             if source.startswith("./"):
-                assert (DEPLOY / source).is_file(), f"{name}: {source}"
+                assert (DEPLOY / source).exists(), f"{name}: {source}"
     assert shutil.which("bash")
-    assert run("bash", "-n", DEPLOY / "make-secrets.sh").returncode == 0
+    for script in ("make-secrets.sh", "backup/probity-backup.sh", "backup/probity-restore.sh"):
+        assert run("bash", "-n", DEPLOY / script).returncode == 0, script
+    backup = compose()["services"]["backup"]
+    assert backup["image"] == compose()["services"]["db"]["image"], "the server's own pg_dump"
+    assert "/opt/probity-backup" in backup["environment"]["PATH"].split(":")
 
 
 def test_container_health_checks_answer_as_expected(tmp_path: Path) -> None:
