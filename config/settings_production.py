@@ -10,12 +10,20 @@ reverse proxy, which sets ``X-Forwarded-Proto``; ``manage.py check --deploy`` is
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
 from config.secret_files import secrets_from_files
 
-REQUIRED = ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL")
+# CACHE_URL: sign-in rate limits and used one-time codes must be shared by every web process.
+REQUIRED = (
+    "DJANGO_SECRET_KEY",
+    "DJANGO_ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "CACHE_URL",
+)
 
 secrets_from_files(os.environ)
 _missing = [name for name in REQUIRED if not os.environ.get(name)]
@@ -27,6 +35,7 @@ if os.environ.get("DJANGO_DEBUG") == "1":
     raise ImproperlyConfigured("DJANGO_DEBUG=1 is refused in production")
 
 from config.settings import *  # noqa: E402, F403
+from config.settings import BASE_DIR  # noqa: E402
 
 DEBUG = False
 
@@ -48,8 +57,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-CSRF_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_SECONDS", str(8 * 3600)))
+
+# Collected into the image at build time (deploy/Dockerfile), read-only at run time.
+STATIC_ROOT = Path(os.environ.get("PROBITY_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 
 # One queue name per deployment, so the autoscaler and the operator know which list to watch.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "probity")

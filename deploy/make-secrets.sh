@@ -31,6 +31,7 @@ write pgpass "$POSTGRES_UID" "db:5432:*:postgres:$postgres_password"
 write database_owner_url "$PROBITY_UID" "postgresql://postgres:$postgres_password@db:5432/probity"
 write database_url "$PROBITY_UID" "postgresql://probity_app:$app_password@db:5432/probity"
 write broker_url "$PROBITY_UID" "redis://:$redis_password@redis:6379/0"
+write cache_url "$PROBITY_UID" "redis://:$redis_password@redis:6379/1"
 write redis_acl "$REDIS_UID" "user default on #$(printf '%s' "$redis_password" | sha256sum | cut -d' ' -f1) ~* &* +@all
 user healthcheck on >healthcheck -@all +ping"
 write policy_bundle_token "$PROBITY_UID" "$(random)"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Create .venv and install the pinned, hash-checked dependencies (runtime and development sets),
-# the deployment linters and the demo/test photos.
+# the portal's npm assets, the deployment linters, the demo/test photos and (as root) chromium.
 #   ./scripts/install.sh             everything `make run` and `make test` need
-#   ./scripts/install.sh --runtime   the runtime set only: what the production image runs
+#   ./scripts/install.sh --runtime   what the production image runs: the runtime Python set and
+#                                    the portal's runtime assets, nothing else
 # Re-running is cheap: it skips the install when the requirement files have not changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,11 +41,31 @@ if [ ! -f "$stamp" ]; then
     [ "$imported" = "imported" ] || { echo "face_recognition does not import" >&2; exit 1; }
     if [ "$runtime_only" = 0 ]; then
         # The Compose file's schema check (dclint), pinned by its lockfile; dev and CI only.
-        npm ci --prefix deploy/lint --ignore-scripts --no-audit --no-fund --silent
+        command -v npm >/dev/null 2>&1 || { echo "npm is required for the deployment checks" >&2; exit 1; }
+        npm ci --prefix deploy/lint --ignore-scripts --no-audit --no-fund --loglevel=error
     fi
     rm -f var/.installed-*
     touch "$stamp"
 fi
-if [ "$runtime_only" = 0 ]; then
-    .venv/bin/python scripts/fetch_photos.py
+
+# The portal's front-end assets, pinned by package-lock.json and served by the project itself
+# (the image takes the runtime ones only).
+npm_stamp=node_modules/.installed-$runtime_only-$(sha256sum package-lock.json | cut -c1-16)
+if [ ! -f "$npm_stamp" ]; then
+    command -v npm >/dev/null 2>&1 || { echo "npm is required for the portal's assets" >&2; exit 1; }
+    if [ "$runtime_only" = 1 ]; then
+        npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
+    else
+        npm ci --no-audit --no-fund --loglevel=error
+    fi
+    touch "$npm_stamp"
+fi
+[ "$runtime_only" = 0 ] || exit 0
+
+.venv/bin/python scripts/fetch_photos.py
+
+# The browser tests drive Debian's chromium; install it when we can (as root).
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium
 fi

@@ -22,7 +22,9 @@ def production_env(tmp: Path, **overrides: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_", "CELERY_", "OPA_", "POLICY_", "PROBITY_"))
+        if not key.startswith(
+            ("DJANGO_", "DATABASE_", "CELERY_", "CACHE_", "OPA_", "POLICY_", "PROBITY_")
+        )
     }
     env.update(
         DJANGO_SETTINGS_MODULE=PRODUCTION_SETTINGS,
@@ -30,6 +32,7 @@ def production_env(tmp: Path, **overrides: str) -> dict[str, str]:
         DJANGO_ALLOWED_HOSTS="probity.test,localhost,127.0.0.1",
         DATABASE_URL="postgresql://probity_app:unused@db.invalid:5432/probity",
         CELERY_BROKER_URL="redis://:unused@redis.invalid:6379/0",
+        CACHE_URL="redis://:unused@redis.invalid:6379/1",
         PROBITY_VAR_DIR=str(tmp / "var"),
         PYTHONWARNINGS="ignore",
         LOG_LEVEL="WARNING",

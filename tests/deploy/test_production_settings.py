@@ -28,7 +28,13 @@ def test_the_development_settings_would_fail_the_same_check(tmp_path: Path) -> N
 
 @pytest.mark.parametrize(
     "missing",
-    ["DJANGO_SECRET_KEY_FILE", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL"],
+    [
+        "DJANGO_SECRET_KEY_FILE",
+        "DJANGO_ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "CACHE_URL",
+    ],
 )
 def test_production_refuses_to_start_without_a_required_setting(
     tmp_path: Path, missing: str
@@ -71,3 +77,12 @@ def test_a_secret_given_twice_or_unreadable_stops_the_start(tmp_path: Path) -> N
     (tmp_path / "empty").write_text("\n")
     with pytest.raises(ImproperlyConfigured, match="empty"):
         secrets_from_files({"OPA_TOKEN_FILE": str(tmp_path / "empty")})
+
+
+def test_static_files_collect_under_the_production_settings(tmp_path: Path) -> None:
+    """The image collects static files at build time with these settings and placeholders."""
+    target = tmp_path / "static"
+    env = production_env(tmp_path, PROBITY_STATIC_ROOT=str(target))
+    result = manage(env, "collectstatic", "--noinput", "-v", "0")
+    assert result.returncode == 0, result.stderr
+    assert (target / "vendor" / "htmx" / "htmx.min.js").is_file()

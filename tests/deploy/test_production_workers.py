@@ -79,6 +79,7 @@ def production_stack(
         DATABASE_URL=database_url,
         PROBITY_DB_NAME=settings.DATABASES["default"]["NAME"],
         CELERY_BROKER_URL=broker_url,
+        CACHE_URL=broker_url,
         CELERY_TASK_DEFAULT_QUEUE=queue,
         DJANGO_ALLOWED_HOSTS=f"{HOST},localhost",
     )
