@@ -511,3 +511,17 @@ def test_container_health_checks_answer_as_expected(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="local"):
         health_probe("http://example.com/healthz")
     assert not health_probe("http://127.0.0.1:9/healthz", timeout=1)
+
+
+def test_the_proxies_let_the_service_answer_oversized_requests_itself() -> None:
+    from django.conf import settings
+
+    def mebibytes(value: str) -> int:
+        return int(value.removesuffix("m")) * 1024 * 1024
+
+    nginx = (DEPLOY / "nginx" / "probity.conf").read_text()
+    limit = re.search(r"client_max_body_size (\d+m);", nginx)
+    assert limit and mebibytes(limit[1]) > settings.ENROLL_REQUEST_MAX_BYTES
+    ingress = next(d for _, d in manifests() if d["kind"] == "Ingress")
+    size = ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"]
+    assert mebibytes(size) > settings.ENROLL_REQUEST_MAX_BYTES
