@@ -18,13 +18,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
 import redis
 from django.conf import settings
 
-from config.embedded import embedded_database_url
 from config.redis_probe import redis_answers
 from tests.conftest import Tenant, photo, search_fields, wait_for
 from tests.deploy.production import BASE_DIR, production_env
@@ -72,11 +72,9 @@ def production_stack(
     queue = f"probity-deploy-{run}"
     broker_url = f"redis://127.0.0.1:6379/{REDIS_DB}"
     port = _free_port()
-    with django_db_blocker.unblock():
-        database_url = embedded_database_url(Path(settings.VAR_DIR) / "pg")
     env = production_env(
         tmp_path,
-        DATABASE_URL=database_url,
+        DATABASE_URL=_app_role_url(),
         PROBITY_DB_NAME=settings.DATABASES["default"]["NAME"],
         CELERY_BROKER_URL=broker_url,
         CACHE_URL=broker_url,
@@ -135,6 +133,16 @@ def production_stack(
                 process.wait()
         client = redis.Redis.from_url(broker_url)
         client.delete(queue, f"_kombu.binding.{queue}")
+
+
+def _app_role_url() -> str:
+    """The URL of the app role the tests connect as: all a serving process ever gets."""
+    db = settings.DATABASES["default"]
+    auth = quote(db["USER"], safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    query = {"host": db["HOST"]} | ({"port": str(db["PORT"])} if db.get("PORT") else {})
+    return f"postgresql://{auth}@/{db['NAME']}?{urlencode(query, safe='/')}"
 
 
 def _answers(url: str) -> bool:
