@@ -23,6 +23,7 @@ SECRET_NAMES = (
     "CACHE_URL",
     "POLICY_BUNDLE_TOKEN",
     "OPA_TOKEN",
+    "METRICS_TOKEN",
 )
 
 

@@ -35,6 +35,7 @@ write cache_url "$PROBITY_UID" "redis://:$redis_password@redis:6379/1"
 write redis_acl "$REDIS_UID" "user default on #$(printf '%s' "$redis_password" | sha256sum | cut -d' ' -f1) ~* &* +@all
 user healthcheck on >healthcheck -@all +ping"
 write policy_bundle_token "$PROBITY_UID" "$(random)"
+write metrics_token "$PROBITY_UID" "$(random)"
 for f in tls.crt tls.key; do
     [ -e "secrets/$f" ] || echo "missing secrets/$f: install the agency's certificate and key" >&2
 done

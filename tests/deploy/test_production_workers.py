@@ -80,6 +80,7 @@ def production_stack(
         CACHE_URL=broker_url,
         CELERY_TASK_DEFAULT_QUEUE=queue,
         DJANGO_ALLOWED_HOSTS=f"{HOST},localhost",
+        SEARCH_MAX_ACTIVE_PER_USER=str(SEARCHES),
     )
     nodes = [f"a{run}@host1", f"b{run}@host2"]
     processes = [
@@ -107,7 +108,9 @@ def production_stack(
                     "-n",
                     node,
                     "--pool",
-                    "solo",
+                    "prefork",
+                    "--concurrency",
+                    "1",
                     "--loglevel",
                     "INFO",
                 ],
