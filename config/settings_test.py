@@ -40,6 +40,8 @@ if os.environ.get("PROBITY_TEST_FILESYSTEM_BROKER"):
         "polling_interval": 0.05,
     }
 
+AUDIT_CHECKPOINT_LOG = VAR_DIR / "test-audit" / f"checkpoints-{TEST_RUN_ID}.jsonl"
+DATAKEY_STORE_DIR = VAR_DIR / "test-datakeys" / TEST_RUN_ID
 CELERY_TASK_DEFAULT_QUEUE = f"probity-test-{TEST_RUN_ID}"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

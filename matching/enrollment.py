@@ -20,6 +20,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from matching.biometric_bytes import (
+    photo_content_seal,
+    upload_content_open,
+    upload_content_seal,
+    uploads_delete,
+)
 from matching.face_model import face_model_turn
 from matching.images import (
     ImageRejectedError,
@@ -69,14 +75,15 @@ def enrollment_batch_create(
             agency_id=agency_id, gallery=gallery, created_by=created_by,
             lease_expires_at=timezone.now() + timedelta(seconds=settings.DISPATCH_GRACE_SECONDS),
         )
-        uploads = [
-            EnrollmentUpload(
+        uploads = []
+        for item in items:
+            upload = EnrollmentUpload(
                 agency_id=agency_id, batch=batch, subject_ref=item.subject_ref,
-                display_name=item.display_name, filename=item.filename, content=item.content,
+                display_name=item.display_name, filename=item.filename,
                 sha256=hashlib.sha256(item.content).hexdigest(),
             )
-            for item in items
-        ]
+            upload_content_seal(upload=upload, content=item.content)
+            uploads.append(upload)
         EnrollmentUpload.objects.bulk_create(uploads)
         batch.total = len(uploads)
         batch.save(update_fields=["total"])
@@ -106,7 +113,7 @@ def _photo_examine(upload: EnrollmentUpload) -> _Accepted | str:
     """Return the encoded face of a photo, or the reason it is rejected."""
     from matching.faces import face_encode, faces_detect
 
-    data = bytes(upload.content)
+    data = upload_content_open(upload=upload)
     try:
         image_inspect(data, max_bytes=ENROLL_MAX_BYTES)
         image = image_decode(data)
@@ -165,11 +172,12 @@ def _subject_enroll(
                 defaults={"display_name": display_name},
             )
             for item in accepted:
-                photo = SubjectPhoto.objects.create(
+                photo = SubjectPhoto(
                     agency_id=agency_id, subject=subject, sha256=item.upload.sha256,
-                    content=item.jpeg, content_type="image/jpeg", width=item.width,
-                    height=item.height,
+                    content_type="image/jpeg", width=item.width, height=item.height,
                 )
+                photo_content_seal(photo=photo, content=item.jpeg)
+                photo.save(force_insert=True)
                 Face.objects.create(
                     agency_id=agency_id, gallery_id=batch.gallery_id, subject=subject,
                     photo=photo, embedding=item.embedding, box=item.box,
@@ -181,7 +189,7 @@ def _subject_enroll(
                 data={"ref": ref, "batch": str(batch.id), "faces": len(accepted),
                       "model_version": MODEL_VERSION},
             )
-        EnrollmentUpload.objects.filter(id__in=[u.id for u in uploads]).delete()
+        uploads_delete(agency_id=agency_id, uploads=uploads)
         counts = {s: sum(1 for r in results if r["status"] == s)
                   for s in ("enrolled", "rejected", "skipped")}
         locked.processed += len(uploads)

@@ -71,7 +71,10 @@ class SubjectPhoto(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
     subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="photos")
     sha256 = models.CharField(max_length=64)
-    content = models.BinaryField()
+    content = models.BinaryField(help_text="Sealed: see datakeys.")
+    content_key = models.UUIDField(
+        null=True, blank=True, help_text="The data key sealing content (key store, not here)."
+    )
     content_type = models.CharField(max_length=40)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
@@ -147,7 +150,10 @@ class EnrollmentUpload(models.Model):
     subject_ref = models.CharField(max_length=120)
     display_name = models.CharField(max_length=200, blank=True)
     filename = models.CharField(max_length=255)
-    content = models.BinaryField()
+    content = models.BinaryField(help_text="Sealed: see datakeys.")
+    content_key = models.UUIDField(
+        null=True, blank=True, help_text="The data key sealing content (key store, not here)."
+    )
     sha256 = models.CharField(max_length=64)
 
 
@@ -253,7 +259,10 @@ class Probe(models.Model):
 
     search = models.OneToOneField(Search, on_delete=models.CASCADE, primary_key=True)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
-    content = models.BinaryField(null=True)
+    content = models.BinaryField(null=True, help_text="Sealed: see datakeys.")
+    content_key = models.UUIDField(
+        null=True, blank=True, help_text="The data key sealing content (key store, not here)."
+    )
     content_type = models.CharField(max_length=40)
     sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()

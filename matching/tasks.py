@@ -91,3 +91,12 @@ def work_recover() -> int:
         recovered += searches_recover(agency_id=agency_id, include_queued=include_queued)
         recovered += enrollments_recover(agency_id=agency_id, include_queued=include_queued)
     return recovered
+
+
+@shared_task
+def biometric_keys_sweep() -> int:
+    """Destroy data keys no probe, upload or photo refers to any more (run by beat)."""
+    from matching.biometric_bytes import biometric_keys_sweep as sweep
+    from tenants.models import Agency
+
+    return sum(sweep(agency_id=a) for a in Agency.objects.values_list("id", flat=True))

@@ -8,6 +8,7 @@ transactions on top of it; tests that need the worker use ``committed`` and uniq
 from __future__ import annotations
 
 import io
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -44,6 +45,8 @@ def django_db_setup(django_db_blocker: Any) -> Iterator[None]:
     with django_db_blocker.unblock():
         connections.close_all()
         call_command("db_setup", drop=True, verbosity=0)
+    Path(settings.AUDIT_CHECKPOINT_LOG).unlink(missing_ok=True)
+    shutil.rmtree(settings.DATAKEY_STORE_DIR, ignore_errors=True)
 
 
 @pytest.fixture

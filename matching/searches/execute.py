@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from authorizations.models import RecordStatus
+from matching.biometric_bytes import probe_content_open
 from matching.face_model import face_model_turn
 from matching.images import ImageRejectedError, image_decode, image_pixels
 from matching.models import Candidate, Probe, Search, SearchStatus
@@ -144,7 +145,7 @@ def search_claim(*, agency_id: str, search_id: uuid.UUID) -> Claim | None:
                 "attempts": search.attempts + 1,
             },
         )
-        return Claim(search=search, probe=bytes(probe.content), owner=owner)
+        return Claim(search=search, probe=probe_content_open(probe=probe), owner=owner)
 
 
 def _search_fail(claim: Claim, code: str, message: str) -> None:

@@ -7,15 +7,16 @@ from typing import Any
 from django.utils import timezone
 
 from audit.services import audit_record
-from matching.models import Probe, Search, SearchStatus
+from matching.biometric_bytes import probe_content_erase
+from matching.models import Search, SearchStatus
 from matching.searches.transitions import search_transition
 from tenants.context import agency_transaction
 
 
 def probe_discard(search: Search, *, actor: Any, reason: str) -> bool:
     """Delete the probe's bytes (kept metadata: digest and size); audited. Caller's transaction."""
-    deleted = Probe.objects.filter(search=search, content__isnull=False).update(
-        content=None, deleted_at=timezone.now()
+    deleted = probe_content_erase(
+        agency_id=search.agency_id, search_id=search.id, deleted_at=timezone.now()
     )
     if deleted:
         audit_record(

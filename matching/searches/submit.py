@@ -24,6 +24,7 @@ from authorizations.models import (
     RecordStatus,
     Warrant,
 )
+from matching.biometric_bytes import probe_content_seal
 from matching.images import ImageRejectedError, image_inspect
 from matching.models import FollowUp, FollowUpKind, Gallery, Probe, Search, SearchStatus
 from matching.policy_input import authority_facts, search_policy_input
@@ -186,7 +187,8 @@ def search_submit(
         )
         limits = search_limits(record.obligations) if record.allow else None
         follow_ups = _follow_ups_create(search, record.obligations, now) if limits else []
-        probe.content = probe_bytes if limits else None
+        if limits:
+            probe_content_seal(probe=probe, content=probe_bytes)
         probe.deleted_at = None if limits else now
         probe.save(force_insert=True)
         # Audit events last: the chain's lock is held only from here to the commit.

@@ -81,6 +81,9 @@ def production_stack(
         CELERY_TASK_DEFAULT_QUEUE=queue,
         DJANGO_ALLOWED_HOSTS=f"{HOST},localhost",
         SEARCH_MAX_ACTIVE_PER_USER=str(SEARCHES),
+        # Key files (audit MAC and signing keys, the key-encryption key, the data-key store)
+        # created once under the shared PROBITY_VAR_DIR, as an operator provisions them.
+        PROBITY_GENERATE_KEYS="1",
     )
     nodes = [f"a{run}@host1", f"b{run}@host2"]
     processes = [

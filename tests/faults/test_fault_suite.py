@@ -218,6 +218,7 @@ def stack() -> Iterator[Stack]:
             "DATABASE_URL": url,
             "PROBITY_DB_NAME": DB_NAME,
             "PROBITY_VAR_DIR": str(root / "var"),
+            "PROBITY_GENERATE_KEYS": "1",
             "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
             "SEARCH_LEASE_SECONDS": "6",
             "DISPATCH_GRACE_SECONDS": "5",

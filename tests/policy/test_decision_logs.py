@@ -11,7 +11,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
-from audit.services import audit_chain_verify
+from audit.verification import audit_chain_verify
 from policy.decision_logs import ACTION
 from policy.models import PolicyDecision
 from tenants.context import agency_transaction

@@ -1,0 +1,1 @@
+"""Envelope encryption of biometric bytes with one data key per object, kept outside PostgreSQL."""
