@@ -154,6 +154,9 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 50
 FACE_DETECTOR = os.environ.get("FACE_DETECTOR", "hog")
 FACE_UPSAMPLE = int(os.environ.get("FACE_UPSAMPLE", "1"))
 HNSW_EF_SEARCH = int(os.environ.get("HNSW_EF_SEARCH", "100"))
+# Faces a worker process may hold in memory for exact search (512 bytes each; 0 turns it off,
+# and PostgreSQL then scans every gallery exactly itself).
+VECTOR_HELD_MAX_FACES = int(os.environ.get("VECTOR_HELD_MAX_FACES", "4000000"))
 
 LOGGING = {
     "version": 1,
