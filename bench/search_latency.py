@@ -74,6 +74,14 @@ WITH gallery_faces AS MATERIALIZED (
 )
 SELECT id, subject_id, distance FROM gallery_faces ORDER BY distance LIMIT %(limit)s
 """
+# The HNSW query the service ran before its exact held scan, kept as the baseline.
+HNSW_SQL = """
+SELECT id, subject_id, embedding <-> %(probe)s::vector AS distance
+FROM matching_face
+WHERE agency_id = %(agency)s AND gallery_id = %(gallery)s
+ORDER BY embedding <-> %(probe)s::vector
+LIMIT %(limit)s
+"""
 COPY_FACES = (
     "COPY matching_face (agency_id, gallery_id, subject_id, photo_id, embedding, box, "
     "model_name, model_version, created_at) FROM STDIN"
@@ -469,10 +477,10 @@ def sql_nearest(
     from django.conf import settings
     from django.db import connection
 
-    from matching.selectors import NEAREST_SQL, vector_literal
+    from matching.selectors import vector_literal
     from tenants.context import agency_transaction
 
-    sql = EXACT_SQL if exact else NEAREST_SQL
+    sql = EXACT_SQL if exact else HNSW_SQL
     params: dict[str, str | int] = {"probe": vector_literal(vector), "agency": agency_id,
                                     "gallery": gallery_id, "limit": limit}
     with agency_transaction(agency_id), connection.cursor() as cursor:

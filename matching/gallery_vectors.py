@@ -45,15 +45,18 @@ _COPY_ROW = np.dtype([
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00"
 
 _XMIN_SQL = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text"
-_CHANGES_SQL = """
-SELECT c.face_id, f.subject_id, f.embedding::text
-FROM (
+# One statement, so the snapshot whose xmin becomes the next watermark is the one the changes
+# are read in; in the common case (nothing changed) a sync is this one round trip.
+_CHANGED_SQL = """
+SELECT pg_snapshot_xmin(pg_current_snapshot())::text, ARRAY(
     SELECT DISTINCT face_id FROM matching_face_change
     WHERE agency_id = %(agency)s AND gallery_id = %(gallery)s AND xid >= %(since)s::xid8
-) c
-LEFT JOIN matching_face f
-    ON f.agency_id = %(agency)s AND f.gallery_id = %(gallery)s AND f.id = c.face_id
-LIMIT %(limit)s
+    LIMIT %(limit)s
+)
+"""
+_CHANGED_ROWS_SQL = """
+SELECT id, subject_id, embedding::text FROM matching_face
+WHERE agency_id = %(agency)s AND gallery_id = %(gallery)s AND id = ANY(%(ids)s)
 """
 _COUNT_SQL = "SELECT count(*) FROM matching_face WHERE agency_id = %s AND gallery_id = %s"
 
@@ -173,20 +176,31 @@ def _copy_rows(data: bytes) -> NDArray[np.void]:
 
 
 def gallery_vectors_sync(*, held: GalleryVectors, agency_id: str, gallery_id: int) -> bool:
-    """Apply the change log since the held copy's snapshot; False if a reload is cheaper."""
+    """Apply the change log since the held copy's snapshot; False if a reload is cheaper.
+
+    A face listed as changed is dropped and, if it still exists when its row is read (a
+    later snapshot, so at least as new), added back: the order in which inserts, updates
+    and deletions committed does not matter.
+    """
     if time.monotonic() - held.synced_at > FOLLOW_LOG_FOR_SECONDS:
         return False
-    since = _snapshot_xmin()
+    params: dict[str, str | int] = {"agency": agency_id, "gallery": gallery_id,
+                                    "since": str(held.since_xid),
+                                    "limit": RELOAD_AFTER_CHANGES + 1}
     with connection.cursor() as cursor:
-        cursor.execute(_CHANGES_SQL, {"agency": agency_id, "gallery": gallery_id,
-                                      "since": str(held.since_xid),
-                                      "limit": RELOAD_AFTER_CHANGES + 1})
-        rows = cursor.fetchall()
-    if len(rows) > RELOAD_AFTER_CHANGES:
-        return False
-    if rows:
-        changed = np.unique(np.array([r[0] for r in rows], dtype=np.int64))
-        held.apply(changed, [(int(r[0]), int(r[1]), str(r[2])) for r in rows if r[1] is not None])
+        cursor.execute(_CHANGED_SQL, params)
+        row = cursor.fetchone()
+        if row is None:
+            raise RuntimeError("no snapshot")
+        since, changed_ids = int(row[0]), list(row[1])
+        if len(changed_ids) > RELOAD_AFTER_CHANGES:
+            return False
+        rows: list[tuple[int, int, str]] = []
+        if changed_ids:
+            cursor.execute(_CHANGED_ROWS_SQL, {**params, "ids": changed_ids})
+            rows = [(int(r[0]), int(r[1]), str(r[2])) for r in cursor.fetchall()]
+    if changed_ids:
+        held.apply(np.unique(np.array(changed_ids, dtype=np.int64)), rows)
     held.since_xid, held.synced_at = since, time.monotonic()
     return True
 
