@@ -253,6 +253,8 @@ def batch_output(batch: EnrollmentBatch) -> dict[str, Any]:
         "enrolled": batch.enrolled,
         "rejected": batch.rejected,
         "skipped": batch.skipped,
+        "held": batch.held,
+        "several_faces": batch.several_faces,
         "results": batch.results,
     }
 
@@ -283,7 +285,8 @@ class GallerySubjectsApi(AgencyApi):
                        content=f.read(), display_name=form.validated_data["display_name"])
             for f in files
         ]
-        batch = enrollment_batch_create(gallery=gallery, items=items, created_by=user)
+        batch = enrollment_batch_create(gallery=gallery, items=items, created_by=user,
+                                        several_faces=form.validated_data["several_faces"])
         response = Response(batch_output(batch), status=status.HTTP_202_ACCEPTED)
         response["Location"] = f"/api/v1/enrollments/{batch.id}"
         return response
