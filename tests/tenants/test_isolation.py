@@ -6,7 +6,7 @@ import pytest
 from django.db import DatabaseError, connection, connections, transaction
 
 from matching.partitions import partition_name
-from matching.selectors import NEAREST_SQL, vector_literal
+from matching.selectors import EXACT_NEAREST_SQL, PICKED_FACES_SQL, vector_literal
 from tenants.context import AgencyContextConflictError, agency_transaction
 from tests.conftest import Tenant
 
@@ -15,6 +15,8 @@ TENANT_TABLES = [
     "matching_subject",
     "matching_subjectphoto",
     "matching_face",
+    "matching_face_change",
+    "matching_heldphoto",
     "matching_search",
     "matching_candidate",
     "policy_policydecision",
@@ -87,15 +89,16 @@ def test_search_plan_touches_only_the_agencys_own_partition(
     db: None, tenant_a: Tenant, tenant_b: Tenant
 ) -> None:
     probe = vector_literal(__import__("numpy").zeros(128))
-    with agency_transaction(tenant_a.agency.id), connection.cursor() as cursor:
-        cursor.execute(
-            "EXPLAIN " + NEAREST_SQL,
-            {"probe": probe, "agency": tenant_a.agency.id, "gallery": tenant_a.gallery.id,
-             "limit": 10},
-        )
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert partition_name(tenant_a.agency.id) in plan
-    assert partition_name(tenant_b.agency.id) not in plan
+    for query in (EXACT_NEAREST_SQL, PICKED_FACES_SQL):
+        with agency_transaction(tenant_a.agency.id), connection.cursor() as cursor:
+            cursor.execute(
+                "EXPLAIN " + query,
+                {"probe": probe, "agency": tenant_a.agency.id, "gallery": tenant_a.gallery.id,
+                 "limit": 10, "max_distance": 1.0, "ids": [1, 2]},
+            )
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert partition_name(tenant_a.agency.id) in plan
+        assert partition_name(tenant_b.agency.id) not in plan
 
 
 def test_each_agency_has_its_own_partition_and_hnsw_index(
