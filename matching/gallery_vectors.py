@@ -44,13 +44,17 @@ _COPY_ROW = np.dtype([
 ])
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00"
 
-_XMIN_SQL = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text"
-# One statement, so the snapshot whose xmin becomes the next watermark is the one the changes
-# are read in; in the common case (nothing changed) a sync is this one round trip.
+_SNAPSHOT_SQL = "SELECT pg_current_snapshot()::text"
+# A change the held copy has not applied was written by a transaction its last snapshot did
+# not see: one still running then (its ``xip`` list) or one that began later (``xid >= xmax``).
+# Both are index ranges, so a long-running transaction elsewhere in the cluster does not make
+# every sync re-read everything since it began. One statement: the snapshot returned is the
+# one the changes are read in; in the common case (nothing changed) a sync is one round trip.
 _CHANGED_SQL = """
-SELECT pg_snapshot_xmin(pg_current_snapshot())::text, ARRAY(
+SELECT pg_current_snapshot()::text, ARRAY(
     SELECT DISTINCT face_id FROM matching_face_change
-    WHERE agency_id = %(agency)s AND gallery_id = %(gallery)s AND xid >= %(since)s::xid8
+    WHERE agency_id = %(agency)s AND gallery_id = %(gallery)s
+      AND (xid >= %(xmax)s::xid8 OR xid = ANY(%(xip)s::xid8[]))
     LIMIT %(limit)s
 )
 """
@@ -73,7 +77,7 @@ class GalleryVectors:
     subjects: NDArray[np.int64]
     vectors: NDArray[np.float32]
     norms: NDArray[np.float32]
-    since_xid: int
+    seen: Snapshot
     synced_at: float
     tombstones: int = 0
 
@@ -126,13 +130,27 @@ def _ascending(ids: NDArray[np.int64]) -> bool:
     return bool(len(ids) < 2 or np.all(ids[1:] > ids[:-1]))
 
 
-def _snapshot_xmin() -> int:
+@dataclass(frozen=True)
+class Snapshot:
+    """What a snapshot had not seen: transactions in progress, and every xid from ``xmax``."""
+
+    xmax: int
+    in_progress: tuple[int, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Snapshot:
+        """Parse ``pg_snapshot``'s text form, ``xmin:xmax:xip,...``."""
+        _, xmax, xip = text.split(":")
+        return cls(int(xmax), tuple(int(x) for x in xip.split(",") if x))
+
+
+def _snapshot() -> Snapshot:
     with connection.cursor() as cursor:
-        cursor.execute(_XMIN_SQL)
+        cursor.execute(_SNAPSHOT_SQL)
         row = cursor.fetchone()
     if row is None:
         raise RuntimeError("no snapshot")
-    return int(row[0])
+    return Snapshot.parse(str(row[0]))
 
 
 def gallery_vectors_load(*, agency_id: str, gallery_id: int, max_faces: int) -> GalleryVectors:
@@ -142,7 +160,7 @@ def gallery_vectors_load(*, agency_id: str, gallery_id: int, max_faces: int) -> 
         count_row = cursor.fetchone()
         if count_row is not None and int(count_row[0]) > max_faces:
             raise GalleryTooLargeError(f"{count_row[0]} faces, budget {max_faces}")
-    since = _snapshot_xmin()
+    seen = _snapshot()
     query = sql.SQL(
         "COPY (SELECT id, subject_id, embedding FROM matching_face "
         "WHERE agency_id = {} AND gallery_id = {}) TO STDOUT (FORMAT binary)"
@@ -157,7 +175,7 @@ def gallery_vectors_load(*, agency_id: str, gallery_id: int, max_faces: int) -> 
     return GalleryVectors(
         ids=rows["id"][order].astype(np.int64), subjects=rows["subject"][order].astype(np.int64),
         vectors=vectors, norms=np.einsum("ij,ij->i", vectors, vectors),
-        since_xid=since, synced_at=time.monotonic(),
+        seen=seen, synced_at=time.monotonic(),
     )
 
 
@@ -184,15 +202,16 @@ def gallery_vectors_sync(*, held: GalleryVectors, agency_id: str, gallery_id: in
     """
     if time.monotonic() - held.synced_at > FOLLOW_LOG_FOR_SECONDS:
         return False
-    params: dict[str, str | int] = {"agency": agency_id, "gallery": gallery_id,
-                                    "since": str(held.since_xid),
-                                    "limit": RELOAD_AFTER_CHANGES + 1}
+    params: dict[str, str | int | list[str]] = {
+        "agency": agency_id, "gallery": gallery_id, "xmax": str(held.seen.xmax),
+        "xip": [str(x) for x in held.seen.in_progress], "limit": RELOAD_AFTER_CHANGES + 1,
+    }
     with connection.cursor() as cursor:
         cursor.execute(_CHANGED_SQL, params)
         row = cursor.fetchone()
         if row is None:
             raise RuntimeError("no snapshot")
-        since, changed_ids = int(row[0]), list(row[1])
+        seen, changed_ids = Snapshot.parse(str(row[0])), list(row[1])
         if len(changed_ids) > RELOAD_AFTER_CHANGES:
             return False
         rows: list[tuple[int, int, str]] = []
@@ -201,7 +220,7 @@ def gallery_vectors_sync(*, held: GalleryVectors, agency_id: str, gallery_id: in
             rows = [(int(r[0]), int(r[1]), str(r[2])) for r in cursor.fetchall()]
     if changed_ids:
         held.apply(np.unique(np.array(changed_ids, dtype=np.int64)), rows)
-    held.since_xid, held.synced_at = since, time.monotonic()
+    held.seen, held.synced_at = seen, time.monotonic()
     return True
 
 

@@ -75,9 +75,9 @@ class SubjectPhoto(models.Model):
     content_type = models.CharField(max_length=40)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
-    faces_detected = models.PositiveSmallIntegerField(default=1)
+    faces_detected = models.PositiveSmallIntegerField(default=1, db_default=1)
     face_choice = models.CharField(
-        max_length=20, default="only",
+        max_length=20, default="only", db_default="only",
         help_text="How the enrolled face was chosen: only, largest (automatic) or admin.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -135,8 +135,8 @@ class EnrollmentBatch(models.Model):
     enrolled = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
-    held = models.PositiveIntegerField(default=0)
-    several_faces = models.CharField(max_length=10, default="hold")
+    held = models.PositiveIntegerField(default=0, db_default=0)
+    several_faces = models.CharField(max_length=10, default="hold", db_default="hold")
     results = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -2,8 +2,8 @@
 
 A trigger on the partitioned parent (cloned onto every partition, present and future) writes
 one row per inserted, updated or deleted face with the writing transaction's id, so a reader
-can ask for "everything written by transactions at or after snapshot xmin X" and miss nothing,
-whatever order concurrent transactions commit in. The log is under the same row-level security
+can ask for "everything written by transactions my last snapshot did not see" and miss
+nothing, whatever order concurrent transactions commit in. The log is under the same row-level security
 as the faces; the trigger runs as the writer, inside the writer's agency context.
 """
 

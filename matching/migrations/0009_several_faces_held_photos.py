@@ -1,6 +1,5 @@
 """Several-faces handling: the batch's choice, the photo's flag, and photos held for an admin."""
 
-
 import uuid
 
 import django.db.models.deletion
@@ -22,22 +21,22 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='enrollmentbatch',
             name='held',
-            field=models.PositiveIntegerField(default=0),
+            field=models.PositiveIntegerField(db_default=0, default=0),
         ),
         migrations.AddField(
             model_name='enrollmentbatch',
             name='several_faces',
-            field=models.CharField(default='hold', max_length=10),
+            field=models.CharField(db_default='hold', default='hold', max_length=10),
         ),
         migrations.AddField(
             model_name='subjectphoto',
             name='face_choice',
-            field=models.CharField(default='only', help_text='How the enrolled face was chosen: only, largest (automatic) or admin.', max_length=20),
+            field=models.CharField(db_default='only', default='only', help_text='How the enrolled face was chosen: only, largest (automatic) or admin.', max_length=20),
         ),
         migrations.AddField(
             model_name='subjectphoto',
             name='faces_detected',
-            field=models.PositiveSmallIntegerField(default=1),
+            field=models.PositiveSmallIntegerField(db_default=1, default=1),
         ),
         migrations.CreateModel(
             name='HeldPhoto',

@@ -266,3 +266,34 @@ def test_inside_an_open_transaction_the_shared_copy_is_not_used(
                           embedding=probe, limit=5, max_distance=2.0)
     assert found[0].face_id == new_ids[0]
     assert HELD_GALLERIES.faces_held() == 0
+
+
+def test_a_long_transaction_elsewhere_does_not_make_every_search_reapply_changes(
+    committed: None, big_gallery: Loaded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matching.gallery_vectors import GalleryVectors
+
+    applied: list[int] = []
+    original = GalleryVectors.apply
+
+    def counted(self: GalleryVectors, changed: NDArray[np.int64], rows: Any) -> None:
+        applied.append(len(changed))
+        original(self, changed, rows)
+
+    monkeypatch.setattr(GalleryVectors, "apply", counted)
+    probe = random_faces(np.random.default_rng(321), 1)[0]
+    with _app_connection() as idle:
+        idle.execute("SELECT pg_current_xact_id()")  # holds the cluster's xmin back
+        faces_nearest(agency_id=big_gallery.agency_id, gallery_id=big_gallery.gallery.pk,
+                      embedding=probe, limit=5, max_distance=2.0)
+        faces_insert(big_gallery.agency_id, big_gallery.gallery, probe[None, :],
+                     big_gallery.subject_ids, big_gallery.photo_ids)
+        first = faces_nearest(agency_id=big_gallery.agency_id,
+                              gallery_id=big_gallery.gallery.pk, embedding=probe, limit=5,
+                              max_distance=2.0)
+        second = faces_nearest(agency_id=big_gallery.agency_id,
+                               gallery_id=big_gallery.gallery.pk, embedding=probe, limit=5,
+                               max_distance=2.0)
+        idle.rollback()
+    assert first == second and first[0].distance < 1e-6
+    assert applied == [1]
