@@ -582,7 +582,7 @@ def main(argv: list[str] | None = None) -> int:
     info = django_start(worker_queue=True)
     from django.conf import settings
 
-    from matching.partitions import HNSW_EF_CONSTRUCTION, HNSW_M
+    from bench.vector_search import HNSW_EF_CONSTRUCTION, HNSW_M, hnsw_build
     rows = encodings_load(eval_photos(eval_faces_dir()))
     encode_seconds = time.perf_counter() - started
     split = probe_split(rows)
@@ -603,6 +603,7 @@ def main(argv: list[str] | None = None) -> int:
         tenant = bench_tenant()
         progress(f"loading {len(split.enrolled)} real and {synthetic_count} synthetic faces")
         gallery = gallery_load(tenant, split.enrolled, synthetic, synthetic_subjects)
+        hnsw_build(tenant.agency.id)  # the baseline's index; the service does not use one
         progress(f"gallery loaded in {gallery.load_seconds:.1f} s; starting the worker")
         with celery_worker(), TaskFinished() as finished:
             for probe in warmup:

@@ -89,7 +89,7 @@ class SubjectPhoto(models.Model):
 
 
 class Face(models.Model):
-    """A face embedding. The table is LIST-partitioned by agency, one HNSW index per partition.
+    """A face embedding. The table is LIST-partitioned by agency, one partition per agency.
 
     Django does not manage the table (see the migration): PostgreSQL needs the partition key in
     the primary key, which the ORM cannot express, so nothing may reference it by foreign key.

@@ -101,7 +101,7 @@ def test_search_plan_touches_only_the_agencys_own_partition(
         assert partition_name(tenant_b.agency.id) not in plan
 
 
-def test_each_agency_has_its_own_partition_and_hnsw_index(
+def test_each_agency_has_its_own_partition_and_no_vector_index_to_maintain(
     committed: None, tenant_a: Tenant, tenant_b: Tenant
 ) -> None:
     with connections["owner"].cursor() as cursor:
@@ -111,7 +111,8 @@ def test_each_agency_has_its_own_partition_and_hnsw_index(
                 [partition_name(tenant.agency.id)],
             )
             definitions = " ".join(row[0] for row in cursor.fetchall())
-            assert "USING hnsw" in definitions
+            assert "PRIMARY KEY" in definitions or "UNIQUE" in definitions
+            assert "USING hnsw" not in definitions and "USING ivfflat" not in definitions
 
 
 def test_nesting_two_agencies_in_one_transaction_is_refused(
