@@ -174,4 +174,5 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 CELERY_BEAT_SCHEDULE = {
     "probes-purge": {"task": "matching.tasks.probes_purge", "schedule": 3600.0},
     "searches-unstick": {"task": "matching.tasks.searches_unstick", "schedule": 300.0},
+    "face-changes-purge": {"task": "matching.tasks.face_changes_purge", "schedule": 3600.0},
 }

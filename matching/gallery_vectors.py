@@ -224,6 +224,23 @@ def gallery_vectors_sync(*, held: GalleryVectors, agency_id: str, gallery_id: in
     return True
 
 
+def face_changes_purge(*, agency_id: str) -> int:
+    """Delete the agency's change-log entries older than the retention; return how many.
+
+    A held copy synced more recently than half the retention has nothing left to read there,
+    and an older one reloads instead of following the log (``gallery_vectors_sync``).
+    """
+    from tenants.context import agency_transaction
+
+    with agency_transaction(agency_id), connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM matching_face_change WHERE agency_id = %s "
+            "AND created_at < now() - make_interval(secs => %s)",
+            [agency_id, CHANGE_LOG_RETENTION_SECONDS],
+        )
+        return int(cursor.rowcount)
+
+
 class HeldGalleries:
     """The galleries this process holds, least recently searched evicted first."""
 

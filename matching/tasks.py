@@ -44,6 +44,15 @@ def probes_purge() -> int:
 
 
 @shared_task
+def face_changes_purge() -> int:
+    """Delete every agency's face change-log entries past their retention (run by beat)."""
+    from matching.gallery_vectors import face_changes_purge as purge
+    from tenants.models import Agency
+
+    return sum(purge(agency_id=a) for a in Agency.objects.values_list("id", flat=True))
+
+
+@shared_task
 def searches_unstick() -> int:
     """Fail searches whose worker died mid-run (run by beat)."""
     from matching.searches import searches_fail_stuck

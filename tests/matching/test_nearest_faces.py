@@ -297,3 +297,32 @@ def test_a_long_transaction_elsewhere_does_not_make_every_search_reapply_changes
         idle.rollback()
     assert first == second and first[0].distance < 1e-6
     assert applied == [1]
+
+
+def test_change_log_entries_past_their_retention_are_purged_for_the_agency_only(
+    committed: None, big_gallery: Loaded, tenant_a: Tenant
+) -> None:
+    from matching.gallery_vectors import CHANGE_LOG_RETENTION_SECONDS, face_changes_purge
+
+    def old_entries(agency_id: str) -> int:
+        with agency_transaction(agency_id), connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM matching_face_change WHERE agency_id = %s "
+                           "AND created_at < now() - make_interval(secs => %s)",
+                           [agency_id, CHANGE_LOG_RETENTION_SECONDS])
+            row = cursor.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    aged = {}
+    for agency_id in (big_gallery.agency_id, tenant_a.agency.id):
+        with agency_transaction(agency_id), connection.cursor() as cursor:
+            cursor.execute("UPDATE matching_face_change SET created_at = now() - interval '2 days' "
+                           "WHERE id IN (SELECT id FROM matching_face_change "
+                           "WHERE agency_id = %s ORDER BY id LIMIT 5)", [agency_id])
+            aged[agency_id] = cursor.rowcount
+    assert aged[big_gallery.agency_id] == 5 and aged[tenant_a.agency.id] > 0
+    assert old_entries(big_gallery.agency_id) == 5
+    assert face_changes_purge(agency_id=big_gallery.agency_id) == 5
+    assert old_entries(big_gallery.agency_id) == 0
+    assert old_entries(tenant_a.agency.id) == aged[tenant_a.agency.id]
+    assert face_changes_purge(agency_id=tenant_a.agency.id) == aged[tenant_a.agency.id]
