@@ -59,8 +59,13 @@ SELECT pg_current_snapshot()::text, ARRAY(
 )
 """
 _CHANGED_ROWS_SQL = """
-SELECT id, subject_id, embedding::text FROM matching_face
-WHERE agency_id = %(agency)s AND gallery_id = %(gallery)s AND id = ANY(%(ids)s)
+SELECT f.id, f.subject_id, f.embedding::text
+FROM unnest(%(ids)s::bigint[]) AS changed (id)
+CROSS JOIN LATERAL (
+    SELECT id, subject_id, gallery_id, embedding FROM matching_face
+    WHERE agency_id = %(agency)s AND id = changed.id LIMIT 1
+) AS f
+WHERE f.gallery_id = %(gallery)s
 """
 _COUNT_SQL = "SELECT count(*) FROM matching_face WHERE agency_id = %s AND gallery_id = %s"
 

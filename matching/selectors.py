@@ -70,10 +70,17 @@ SELECT id, subject_id, distance FROM gallery_faces
 WHERE distance <= %(max_distance)s
 ORDER BY distance LIMIT %(limit)s
 """
+# One primary-key lookup per picked face: the lateral subquery (kept apart by its LIMIT) holds
+# the planner to the key even before a freshly imported partition has statistics, and the
+# gallery is checked on the row.
 PICKED_FACES_SQL = """
-SELECT id, subject_id, embedding <-> %(probe)s::vector AS distance
-FROM matching_face
-WHERE agency_id = %(agency)s AND gallery_id = %(gallery)s AND id = ANY(%(ids)s)
+SELECT f.id, f.subject_id, f.embedding <-> %(probe)s::vector AS distance
+FROM unnest(%(ids)s::bigint[]) AS picked (id)
+CROSS JOIN LATERAL (
+    SELECT id, subject_id, gallery_id, embedding FROM matching_face
+    WHERE agency_id = %(agency)s AND id = picked.id LIMIT 1
+) AS f
+WHERE f.gallery_id = %(gallery)s
 """
 # Extra faces taken from the held scan so float32 rounding near the cut cannot change the list.
 HELD_SCAN_MARGIN = 8
