@@ -1,4 +1,4 @@
-"""Top-level URL map: health check and the versioned REST API."""
+"""Top-level URL map: health check, the versioned REST API, sign-in and the portal."""
 
 from django.urls import include, path
 
@@ -9,4 +9,7 @@ urlpatterns = [
     path("api/v1/", include("matching.urls")),
     path("api/v1/", include("policy.urls")),
     path("api/v1/", include("authorizations.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("portal.urls")),
 ]

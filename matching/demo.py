@@ -1,7 +1,8 @@
 """The demo: two agencies in different provinces, a user per role, enrolled real photos.
 
 Idempotent: agencies, users and galleries are created once; API keys are shown once, so the
-ones issued on the first run are kept in ``var/demo-credentials.json`` (mode 0600) and reused.
+ones issued on the first run are kept in ``var/demo-credentials.json`` (mode 0600) and reused,
+with each user's password and TOTP secret (``manage.py demo_totp USER`` prints the current code).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from matching.models import Face, LegalBasis
 from matching.selectors import gallery_get
 from tenants.context import agency_transaction
 from tenants.models import Agency, ApiToken, Role, User
+from tenants.second_factor import totp_provision, totp_secret
 from tenants.selectors import agency_get
 from tenants.services import agency_create, token_issue, training_record_add, user_create
 from tenants.tokens import token_digest
@@ -83,12 +85,15 @@ def _user(agency: Agency, role: str, saved: dict[str, Any]) -> dict[str, Any]:
                                 expires_at=now + timedelta(days=365), actor="demo")
         saved[username] = {"password": password}
     entry = saved.setdefault(username, {})
+    if totp_secret(user=user) is None:
+        entry["totp_secret"] = totp_provision(user=user, actor="demo")
     token = entry.get("token")
     if not token or not ApiToken.objects.filter(digest=token_digest(token),
                                                 revoked_at__isnull=True).exists():
         entry["token"] = token_issue(user=user, label="demo", mfa_verified=True, actor="demo")
     return {"username": username, "agency": agency.id, "roles": [role],
-            "password": entry.get("password", "(set on first run)"), "token": entry["token"]}
+            "password": entry.get("password", "(set on first run)"),
+            "totp_secret": entry.get("totp_secret", "(set on first run)"), "token": entry["token"]}
 
 
 def _gallery(agency: Agency, spec: DemoAgency) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv and install the pinned, hash-checked dependencies (runtime and development sets)
-# and the demo/test photos. The production image installs the runtime set only.
+# the demo/test photos, the portal's npm assets, and (as root) chromium.
+# The production image installs the runtime set only.
 # Re-running is cheap: it skips the install when the requirement files have not changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,3 +30,17 @@ if [ ! -f "$stamp" ]; then
     touch "$stamp"
 fi
 .venv/bin/python scripts/fetch_photos.py
+
+# The portal's front-end assets, pinned by package-lock.json and served by the project itself.
+npm_stamp=node_modules/.installed-$(sha256sum package-lock.json | cut -c1-16)
+if [ ! -f "$npm_stamp" ]; then
+    command -v npm >/dev/null 2>&1 || { echo "npm is required for the portal's assets" >&2; exit 1; }
+    npm ci --no-audit --no-fund --loglevel=error
+    touch "$npm_stamp"
+fi
+
+# The browser tests drive Debian's chromium; install it when we can (as root).
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium
+fi

@@ -10,6 +10,7 @@ PORT=${PORT:-8000}
 export DJANGO_ALLOWED_HOSTS=${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1}
 
 $PY -W ignore manage.py db_setup -v 0
+$PY -W ignore manage.py collectstatic --noinput -v 0
 $PY -W ignore manage.py demo_bootstrap --json --url "http://127.0.0.1:$PORT" > var/demo.json
 
 $PY -W ignore -m celery -A config worker --schedule var/celerybeat-schedule --loglevel WARNING --concurrency 1 --pool solo --beat \

@@ -1,0 +1,27 @@
+"""What the base layout shows on every page: the agency, the person and their navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from portal.labels import ROLE_LABELS, label
+
+SEARCH_ROLES = {"investigator", "analyst", "supervisor"}
+
+
+def portal_context(request: HttpRequest) -> dict[str, Any]:
+    """Return the layout's agency name, role labels and which navigation entries to show."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"portal_languages": settings.LANGUAGES}
+    roles = list(getattr(user, "roles", []))
+    agency = getattr(user, "agency", None)
+    return {
+        "portal_languages": settings.LANGUAGES,
+        "portal_agency_name": agency.name if agency is not None else "",
+        "portal_roles": [label(ROLE_LABELS, r) for r in roles],
+        "portal_can_search": bool(SEARCH_ROLES & set(roles)),
+    }

@@ -1,0 +1,15 @@
+"""The portal's pages."""
+
+from django.urls import path
+
+from portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("searches/new", views.SearchNewView.as_view(), name="search_new"),
+    path("searches/<uuid:search_id>", views.SearchDetailView.as_view(), name="search"),
+    path("searches/<uuid:search_id>/live", views.SearchLiveView.as_view(), name="search_live"),
+    path("tokens", views.TokenListView.as_view(), name="tokens"),
+]

@@ -1,0 +1,373 @@
+"""The portal in a real Chromium: sign-in with TOTP, searches denied and allowed, French, 404s.
+
+The server is Django's threaded WSGI server in this process, on the test database, with the
+real Celery worker; the browser is Debian's chromium driven by Playwright. Every page is checked
+with axe-core (no serious or critical violation) and for Content-Security-Policy violations, and
+its screenshot is written to var/screenshots/ (to docs/screenshots/, the README's copies, when
+PROBITY_SCREENSHOTS_DIR=docs/screenshots is set), so an ordinary run leaves the work tree clean.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from PIL import Image
+
+from tests.conftest import PHOTOS, Tenant
+from tests.portal.conftest import Staff, staff_create
+
+pytestmark = [pytest.mark.browser, pytest.mark.worker]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = Path(settings.BASE_DIR) / os.environ.get("PROBITY_SCREENSHOTS_DIR", "var/screenshots")
+VIEWPORT = {"width": 1100, "height": 820}
+
+
+@pytest.fixture(scope="session")
+def portal_url(django_db_setup: None, django_db_blocker: Any, celery_worker: Any) -> Iterator[str]:
+    """Serve the project (static files included) on a free local port for the browser."""
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+    from django.core.wsgi import get_wsgi_application
+
+    with django_db_blocker.unblock():
+        call_command("collectstatic", interactive=False, verbosity=0)
+        server = ThreadedWSGIServer(("127.0.0.1", 0), WSGIRequestHandler, allow_reuse_address=False)
+        server.set_app(get_wsgi_application())
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Launch Debian's chromium once (Playwright's own browser downloads are not used)."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"{CHROMIUM} is missing: run scripts/install.sh as root "
+            "(it installs Debian's chromium) or apt-get install chromium"
+        )
+    from playwright.sync_api import sync_playwright
+
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    # Playwright's sync API keeps an event loop on this thread; the ORM calls between browser
+    # steps are ordinary synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+class Portal:
+    """One person's browser tab on the portal, with the checks every page gets."""
+
+    def __init__(self, browser: Any, base: str, locale: str = "en-CA") -> None:
+        self.context = browser.new_context(viewport=VIEWPORT, locale=locale)
+        self.page = self.context.new_page()
+        self.base = base
+        self.csp_violations: list[str] = []
+        self.page.on("console", self._console)
+
+    def _console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
+
+    def goto(self, path: str) -> Any:
+        return self.page.goto(self.base + path)
+
+    def check(self, shot: str | None = None) -> None:
+        """Assert no CSP violation and no serious accessibility problem; save a screenshot."""
+        assert self.csp_violations == []
+        self.page.evaluate(AXE.read_text())
+        result = self.page.evaluate(
+            "async () => await axe.run(document, {resultTypes: ['violations']})"
+        )
+        serious = [
+            f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(n["html"][:120] for n in v["nodes"][:3])
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == [], f"{self.page.url}: {serious}"
+        if shot:
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            png = self.page.screenshot(full_page=True)
+            # A 64-colour palette keeps the committed images small and the text crisp.
+            image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=64)
+            image.save(SHOTS / f"{shot}.png", optimize=True)
+
+    def sign_in(self, staff: Staff, *, shots: str | None = None) -> None:
+        self.goto("/")
+        assert "/accounts/login/" in self.page.url
+        self.check(f"{shots}-sign-in" if shots else None)
+        self.page.fill("#id_login", staff.user.username)
+        self.page.fill("#id_password", staff.password)
+        self.page.click("main form button[type=submit]")
+        self.page.wait_for_url("**/accounts/2fa/authenticate/**")
+        self.page.fill("input[name=code]", staff.code())
+        self.check(f"{shots}-second-factor" if shots else None)
+        self.page.click("main form button[type=submit]")
+        self.page.wait_for_url(self.base + "/")
+
+    def new_search(
+        self,
+        *,
+        purpose: str = "criminal_investigation",
+        justification: str = "Armed robbery suspect captured on store CCTV; no other leads.",
+        shot: str | None = None,
+    ) -> None:
+        self.page.click("nav a[href='/searches/new']")
+        self.page.wait_for_url("**/searches/new")
+        self.page.fill("#id_case_number", "2026-123456")
+        self.page.select_option("#id_purpose", purpose)
+        self.page.select_option("#id_offence_category", "robbery")
+        self.page.fill("#id_offence_code", "CC 344")
+        self.page.fill("#id_justification", justification)
+        self.page.set_input_files("#id_probe", str(PHOTOS / "obama3.jpg"))
+        self.page.select_option("#id_probe_source", "cctv")
+        self.page.fill("#id_probe_captured_at", "2026-11-20T14:30")
+        self.page.select_option("#id_probe_collected_in", "CA-ON")
+        self.page.fill("#id_probe_collected_municipality", "Toronto")
+        self.page.check("input[name=probe_subject_believed_minor][value=false]")
+        self.check(shot)
+        self.page.click("form.search-form button[type=submit]")
+        self.page.wait_for_url("**/searches/*-*")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def staff_committed(committed: None) -> Any:
+    """Create committed staff (the server's threads must see them)."""
+    return staff_create
+
+
+def test_sign_in_with_totp_then_a_denied_search_shows_every_reason(
+    chromium: Any, portal_url: str, tenant_a: Tenant, staff_committed: Any
+) -> None:
+    staff = staff_committed(tenant_a)
+    portal = Portal(chromium, portal_url)
+    portal.sign_in(staff, shots="en")
+    portal.new_search(purpose="protest_monitoring", justification="Crowd.", shot="en-new-search")
+    page = portal.page
+    assert page.locator("[data-status]").get_attribute("data-status") == "denied"
+    reasons = page.locator(".decision.denied .reasons > li")
+    texts = reasons.all_inner_texts()
+    assert any("Purpose is prohibited for police FR." in t for t in texts)
+    assert any("justification_insufficient" in t for t in texts)
+    assert all("Legal authority:" in t for t in texts)
+    assert page.locator(".lead-only").is_visible()
+    portal.check("en-search-denied")
+    page.click("nav a[href='/']")
+    assert page.locator("table.list tbody tr").count() == 1
+    portal.check("en-my-searches")
+    page.click("nav a[href='/tokens']")
+    portal.check("en-tokens")
+    portal.close()
+
+
+def test_an_allowed_search_shows_its_progress_to_awaiting_review(
+    chromium: Any, portal_url: str, tenant_a: Tenant, staff_committed: Any
+) -> None:
+    staff = staff_committed(tenant_a)
+    portal = Portal(chromium, portal_url)
+    portal.sign_in(staff)
+    portal.new_search()
+    page = portal.page
+    first = page.locator("[data-status]").get_attribute("data-status")
+    assert first in ("queued", "running", "awaiting_review")
+    # htmx polls the live part of the page: no reload.
+    page.wait_for_selector("[data-status=awaiting_review]", timeout=90_000)
+    assert page.locator("table.list tbody tr").first.inner_text().startswith("1")
+    assert "obama" in page.locator("table.list tbody").inner_text()
+    assert page.locator(".decision.notes").is_visible()
+    portal.check("en-search-awaiting-review")
+    portal.close()
+
+
+def test_sign_in_and_denial_in_french(
+    chromium: Any, portal_url: str, tenant_a: Tenant, staff_committed: Any
+) -> None:
+    staff = staff_committed(tenant_a)
+    portal = Portal(chromium, portal_url, locale="fr-CA")
+    portal.sign_in(staff, shots="fr")
+    page = portal.page
+    assert page.locator("html").get_attribute("lang") == "fr-ca"
+    assert page.locator("h1").inner_text() == "Mes recherches"
+    portal.new_search(purpose="protest_monitoring", justification="Foule.", shot="fr-new-search")
+    texts = page.locator(".decision.denied .reasons > li").all_inner_texts()
+    assert any(
+        "Cette fin est interdite pour la reconnaissance faciale policière." in t for t in texts
+    )
+    assert all("Fondement juridique" in t for t in texts)
+    assert "Piste d'enquête seulement" in page.locator(".lead-only").inner_text()
+    portal.check("fr-search-denied")
+    page.click("nav a[href='/']")
+    portal.check("fr-my-searches")
+    # The language switch takes the person back to English on the same page.
+    page.click("button[name=language][value=en-ca]")
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "My searches"
+    portal.close()
+
+
+def test_another_agencys_search_url_answers_not_found(
+    chromium: Any, portal_url: str, tenant_a: Tenant, tenant_b: Tenant, staff_committed: Any
+) -> None:
+    from matching.searches import SearchRequest, search_submit
+
+    foreign = staff_committed(tenant_b)
+    search = search_submit(
+        user=foreign.user,
+        mfa_verified=True,
+        request=SearchRequest(
+            gallery="booking",
+            purpose="protest_monitoring",
+            case_number="QC-1",
+            justification="Foule au centre-ville.",
+            probe={
+                "source": "cctv",
+                "collected_in": "CA-QC",
+                "collected_municipality": "Montréal",
+                "subject_believed_minor": False,
+                "captured_at": "2026-11-20T14:30:00-05:00",
+            },
+        ),
+        probe_bytes=(PHOTOS / "obama3.jpg").read_bytes(),
+        probe_content_type="image/jpeg",
+    )
+    staff = staff_committed(tenant_a)
+    portal = Portal(chromium, portal_url)
+    portal.sign_in(staff)
+    assert portal.goto(f"/searches/{search.id}").status == 404
+    assert portal.goto(f"/searches/{search.id}/live").status == 404
+    assert portal.goto(f"/searches/{uuid.uuid4()}").status == 404
+    portal.close()
+
+
+def test_a_token_is_issued_only_after_confirming_the_password(
+    chromium: Any, portal_url: str, tenant_a: Tenant, staff_committed: Any
+) -> None:
+    staff = staff_committed(tenant_a)
+    portal = Portal(chromium, portal_url)
+    portal.sign_in(staff)
+    page = portal.page
+    page.click("nav a[href='/tokens']")
+    page.fill("#id_label", "case-management export")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/accounts/reauthenticate/**")
+    portal.check("en-confirm-password")
+    page.fill("input[name=password]", staff.password)
+    # Once confirmed, allauth resumes the request that asked for the token.
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("code.token")
+    token = page.locator("code.token").inner_text()
+    assert token.startswith("prb_")
+    assert "case-management export" in page.locator("table.list").inner_text()
+    portal.check()
+    portal.close()
+
+
+def test_field_errors_show_beside_the_fields(
+    chromium: Any, portal_url: str, tenant_a: Tenant, staff_committed: Any
+) -> None:
+    staff = staff_committed(tenant_a)
+    portal = Portal(chromium, portal_url)
+    portal.sign_in(staff)
+    page = portal.page
+    page.click("nav a[href='/searches/new']")
+    page.fill("#id_case_number", "2026-123456")
+    page.click("form.search-form button[type=submit]")
+    for field in ("probe", "purpose", "justification", "probe_source"):
+        error = page.locator(f"#id_{field}_errors")
+        assert error.is_visible(), field
+        control = page.locator(f"#id_{field}")
+        assert control.get_attribute("aria-invalid") == "true"
+        assert f"id_{field}_errors" in (control.get_attribute("aria-describedby") or "")
+    assert page.locator("#id_case_number").input_value() == "2026-123456"
+    portal.check("en-new-search-errors")
+    portal.close()
+
+
+def test_a_security_key_is_a_second_factor(
+    chromium: Any, portal_url: str, tenant_a: Tenant, staff_committed: Any
+) -> None:
+    """Enrol a (virtual) security key, then sign in with it instead of a TOTP code."""
+    from tenants.second_factor import user_has_second_factor
+
+    staff = staff_committed(tenant_a)
+    # WebAuthn needs a secure context and a domain as relying party: http://localhost is both.
+    portal = Portal(chromium, portal_url.replace("127.0.0.1", "localhost"))
+    cdp = portal.context.new_cdp_session(portal.page)
+    cdp.send("WebAuthn.enable")
+    authenticator = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "usb",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )["authenticatorId"]
+    portal.sign_in(staff)
+    page = portal.page
+    portal.goto("/accounts/2fa/webauthn/add/")
+    page.wait_for_url("**/accounts/reauthenticate/**")
+    page.fill("input[name=password]", staff.password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/accounts/2fa/webauthn/add/**")
+    page.fill("input[name=name]", "Desk key")
+    portal.check()
+    page.click("#mfa_webauthn_add")
+    page.wait_for_url(lambda url: "/webauthn/add" not in url)
+    assert cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
+    page.click("header form[action='/accounts/logout/'] button")
+    page.wait_for_load_state()
+
+    portal.goto("/accounts/login/")
+    page.fill("#id_login", staff.user.username)
+    page.fill("#id_password", staff.password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/accounts/2fa/authenticate/**")
+    page.click("#mfa_webauthn_authenticate")
+    page.wait_for_url(portal.base + "/")
+    assert page.locator("h1").inner_text() == "My searches"
+    assert user_has_second_factor(user=staff.user)
+    # The policy hears that this session passed a second factor.
+    portal.new_search(purpose="protest_monitoring")
+    reasons = page.locator(".decision.denied").inner_text()
+    assert "purpose_prohibited" in reasons and "mfa_not_verified" not in reasons
+    portal.close()
