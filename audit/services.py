@@ -12,6 +12,7 @@ from django.db import connections
 from audit.chain import GENESIS_HASH, event_hash
 from audit.models import AuditEvent
 from tenants.context import agency_transaction
+from tenants.request_context import request_id_current
 
 
 def audit_record(
@@ -27,13 +28,18 @@ def audit_record(
     """Append one event to the agency's chain inside the caller's transaction.
 
     A transaction-scoped advisory lock serialises writers of one agency's chain, so two
-    concurrent events can never claim the same predecessor.
+    concurrent events can never claim the same predecessor. The transaction's deferred
+    foreign-key checks run first: the key-share locks they need are taken before the chain's
+    lock, never waited for while holding it (which deadlocked with a concurrent row lock).
     """
     payload = json.loads(json.dumps(data or {}, default=str))
+    if request_id := request_id_current():
+        payload.setdefault("request_id", request_id)
     actor_id = getattr(actor, "pk", None)
     actor_label = getattr(actor, "username", None) or (actor if isinstance(actor, str) else "")
     with agency_transaction(agency_id, using=using):
         with connections[using].cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"audit:{agency_id}"]
             )

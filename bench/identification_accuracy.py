@@ -108,7 +108,7 @@ def service_identify(
     probes: list[PhotoEncoding], gallery: list[PhotoEncoding]
 ) -> tuple[list[list[str]], list[float]]:
     """Enroll the gallery into a fresh agency and rank subjects through ``faces_nearest``."""
-    from matching.searches import _best_face_per_subject
+    from matching.searches.execute import _best_face_per_subject
     from matching.selectors import faces_nearest
 
     tenant = bench_tenant()

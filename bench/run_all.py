@@ -18,8 +18,16 @@ from typing import Any
 
 from bench.harness import PROJECT_DIR, json_emit, progress, stdout_reserve
 
-BENCHMARKS = ("policy_latency", "search_latency", "enrollment_throughput",
-              "identification_accuracy", "vector_search")
+BENCHMARKS = (
+    "policy_latency",
+    "search_latency",
+    "broker_latency",
+    "enrollment_throughput",
+    "probe_cost",
+    "api_overhead",
+    "identification_accuracy",
+    "vector_search",
+)
 
 
 def benchmark_run(name: str) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
+
+from config.request_ids import task_context_bind, task_context_clear, task_headers_add
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Workers run one process per core; a BLAS call that also spreads over threads waits for a
@@ -14,3 +16,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 app = Celery("probity")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Each task runs with the request id (agency, user) of the request that published it.
+signals.before_task_publish.connect(task_headers_add, weak=False)
+signals.task_prerun.connect(task_context_bind, weak=False)
+signals.task_postrun.connect(task_context_clear, weak=False)

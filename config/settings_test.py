@@ -37,7 +37,14 @@ if os.environ.get("PROBITY_TEST_FILESYSTEM_BROKER"):
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        "polling_interval": 0.05,
     }
 
 CELERY_TASK_DEFAULT_QUEUE = f"probity-test-{TEST_RUN_ID}"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Webhook receivers in the tests listen on plain http on 127.0.0.1, and retry quickly.
+WEBHOOK_ALLOW_HTTP = True
+WEBHOOK_RETRY_BASE_SECONDS = 0.2
+WEBHOOK_MAX_ATTEMPTS = 3
+WEBHOOK_DISABLE_AFTER = 2
