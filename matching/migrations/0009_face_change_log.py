@@ -50,7 +50,7 @@ DROP TABLE IF EXISTS matching_face_change;
 
 
 class Migration(migrations.Migration):
-    dependencies = [("matching", "0007_candidatereview_rls")]
+    dependencies = [("matching", "0008_search_lease")]
 
     operations = [
         migrations.RunSQL(CHANGE_LOG, CHANGE_LOG_DROP),

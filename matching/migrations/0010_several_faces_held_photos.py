@@ -12,7 +12,7 @@ from tenants.rls import rls_disable_sql, rls_enable_sql
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('matching', '0008_face_change_log'),
+        ('matching', '0009_face_change_log'),
         ('tenants', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

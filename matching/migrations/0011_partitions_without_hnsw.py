@@ -36,6 +36,6 @@ def hnsw_create(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("matching", "0009_several_faces_held_photos")]
+    dependencies = [("matching", "0010_several_faces_held_photos")]
 
     operations = [migrations.RunPython(hnsw_drop, hnsw_create)]
