@@ -6,7 +6,9 @@ import uuid
 from typing import Any
 
 from django.http import HttpResponse
-from rest_framework.parsers import JSONParser
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,8 +23,41 @@ from matching.held_photos import (
 )
 from matching.models import HeldPhoto
 from matching.serializers import FaceChoiceInput
+from tenants.api_schema import error_responses, path_uuid
 from tenants.errors import ApiError
 from tenants.models import Role, User
+from tenants.parsers import JsonParser
+
+HELD_ID = path_uuid("held_id", "The held photo's id.")
+
+
+class HeldFaceOutput(serializers.Serializer[Any]):
+    face = serializers.IntegerField()
+    x = serializers.IntegerField()
+    y = serializers.IntegerField()
+    w = serializers.IntegerField()
+    h = serializers.IntegerField()
+
+
+class HeldPhotoOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    gallery = serializers.CharField()
+    subject_ref = serializers.CharField()
+    file = serializers.CharField()
+    status = serializers.CharField(help_text="pending, or enrolled once a face was chosen")
+    faces = HeldFaceOutput(many=True)
+    chosen_face = serializers.IntegerField(allow_null=True)
+    batch = serializers.UUIDField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class HeldPhotoListOutput(serializers.Serializer[Any]):
+    held_photos = HeldPhotoOutput(many=True)
+
+
+class HeldPhotoResolvedOutput(HeldPhotoOutput):
+    face_id = serializers.IntegerField()
+    subject_id = serializers.IntegerField()
 
 
 def held_photo_output(held: HeldPhoto) -> dict[str, Any]:
@@ -57,6 +92,9 @@ def _held_id(value: str) -> uuid.UUID:
 class HeldPhotoListApi(AgencyApi):
     """``GET /api/v1/held-photos``: the agency's photos waiting for a face to be picked."""
 
+    @extend_schema(operation_id="held_photo_list", tags=["galleries"],
+                   summary="Enrollment photos held because they show several faces (admins)",
+                   responses={200: HeldPhotoListOutput, **error_responses(403)})
     def get(self, request: Request) -> Response:
         _admin(self.acting_user(request))
         held = held_photo_list(agency=self.acting_agency(request))
@@ -66,6 +104,10 @@ class HeldPhotoListApi(AgencyApi):
 class HeldPhotoPhotoApi(AgencyApi):
     """``GET /api/v1/held-photos/{id}/photo``: the photo, to see which face is the subject."""
 
+    @extend_schema(operation_id="held_photo_image", tags=["galleries"], parameters=[HELD_ID],
+                   summary="The held photo (JPEG, re-encoded without metadata)",
+                   responses={(200, "image/jpeg"): OpenApiTypes.BINARY,
+                              **error_responses(403, 404)})
     def get(self, request: Request, held_id: str) -> HttpResponse:
         _admin(self.acting_user(request))
         held = held_photo_get(agency=self.acting_agency(request), held_id=_held_id(held_id))
@@ -77,8 +119,14 @@ class HeldPhotoPhotoApi(AgencyApi):
 class HeldPhotoFaceChoiceApi(AgencyApi):
     """``POST /api/v1/held-photos/{id}/face-choice`` ``{"face": n}``: enroll that face."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [JsonParser]
 
+    @extend_schema(operation_id="held_photo_face_choose", tags=["galleries"],
+                   parameters=[HELD_ID],
+                   summary="Enroll the chosen face of a held photo; the other faces are erased",
+                   request=FaceChoiceInput,
+                   responses={200: HeldPhotoResolvedOutput,
+                              **error_responses(400, 403, 404, 409)})
     def post(self, request: Request, held_id: str) -> Response:
         user = self.acting_user(request)
         _admin(user)
