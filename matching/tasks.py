@@ -84,11 +84,19 @@ def face_changes_purge() -> int:
 
 @shared_task
 def work_recover() -> int:
-    """Re-enqueue searches and enrollment batches whose message or worker was lost (beat)."""
+    """Re-enqueue searches and enrollment batches whose message or worker was lost (beat).
+
+    While messages wait in the queue, a queued search is more likely behind them than lost, so
+    only expired leases are recovered; queued searches are looked at once the queue is empty
+    (or when the broker cannot say), which keeps a backlog from being enqueued twice.
+    """
+    from config.celery import queue_depth
     from tenants.models import Agency
 
+    depth = queue_depth()
+    include_queued = depth is None or depth == 0
     recovered = 0
     for agency_id in Agency.objects.values_list("id", flat=True):
-        recovered += searches_recover(agency_id=agency_id)
-        recovered += enrollments_recover(agency_id=agency_id)
+        recovered += searches_recover(agency_id=agency_id, include_queued=include_queued)
+        recovered += enrollments_recover(agency_id=agency_id, include_queued=include_queued)
     return recovered

@@ -12,6 +12,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
 from config.celery import app as celery_app
+from config.celery import queue_depth
 from policy.engine import engine_get
 
 
@@ -46,21 +47,6 @@ def _workers() -> tuple[bool, str]:
     if not names:
         return False, f"no worker answered within {WORKER_PING_TIMEOUT_SECONDS:g} s"
     return True, f"{len(names)} answering: {', '.join(names)}"
-
-
-def queue_depth() -> int | None:
-    """Return how many messages wait in the task queue, or None if the broker cannot say."""
-    try:
-        with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-            # Declared as the workers declare it (virtual transports answer NOT_FOUND to a
-            # passive declaration from a channel that has not declared it itself).
-            channel: Any = conn.default_channel
-            declared = channel.queue_declare(
-                queue=celery_app.conf.task_default_queue, durable=True, auto_delete=False)
-            return int(declared.message_count)
-    except Exception:
-        return None
 
 
 def _policy() -> tuple[bool, str]:

@@ -37,15 +37,20 @@ def search_enqueue(*, search_id: uuid.UUID | str, agency_id: str) -> None:
     transaction.on_commit(lambda: search_run.delay(sid, agency_id), robust=True)
 
 
-def searches_recover(*, agency_id: str) -> int:
-    """Re-enqueue the agency's searches whose dispatch deadline or lease has passed."""
+def searches_recover(*, agency_id: str, include_queued: bool = True) -> int:
+    """Re-enqueue the agency's searches whose dispatch deadline or lease has passed.
+
+    ``include_queued=False`` leaves queued searches alone (their messages may be waiting
+    behind others) and takes back only running ones whose worker's lease expired.
+    """
     now = timezone.now()
     deadline = now + timedelta(seconds=settings.DISPATCH_GRACE_SECONDS)
+    states = [SearchStatus.RUNNING, *([SearchStatus.QUEUED] if include_queued else [])]
     recovered = 0
     with agency_transaction(agency_id):
         lost = list(
             Search.objects.select_for_update(of=("self",), skip_locked=True)
-            .filter(agency_id=agency_id, status__in=[SearchStatus.QUEUED, SearchStatus.RUNNING])
+            .filter(agency_id=agency_id, status__in=states)
             .filter(Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True))
             .order_by("updated_at")[:RECOVER_BATCH]
         )
@@ -75,7 +80,7 @@ def searches_recover(*, agency_id: str) -> int:
     return recovered
 
 
-def enrollments_recover(*, agency_id: str) -> int:
+def enrollments_recover(*, agency_id: str, include_queued: bool = True) -> int:
     """Re-enqueue the agency's enrollment batches whose message or worker was lost."""
     from matching.tasks import enrollment_batch_run
 
@@ -86,7 +91,11 @@ def enrollments_recover(*, agency_id: str) -> int:
         lost = list(
             EnrollmentBatch.objects.select_for_update(of=("self",), skip_locked=True)
             .filter(
-                agency_id=agency_id, status__in=[EnrollmentStatus.QUEUED, EnrollmentStatus.RUNNING]
+                agency_id=agency_id,
+                status__in=[
+                    EnrollmentStatus.RUNNING,
+                    *([EnrollmentStatus.QUEUED] if include_queued else []),
+                ],
             )
             .filter(Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True))
             .order_by("created_at")[:RECOVER_BATCH]

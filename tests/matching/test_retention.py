@@ -140,3 +140,20 @@ def test_a_failed_search_whose_retention_ended_is_purged_and_audited(
     assert search.status == SearchStatus.PURGED
     assert probe.content is None
     assert actions[-2:] == ["probe.deleted", "search.purged"]
+
+
+def test_with_messages_waiting_only_expired_leases_are_recovered(
+    db: None, tenant_a: Tenant
+) -> None:
+    from matching.searches import searches_recover
+
+    waiting, stranded = submit(tenant_a), submit(tenant_a)
+    past = timezone.now() - timedelta(seconds=1)
+    with agency_transaction(tenant_a.agency.id):
+        Search.objects.filter(id=waiting["id"]).update(lease_expires_at=past)
+        Search.objects.filter(id=stranded["id"]).update(
+            status=SearchStatus.RUNNING, lease_owner="gone:1:x", lease_expires_at=past)
+    assert searches_recover(agency_id=tenant_a.agency.id, include_queued=False) >= 1
+    with agency_transaction(tenant_a.agency.id):
+        assert Search.objects.get(id=waiting["id"]).lease_expires_at == past
+        assert Search.objects.get(id=stranded["id"]).status == SearchStatus.QUEUED
