@@ -158,6 +158,12 @@ OPA_DECISION_PATH = os.environ.get("OPA_DECISION_PATH", "fr/main/decision")
 OPA_TIMEOUT_SECONDS = float(os.environ.get("OPA_TIMEOUT_SECONDS", "2.0"))
 POLICY_BUNDLE_TOKEN = os.environ.get("POLICY_BUNDLE_TOKEN", "")
 POLICY_REGO_DIR = BASE_DIR / "policy" / "rego"
+# Agencies whose compliance officers edit and approve the national baseline (comma-separated).
+POLICY_NATIONAL_AGENCIES = [
+    a.strip() for a in os.environ.get("POLICY_NATIONAL_AGENCIES", "").split(",") if a.strip()
+]
+# How long a process may keep deciding under a revision before it checks for a newer one.
+POLICY_REVISION_CHECK_SECONDS = float(os.environ.get("POLICY_REVISION_CHECK_SECONDS", "1.0"))
 
 # Probe and enrollment uploads: limits enforced before any pixel is decoded.
 PROBE_MAX_BYTES = int(os.environ.get("PROBE_MAX_BYTES", str(10 * 1024 * 1024)))

@@ -16,9 +16,7 @@ import zlib
 from pathlib import PurePosixPath
 from typing import Any
 
-from django.conf import settings
-
-from policy.bundles.bundle import DATA_FILE, Bundle, bundle_from_directory
+from policy.bundles.bundle import DATA_FILE, Bundle
 
 MANIFEST_FILE = ".manifest"
 BUNDLE_ROOTS = ("fr",)
@@ -39,8 +37,14 @@ class BundleArchiveError(ValueError):
 
 
 def active_bundle() -> Bundle:
-    """Return the bundle in force, the one OPA servers and the embedded engine must share."""
-    return bundle_from_directory(settings.POLICY_REGO_DIR)
+    """Return the bundle in force, the one OPA servers and the embedded engine must share.
+
+    It is composed from the active policy revisions, so its revision (the ETag OPA servers
+    poll with) changes on every activation.
+    """
+    from policy.revisions.selectors import active_bundle_revisions
+
+    return active_bundle_revisions()[1]
 
 
 def bundle_archive(bundle: Bundle, *, roots: tuple[str, ...] = BUNDLE_ROOTS) -> bytes:

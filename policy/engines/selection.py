@@ -1,6 +1,7 @@
 """The policy engine interface and the choice of implementation.
 
-``EmbeddedRegoEngine`` (in-process regorus) serves single machines and tests; ``OpaRestEngine``
+``ActiveRevisionEngine`` (in-process regorus, following the active policy revisions) serves
+single machines and tests; ``OpaRestEngine``
 asks OPA servers over the REST Data API in production (``OPA_URL``). Both evaluate the same
 bundle and both fail closed.
 """
@@ -41,6 +42,6 @@ def engine_get() -> PolicyEngine:
             timeout_seconds=settings.OPA_TIMEOUT_SECONDS,
             token=settings.OPA_TOKEN,
         )
-    from policy.engines.embedded import EmbeddedRegoEngine
+    from policy.engines.following import ActiveRevisionEngine
 
-    return EmbeddedRegoEngine.from_directory(settings.POLICY_REGO_DIR)
+    return ActiveRevisionEngine()
