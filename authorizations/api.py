@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -19,11 +19,19 @@ from authorizations.models import (
     Warrant,
 )
 from authorizations.serializers import AgreementInput, ExigentInput, RevokeInput, WarrantInput
-from authorizations.services import Document, record_enter, record_revoke, record_verify
+from authorizations.services import (
+    DOCUMENT_MAX_BYTES,
+    Document,
+    record_enter,
+    record_revoke,
+    record_verify,
+)
 from matching.api import AgencyApi
 from tenants.context import agency_transaction
 from tenants.errors import ApiError
 from tenants.models import Agency
+from tenants.parsers import FormParser, JsonParser
+from tenants.uploads import FORM_FIELDS_ALLOWANCE, FileCap, UploadLimits
 
 KINDS: dict[str, tuple[type[AuthorizationRecord], Any]] = {
     "warrants": (Warrant, WarrantInput),
@@ -94,7 +102,12 @@ def _output(agency: Agency, record: AuthorizationRecord) -> dict[str, Any]:
 class RecordCreateApi(AgencyApi):
     """``POST /api/v1/{kind}``: enter a record with its document; it awaits verification."""
 
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, JsonParser]
+
+    @classmethod
+    def upload_limits(cls) -> UploadLimits:
+        return UploadLimits(total_bytes=DOCUMENT_MAX_BYTES + FORM_FIELDS_ALLOWANCE,
+                            files={"document": FileCap(DOCUMENT_MAX_BYTES)})
 
     def post(self, request: Request, kind: str) -> Response:
         model, form_class = _kind(kind)
@@ -145,7 +158,7 @@ class RecordVerifyApi(AgencyApi):
 class RecordRevokeApi(AgencyApi):
     """``POST /api/v1/{kind}/{id}/revoke``: revoke; dependent searches stop or are quarantined."""
 
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [JsonParser, FormParser, MultiPartParser]
 
     def post(self, request: Request, kind: str, record_id: str) -> Response:
         agency = self.acting_agency(request)

@@ -43,7 +43,9 @@ def _model_key() -> str:
 
     from matching.faces import MODEL_VERSION
 
-    return f"{MODEL_VERSION}|{settings.FACE_DETECTOR}|upsample={settings.FACE_UPSAMPLE}"
+    return (f"{MODEL_VERSION}|{settings.FACE_DETECTOR}|upsample={settings.FACE_UPSAMPLE}"
+            f"|detect_max_px={settings.FACE_DETECT_MAX_PIXELS}"
+            f"|decode_max_px={settings.IMAGE_DECODE_MAX_PIXELS}")
 
 
 def _photo_encode(path: str) -> tuple[int, list[int], list[float], int, int]:

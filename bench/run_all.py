@@ -18,7 +18,7 @@ from typing import Any
 
 from bench.harness import PROJECT_DIR, json_emit, progress, stdout_reserve
 
-BENCHMARKS = ("policy_latency", "search_latency", "enrollment_throughput")
+BENCHMARKS = ("policy_latency", "search_latency", "enrollment_throughput", "probe_cost")
 
 
 def benchmark_run(name: str) -> dict[str, Any]:

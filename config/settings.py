@@ -126,6 +126,11 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tenants.authentication.HashedTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "tenants.parsers.JsonParser",
+        "tenants.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "tenants.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
@@ -165,12 +170,25 @@ POLICY_NATIONAL_AGENCIES = [
 # How long a process may keep deciding under a revision before it checks for a newer one.
 POLICY_REVISION_CHECK_SECONDS = float(os.environ.get("POLICY_REVISION_CHECK_SECONDS", "1.0"))
 
-# Probe and enrollment uploads: limits enforced before any pixel is decoded.
+# Uploads: capped while they stream in (tenants.uploads), before anything is buffered; each
+# endpoint declares its file caps. Image limits are enforced before any pixel is decoded.
 PROBE_MAX_BYTES = int(os.environ.get("PROBE_MAX_BYTES", str(10 * 1024 * 1024)))
-IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", str(40_000_000)))
+ENROLL_REQUEST_MAX_BYTES = int(os.environ.get("ENROLL_REQUEST_MAX_BYTES", str(64 * 1024 * 1024)))
+UPLOAD_DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "tenants.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 50
+# The pixels an image may declare; the pixels it is decoded to (a larger JPEG is decoded
+# scaled down by 2, 4 or 8 to fit, a larger PNG is refused); the pixels face detection sees
+# (a larger decoded image is detected on a downscaled copy, boxes mapped back).
+IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", str(40_000_000)))
+IMAGE_DECODE_MAX_PIXELS = int(os.environ.get("IMAGE_DECODE_MAX_PIXELS", str(16_000_000)))
+FACE_DETECT_MAX_PIXELS = int(os.environ.get("FACE_DETECT_MAX_PIXELS", str(2_100_000)))
 
 # Face model: HOG detection (CPU), dlib's 128-d ResNet encoder.
 FACE_DETECTOR = os.environ.get("FACE_DETECTOR", "hog")

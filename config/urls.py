@@ -1,4 +1,7 @@
-"""Top-level URL map: health check, the versioned REST API, sign-in and the portal."""
+"""Top-level URL map: health check, the versioned REST API, sign-in and the portal.
+
+Errors on paths under ``/api/`` answer the API's JSON error shape (the handlers below).
+"""
 
 from django.urls import include, path
 
@@ -13,3 +16,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("portal.urls")),
 ]
+
+handler400 = "tenants.error_views.bad_request"
+handler403 = "tenants.error_views.permission_denied"
+handler404 = "tenants.error_views.page_not_found"
+handler500 = "tenants.error_views.server_error"

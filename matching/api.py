@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -40,6 +40,8 @@ from tenants import errors
 from tenants.authentication import request_token
 from tenants.errors import ApiError
 from tenants.models import Agency, Role, User
+from tenants.parsers import FormParser, JsonParser
+from tenants.uploads import FORM_FIELDS_ALLOWANCE, FileCap, UploadLimits
 
 SEARCH_NOT_FOUND = "search_not_found"
 GALLERY_NOT_FOUND = "gallery_not_found"
@@ -48,6 +50,11 @@ ENROLLMENT_NOT_FOUND = "enrollment_not_found"
 
 class AgencyApi(APIView):
     """Base for agency-scoped endpoints: resolves the acting user and agency once."""
+
+    @classmethod
+    def upload_limits(cls) -> UploadLimits:
+        """Take no files unless an endpoint says which (enforced while the body streams in)."""
+        return UploadLimits(total_bytes=FORM_FIELDS_ALLOWANCE)
 
     def acting_user(self, request: Request) -> User:
         user = request.user
@@ -67,16 +74,6 @@ def _uuid_or_404(value: str, code: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError as exc:
         raise ApiError(code, "Not found.", http_status=404) from exc
-
-
-def _refuse_oversized(request: Request, limit: int) -> None:
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > limit + 1024 * 1024:
-        raise ApiError(errors.PAYLOAD_TOO_LARGE, "The request body is larger than allowed.",
-                       http_status=413)
 
 
 def search_output(search: Search, candidates: list[Candidate]) -> dict[str, Any]:
@@ -148,14 +145,17 @@ class SearchCreateApi(AgencyApi):
 
     parser_classes = [MultiPartParser, FormParser]
 
+    @classmethod
+    def upload_limits(cls) -> UploadLimits:
+        cap = settings.PROBE_MAX_BYTES
+        return UploadLimits(total_bytes=cap + FORM_FIELDS_ALLOWANCE,
+                            files={"probe": FileCap(cap, errors.IMAGE_TOO_LARGE)})
+
     def post(self, request: Request) -> Response:
-        _refuse_oversized(request, settings.PROBE_MAX_BYTES)
         user = self.acting_user(request)
         probe = request.FILES.get("probe")
         if probe is None:
             raise ApiError(errors.IMAGE_MISSING, "Attach the probe image as the 'probe' file.")
-        if probe.size is not None and probe.size > settings.PROBE_MAX_BYTES:
-            raise ApiError(errors.IMAGE_TOO_LARGE, "The probe image is too large.", http_status=413)
         form = SearchCreateInput(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
@@ -209,7 +209,7 @@ class SearchDetailApi(AgencyApi):
 class SearchFaceChoiceApi(AgencyApi):
     """``POST /api/v1/searches/{id}/face-choice``: pick the face to search among those found."""
 
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [JsonParser, FormParser, MultiPartParser]
 
     def post(self, request: Request, search_id: str) -> Response:
         user = self.acting_user(request)
@@ -262,6 +262,11 @@ class GallerySubjectsApi(AgencyApi):
 
     parser_classes = [MultiPartParser, FormParser]
 
+    @classmethod
+    def upload_limits(cls) -> UploadLimits:
+        return UploadLimits(total_bytes=settings.ENROLL_REQUEST_MAX_BYTES,
+                            files={"images": FileCap(ENROLL_MAX_BYTES, errors.IMAGE_TOO_LARGE)})
+
     def post(self, request: Request, gallery_id: str) -> Response:
         user = self.acting_user(request)
         gallery = gallery_get(agency=self.acting_agency(request), slug=gallery_id)
@@ -270,14 +275,11 @@ class GallerySubjectsApi(AgencyApi):
         if not user.has_role(Role.AGENCY_ADMIN):
             raise ApiError(errors.PERMISSION_DENIED, "Only agency admins enroll subjects.",
                            http_status=403)
-        _refuse_oversized(request, ENROLL_MAX_BYTES * 10)
         form = SubjectEnrollInput(data=request.data)
         form.is_valid(raise_exception=True)
         files = request.FILES.getlist("images")
         if not files:
             raise ApiError(errors.IMAGE_MISSING, "Attach one or more 'images' files.")
-        if any(f.size is not None and f.size > ENROLL_MAX_BYTES for f in files):
-            raise ApiError(errors.IMAGE_TOO_LARGE, "An image is too large.", http_status=413)
         items = [
             UploadItem(subject_ref=form.validated_data["ref"], filename=f.name or "upload",
                        content=f.read(), display_name=form.validated_data["display_name"])
@@ -335,7 +337,7 @@ class FollowUpListApi(AgencyApi):
 class FollowUpCompleteApi(AgencyApi):
     """``POST /api/v1/follow-ups/{id}/complete`` with a note."""
 
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [JsonParser, FormParser]
 
     def post(self, request: Request, follow_up_id: str) -> Response:
         user = self.acting_user(request)
@@ -354,7 +356,7 @@ class FollowUpCompleteApi(AgencyApi):
 class CandidateReviewApi(AgencyApi):
     """``POST /api/v1/searches/{id}/candidates/{rank}/reviews``: one person's review."""
 
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [JsonParser, FormParser]
 
     def post(self, request: Request, search_id: str, rank: int) -> Response:
         form = CandidateReviewInput(data=request.data)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from rest_framework import serializers
@@ -15,7 +14,10 @@ from policy.vocabulary import (
     PURPOSES_PROHIBITED,
     REGION_CODE_PATTERN,
 )
+from tenants.parsers import JsonRejectedError, json_parse
 
+# PostgreSQL stores offsets up to ±15:59 (RFC 3339 allows ±23:59; civil time uses -12 to +14).
+MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
 
 
@@ -29,6 +31,9 @@ def rfc3339_validate(value: str) -> str:
         raise serializers.ValidationError("Not a valid date and time.") from exc
     if not 1678 <= moment.year <= 2261:
         raise serializers.ValidationError("The year is outside the supported range.")
+    offset = moment.utcoffset()
+    if offset is None or abs(offset) > MAX_UTC_OFFSET:
+        raise serializers.ValidationError("The UTC offset must be within ±15:59.")
     return value
 
 
@@ -65,9 +70,9 @@ class JsonObjectField(serializers.Field):  # type: ignore[type-arg]
             if data.strip() in ("", "null"):
                 return None
             try:
-                data = json.loads(data)
-            except json.JSONDecodeError as exc:
-                raise serializers.ValidationError("Not valid JSON.") from exc
+                data = json_parse(data)
+            except JsonRejectedError as exc:
+                raise serializers.ValidationError(f"Not acceptable JSON: {exc}.") from exc
         if data is None:
             return None
         if not isinstance(data, dict):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from policy.models import PolicyDecision
 from policy.services import policy_input_digest
 from tenants.context import agency_transaction
 from tenants.models import Agency
+from tenants.parsers import JsonRejectedError, json_parse
 
 MAX_COMPRESSED_BYTES = 2 * 1024 * 1024
 MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024
@@ -41,7 +41,11 @@ class IngestReport:
 
 
 def decision_logs_parse(body: bytes, *, gzipped: bool) -> list[dict[str, Any]]:
-    """Decode a batch (gzip JSON array of events), with hard limits on its size."""
+    """Decode a batch (gzip JSON array of events), with hard limits on its size.
+
+    The JSON is parsed strictly (``json_parse``): an event holding what the audit trail cannot
+    store (NUL, a lone surrogate, a non-finite number, deep nesting) refuses the whole batch.
+    """
     if len(body) > MAX_COMPRESSED_BYTES:
         raise DecisionLogRejectedError("batch too large")
     raw = body
@@ -54,9 +58,9 @@ def decision_logs_parse(body: bytes, *, gzipped: bool) -> list[dict[str, Any]]:
         if len(raw) > MAX_DECOMPRESSED_BYTES:
             raise DecisionLogRejectedError("batch too large once decompressed")
     try:
-        events = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DecisionLogRejectedError("not JSON") from exc
+        events = json_parse(raw)
+    except JsonRejectedError as exc:
+        raise DecisionLogRejectedError(str(exc)) from exc
     if not isinstance(events, list) or len(events) > MAX_EVENTS:
         raise DecisionLogRejectedError("expected a JSON array of at most 10,000 events")
     if not all(isinstance(e, dict) and isinstance(e.get("decision_id"), str) for e in events):

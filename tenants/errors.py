@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -23,6 +23,7 @@ METHOD_NOT_ALLOWED = "method_not_allowed"
 UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
 PAYLOAD_TOO_LARGE = "payload_too_large"
 CONFLICT = "conflict"
+INTERNAL_ERROR = "internal_error"
 
 IMAGE_MISSING = "image_missing"
 IMAGE_TYPE_UNSUPPORTED = "image_type_unsupported"
@@ -53,6 +54,28 @@ class ApiError(exceptions.APIException):
         self.fields = fields or {}
 
 
+class UploadRefusedError(SuspiciousOperation):
+    """An upload stopped while it streamed in (too large, or a file the endpoint does not take).
+
+    Raised by the upload handler before the rest of the body is read; a ``SuspiciousOperation``
+    so that a plain Django view answers 400 too.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        http_status: int = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        fields: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.error_code = code
+        self.message = message
+        self.http_status = http_status
+        self.fields = fields or {}
+
+
 _DRF_CODES: dict[type[exceptions.APIException], str] = {
     exceptions.ParseError: MALFORMED_REQUEST,
     exceptions.NotAuthenticated: NOT_AUTHENTICATED,
@@ -76,6 +99,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     """Render every API error in one shape with a stable code; unknown errors stay 500."""
     if isinstance(exc, ApiError):
         return Response(error_body(exc.error_code, exc.message, exc.fields), status=exc.status_code)
+    if isinstance(exc, UploadRefusedError):
+        return Response(error_body(exc.error_code, exc.message, exc.fields),
+                        status=exc.http_status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if isinstance(exc, RequestDataTooBig):
@@ -83,6 +109,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             error_body(PAYLOAD_TOO_LARGE, "The request body is larger than allowed."),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
+    if isinstance(exc, SuspiciousOperation):
+        return Response(error_body(MALFORMED_REQUEST, "The request was refused as malformed."),
+                        status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, exceptions.ValidationError):
         return Response(
             error_body(INVALID_REQUEST, "Some fields are missing or invalid.", _fields(exc.detail)),

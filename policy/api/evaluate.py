@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -13,6 +12,7 @@ from policy.services import policy_decide
 from tenants import errors
 from tenants.errors import ApiError
 from tenants.models import Role
+from tenants.parsers import JsonParser
 
 DRY_RUN_ROLES = {Role.COMPLIANCE_OFFICER.value, Role.AUDITOR.value}
 AGENCY_MISMATCH = "agency_mismatch"
@@ -21,7 +21,7 @@ AGENCY_MISMATCH = "agency_mismatch"
 class PolicyEvaluateApi(AgencyApi):
     """Evaluate a policy input for the caller's own agency; recorded and audited as a dry run."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [JsonParser]
 
     def post(self, request: Request) -> Response:
         user = self.acting_user(request)
