@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 .venv/bin/ruff check .
 .venv/bin/mypy .
 .venv/bin/python -W ignore -m policy.rego_tests
+DJANGO_SETTINGS_MODULE=config.settings .venv/bin/python -W ignore -m policy.revisions.verify
 exec .venv/bin/python -m pytest "$@"
