@@ -353,3 +353,38 @@ def test_a_decision_made_while_revisions_cannot_be_read_is_a_deny(
     decided = engine.decide(case_input("tps_ica_robbery_allowed.json", national.agency.id))
     assert decided.allow is False
     assert "policy revisions unavailable" in decided.error
+
+
+def test_deny_to_allow_flips_in_the_replay_need_a_written_justification(
+    national: Tenant,
+) -> None:
+    from policy.models import PolicyReplay
+
+    officer = national.users["compliance_officer"]
+    draft = revision_draft_create(user=officer, scope=RevisionScope.BASELINE)
+    saved = revision_draft_update(
+        user=officer,
+        revision=draft,
+        modules=draft.modules,
+        data=draft.data,
+        change_note="same text",
+    )
+    with agency_transaction(national.agency.id):
+        PolicyReplay.objects.create(
+            agency_id=national.agency.id,
+            revision=saved,
+            requested_by=officer,
+            days=30,
+            status="done",
+            totals={"deny_to_allow": 2, "allow_to_deny": 0},
+        )
+    with pytest.raises(RevisionError) as refused:
+        revision_submit(user=officer, revision=saved, justification="because")
+    assert refused.value.code == errors.REVISION_JUSTIFICATION_REQUIRED
+    submitted = revision_submit(
+        user=officer,
+        revision=saved,
+        justification="The board's direction of 2026-11 allows these two searches.",
+    )
+    assert submitted.status == RevisionStatus.SUBMITTED
+    assert submitted.justification.startswith("The board's direction")
