@@ -12,6 +12,7 @@ from django.db import connections
 from audit.chain import GENESIS_HASH, event_hash
 from audit.models import AuditEvent
 from tenants.context import agency_transaction
+from tenants.request_context import request_id_current
 
 
 def audit_record(
@@ -30,6 +31,8 @@ def audit_record(
     concurrent events can never claim the same predecessor.
     """
     payload = json.loads(json.dumps(data or {}, default=str))
+    if request_id := request_id_current():
+        payload.setdefault("request_id", request_id)
     actor_id = getattr(actor, "pk", None)
     actor_label = getattr(actor, "username", None) or (actor if isinstance(actor, str) else "")
     with agency_transaction(agency_id, using=using):

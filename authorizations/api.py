@@ -6,8 +6,9 @@ import uuid
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils import timezone
-from rest_framework import status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,8 +17,17 @@ from authorizations.models import (
     AuthorizationRecord,
     ExigentApproval,
     InteragencyAgreement,
+    RecordStatus,
     Warrant,
 )
+from authorizations.outputs import (
+    AgreementOutput,
+    ExigentOutput,
+    RecordOutput,
+    RevocationEffectOutput,
+    WarrantOutput,
+)
+from authorizations.selectors import record_list
 from authorizations.serializers import AgreementInput, ExigentInput, RevokeInput, WarrantInput
 from authorizations.services import (
     DOCUMENT_MAX_BYTES,
@@ -27,9 +37,19 @@ from authorizations.services import (
     record_verify,
 )
 from matching.api import AgencyApi
+from tenants.api_schema import error_responses, path_uuid
 from tenants.context import agency_transaction
 from tenants.errors import ApiError
+from tenants.idempotency import idempotent
 from tenants.models import Agency
+from tenants.need_to_know import list_scope
+from tenants.pagination import (
+    NEWEST_FIRST,
+    PAGING,
+    OrderedCursorPagination,
+    ordering_parameter,
+    page_serializer,
+)
 from tenants.parsers import FormParser, JsonParser
 from tenants.uploads import FORM_FIELDS_ALLOWANCE, FileCap, UploadLimits
 
@@ -39,36 +59,16 @@ KINDS: dict[str, tuple[type[AuthorizationRecord], Any]] = {
     "interagency-agreements": (InteragencyAgreement, AgreementInput),
 }
 RECORD_NOT_FOUND = "record_not_found"
-DATA_FIELDS = {
-    Warrant: ["case_number", "kind", "number", "issuing_court", "issuing_jurisdiction",
-              "issued_at", "expires_at", "authorized_purposes", "authorized_case_number",
-              "endorsed_jurisdictions", "applicant_agency_id"],
-    ExigentApproval: ["case_number", "category", "reason"],
-    InteragencyAgreement: ["reference", "kind", "partner_agency_id", "partner_jurisdiction",
-                           "expires_at"],
+OUTPUTS: dict[type[AuthorizationRecord], type[RecordOutput]] = {
+    Warrant: WarrantOutput,
+    ExigentApproval: ExigentOutput,
+    InteragencyAgreement: AgreementOutput,
 }
 
 
 def record_output(record: AuthorizationRecord) -> dict[str, Any]:
     """Return the API representation of a record (the document itself is fetched apart)."""
-    body: dict[str, Any] = {
-        "id": str(record.id),
-        "status": record.status,
-        "entered_by": record.entered_by.username,
-        "verified_by": record.verified_by.username if record.verified_by else None,
-        "verified_at": record.verified_at.isoformat() if record.verified_at else None,
-        "revoked_at": record.revoked_at.isoformat() if record.revoked_at else None,
-        "revocation_reason": record.revocation_reason or None,
-        "document": {"name": record.document_name, "type": record.document_type,
-                     "sha256": record.document_sha256} if record.document_sha256 else None,
-    }
-    for name in DATA_FIELDS[type(record)]:
-        value = getattr(record, name)
-        body[name] = value.isoformat() if hasattr(value, "isoformat") else value
-    expires_at = getattr(record, "expires_at", None)
-    if expires_at is not None:
-        body["expired"] = timezone.now() >= expires_at
-    return body
+    return dict(OUTPUTS[type(record)](record).data)
 
 
 def _kind(kind: str) -> tuple[type[AuthorizationRecord], Any]:
@@ -112,15 +112,20 @@ class RecordCreateApi(AgencyApi):
     def post(self, request: Request, kind: str) -> Response:
         model, form_class = _kind(kind)
         user = self.acting_user(request)
-        form = form_class(data=request.data)
-        form.is_valid(raise_exception=True)
-        upload = request.FILES.get("document")
-        document = Document(name=upload.name or "document", content=upload.read()) if upload \
-            else None
-        record = record_enter(user=user, record=model(**form.validated_data), document=document)
-        response = Response(_output(user.agency, record), status=status.HTTP_201_CREATED)  # type: ignore[arg-type]
-        response["Location"] = f"/api/v1/{kind}/{record.id}"
-        return response
+
+        def create() -> Response:
+            form = form_class(data=request.data)
+            form.is_valid(raise_exception=True)
+            upload = request.FILES.get("document")
+            document = Document(name=upload.name or "document", content=upload.read()) \
+                if upload else None
+            record = record_enter(user=user, record=model(**form.validated_data),
+                                  document=document)
+            response = Response(_output(user.agency, record), status=status.HTTP_201_CREATED)  # type: ignore[arg-type]
+            response["Location"] = f"/api/v1/{kind}/{record.id}"
+            return response
+
+        return idempotent(request, user=user, create=create)
 
 
 class RecordDetailApi(AgencyApi):
@@ -168,3 +173,87 @@ class RecordRevokeApi(AgencyApi):
                                          record=_record(agency, kind, record_id),
                                          reason=form.validated_data["reason"])
         return Response({**_output(agency, record), **affected})
+
+
+class RecordListFilter(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=RecordStatus.choices, required=False)
+    case_number = serializers.CharField(required=False, max_length=100,
+                                        help_text="Warrants and exigent approvals.")
+    requested_by = serializers.CharField(required=False, max_length=150,
+                                         help_text="The username of who entered it.")
+    created_after = serializers.DateTimeField(required=False)
+    created_before = serializers.DateTimeField(required=False)
+
+
+class RecordCollectionApi(RecordCreateApi):
+    """``/api/v1/authorities/{kind}``: list (GET) or enter (POST)."""
+
+    def get(self, request: Request, kind: str) -> Response:
+        model, _ = _kind(kind)
+        user = self.acting_user(request)
+        agency = self.acting_agency(request)
+        scope = list_scope(user=user, entity="authority_records")
+        form = RecordListFilter(data=request.query_params)
+        form.is_valid(raise_exception=True)
+        pages = OrderedCursorPagination(choices=NEWEST_FIRST, default=NEWEST_FIRST[0])
+        with agency_transaction(agency.id):
+            records = record_list(model=model, agency=agency, user=user, scope=scope,
+                                  filters=form.validated_data)
+            rows = pages.page_rows(records, request)
+            return pages.response(OUTPUTS[model](rows, many=True).data)
+
+
+def _kind_views(kind: str) -> dict[str, type[AgencyApi]]:
+    """Return the views of one kind of record, each documented with that kind's shapes."""
+    model, form = KINDS[kind]
+    output = OUTPUTS[model]
+    name = output.__name__.removesuffix("Output")
+    tag = ["authorities"]
+    record_id = path_uuid("record_id", "The record's id.")
+    multipart = {"multipart/form-data": inline_serializer(
+        name=f"{name}Form",
+        fields={**form().get_fields(),
+                "document": serializers.FileField(
+                    required=model is not ExigentApproval,
+                    help_text="The signed document: PDF, JPEG or PNG.")})}
+    revoked = type(f"{name}RevokedOutput", (output, RevocationEffectOutput), {})
+    views: dict[str, type[AgencyApi]] = {
+        "collection": extend_schema_view(
+            get=extend_schema(
+                operation_id=f"{kind.replace('-', '_')}_list", tags=tag,
+                summary=f"The agency's {kind.replace('-', ' ')} (investigators: their own)",
+                parameters=[RecordListFilter, *PAGING, ordering_parameter(NEWEST_FIRST)],
+                responses={200: page_serializer(f"{name}Page", output(many=True)),
+                           **error_responses(400, 403)}),
+            post=extend_schema(
+                operation_id=f"{kind.replace('-', '_')}_create", tags=tag,
+                summary=f"Enter a record ({kind.replace('-', ' ')}); it is pending until "
+                        "verified. Send `Idempotency-Key` to make retries safe.",
+                request={**multipart, "application/json": form},
+                responses={201: output, **error_responses(400, 403, 413, 415)}),
+        )(type(f"{name}CollectionApi", (RecordCollectionApi,), {})),
+        "detail": extend_schema_view(get=extend_schema(
+            operation_id=f"{kind.replace('-', '_')}_get", tags=tag, parameters=[record_id],
+            responses={200: output, **error_responses(404)}),
+        )(type(f"{name}DetailApi", (RecordDetailApi,), {})),
+        "document": extend_schema_view(get=extend_schema(
+            operation_id=f"{kind.replace('-', '_')}_document", tags=tag, parameters=[record_id],
+            summary="The attached document, as uploaded",
+            responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
+                       **error_responses(404)}),
+        )(type(f"{name}DocumentApi", (RecordDocumentApi,), {})),
+        "verify": extend_schema_view(post=extend_schema(
+            operation_id=f"{kind.replace('-', '_')}_verify", tags=tag, parameters=[record_id],
+            summary="Verify the record (a supervisor other than its author)", request=None,
+            responses={200: output, **error_responses(403, 404, 409)}),
+        )(type(f"{name}VerifyApi", (RecordVerifyApi,), {})),
+        "revoke": extend_schema_view(post=extend_schema(
+            operation_id=f"{kind.replace('-', '_')}_revoke", tags=tag, parameters=[record_id],
+            summary="Revoke: dependent searches are cancelled or quarantined", request=RevokeInput,
+            responses={200: revoked, **error_responses(400, 403, 404, 409)}),
+        )(type(f"{name}RevokeApi", (RecordRevokeApi,), {})),
+    }
+    return views
+
+
+KIND_VIEWS = {kind: _kind_views(kind) for kind in KINDS}

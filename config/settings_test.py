@@ -41,3 +41,9 @@ if os.environ.get("PROBITY_TEST_FILESYSTEM_BROKER"):
 
 CELERY_TASK_DEFAULT_QUEUE = f"probity-test-{TEST_RUN_ID}"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Webhook receivers in the tests listen on plain http on 127.0.0.1, and retry quickly.
+WEBHOOK_ALLOW_HTTP = True
+WEBHOOK_RETRY_BASE_SECONDS = 0.2
+WEBHOOK_MAX_ATTEMPTS = 3
+WEBHOOK_DISABLE_AFTER = 2

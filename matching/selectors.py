@@ -40,7 +40,8 @@ def search_get(*, agency: Agency, search_id: uuid.UUID) -> Search | None:
 def enrollment_batch_get(*, agency: Agency, batch_id: uuid.UUID) -> EnrollmentBatch | None:
     """Return the agency's enrollment batch, or None."""
     with agency_transaction(agency.id):
-        return EnrollmentBatch.objects.filter(agency=agency, id=batch_id).first()
+        return (EnrollmentBatch.objects.select_related("gallery")
+                .filter(agency=agency, id=batch_id).first())
 
 
 @dataclass(frozen=True)

@@ -155,3 +155,30 @@ class CandidateReviewInput(serializers.Serializer[Any]):
 
 class ReviewCompleteInput(serializers.Serializer[Any]):
     note = serializers.CharField(max_length=4000)
+
+
+class SearchCreateForm(SearchCreateInput):
+    """``POST /api/v1/searches`` as multipart (documents the form; validation is the base's)."""
+
+    probe = serializers.FileField(help_text="The probe image, JPEG or PNG.")
+    offence = serializers.CharField(  # type: ignore[assignment]  # documents the form's text
+        required=False, allow_null=True,
+        help_text='JSON text: {"code": "CC 344", "category": "robbery", "indictable": true}')
+    face_hint = serializers.CharField(  # type: ignore[assignment]  # documents the form's text
+        required=False, allow_null=True,
+        help_text='JSON text: {"x", "y", "w", "h"} of the face to search, in pixels')
+
+
+class SearchCreateJson(SearchCreateInput):
+    """``POST /api/v1/searches`` as JSON (documents the body; validation is the base's)."""
+
+    probe = serializers.CharField(help_text="The probe image, JPEG or PNG, base64-encoded.")
+    offence = OffenceInput(required=False, allow_null=True)  # type: ignore[assignment]
+    face_hint = FaceHintInput(required=False, allow_null=True)  # type: ignore[assignment]
+
+
+class SubjectEnrollForm(SubjectEnrollInput):
+    """``POST /api/v1/galleries/{id}/subjects`` as multipart (documents the form)."""
+
+    images = serializers.ListField(child=serializers.FileField(), min_length=1,
+                                   help_text="One or more photos of the subject, JPEG or PNG.")

@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from matching import api
+from matching import api, api_lists
 
 urlpatterns = [
-    path("searches", api.SearchCreateApi.as_view(), name="search-create"),
+    path("searches", api_lists.SearchCollectionApi.as_view(), name="search-create"),
     path("searches/<str:search_id>", api.SearchDetailApi.as_view(), name="search-detail"),
     path("searches/<str:search_id>/face-choice", api.SearchFaceChoiceApi.as_view(),
          name="search-face-choice"),
@@ -14,11 +14,12 @@ urlpatterns = [
     path("searches/<str:search_id>/review-complete", api.SearchReviewCompleteApi.as_view(),
          name="search-review-complete"),
     path("galleries", api.GalleryListApi.as_view(), name="gallery-list"),
-    path("galleries/<str:gallery_id>/subjects", api.GallerySubjectsApi.as_view(),
+    path("galleries/<str:gallery_id>/subjects", api_lists.GallerySubjectCollectionApi.as_view(),
          name="gallery-subjects"),
+    path("enrollments", api_lists.EnrollmentListApi.as_view(), name="enrollment-list"),
     path("enrollments/<str:batch_id>", api.EnrollmentDetailApi.as_view(),
          name="enrollment-detail"),
-    path("follow-ups", api.FollowUpListApi.as_view(), name="follow-up-list"),
+    path("follow-ups", api_lists.FollowUpListApi.as_view(), name="follow-up-list"),
     path("follow-ups/<str:follow_up_id>/complete", api.FollowUpCompleteApi.as_view(),
          name="follow-up-complete"),
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
@@ -12,8 +14,10 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from config.openapi_settings import OPA_SERVICE_SCHEME
 from policy.bundle_archive import active_bundle, bundle_archive
 from policy.opa_service_auth import opa_service_refusal
+from tenants.api_schema import error_responses
 
 BUNDLE_CONTENT_TYPE = "application/gzip"
 
@@ -42,6 +46,16 @@ class PolicyBundleApi(APIView):
     permission_classes = []
     content_negotiation_class = FirstRendererNegotiation
 
+    @extend_schema(
+        operation_id="policy_bundle_get", tags=["policy (OPA servers)"],
+        summary="The active policy as an OPA bundle (OPA servers; bearer service token)",
+        auth=[{OPA_SERVICE_SCHEME: []}],  # type: ignore[list-item]  # a security requirement
+        parameters=[OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER,
+                                     description="The ETag (revision) already held.")],
+        responses={(200, BUNDLE_CONTENT_TYPE): OpenApiTypes.BINARY,
+                   304: OpenApiResponse(description="The caller holds this revision."),
+                   **error_responses(404)},
+    )
     def get(self, request: Request) -> HttpResponse:
         """Return the archive, or 304 when the caller already holds this revision."""
         refused = opa_service_refusal(request)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.openapi_settings import OPA_SERVICE_SCHEME
 from policy.api_bundle import FirstRendererNegotiation
 from policy.decision_logs import DecisionLogRejectedError, decision_logs_ingest, decision_logs_parse
 from policy.opa_service_auth import opa_service_refusal
+from policy.outputs import DecisionLogReportOutput
+from tenants.api_schema import error_responses
 from tenants.errors import MALFORMED_REQUEST, error_body
 
 
@@ -21,6 +26,14 @@ class DecisionLogsApi(APIView):
     parser_classes = []
     content_negotiation_class = FirstRendererNegotiation
 
+    @extend_schema(
+        operation_id="policy_decision_logs_upload", tags=["policy (OPA servers)"],
+        summary="Upload a batch of OPA decision logs (OPA servers; bearer service token)",
+        auth=[{OPA_SERVICE_SCHEME: []}],  # type: ignore[list-item]  # a security requirement
+        request={"application/json": OpenApiTypes.OBJECT,
+                 "application/gzip": OpenApiTypes.BINARY},
+        responses={200: DecisionLogReportOutput, **error_responses(400, 404, 413)},
+    )
     def post(self, request: Request) -> Response:
         refused = opa_service_refusal(request)
         if refused is not None:
@@ -36,5 +49,4 @@ class DecisionLogsApi(APIView):
             return Response(error_body(MALFORMED_REQUEST, f"Rejected: {exc}."),
                             status=status.HTTP_400_BAD_REQUEST)
         report = decision_logs_ingest(events)
-        return Response({"recorded": report.recorded, "duplicates": report.duplicates,
-                         "unattributed": report.unattributed})
+        return Response(DecisionLogReportOutput(report).data)

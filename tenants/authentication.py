@@ -9,6 +9,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from tenants.models import ApiToken, User
+from tenants.request_context import request_user_bind
 from tenants.tokens import token_digest
 
 
@@ -35,6 +36,7 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
         if token is None or not token.user.is_active or token.user.agency is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        request_user_bind(token.user)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -106,3 +106,4 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+from tenants.idempotency_models import IdempotencyKey  # noqa: E402, F401 - model of this app

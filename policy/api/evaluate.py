@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from matching.api import AgencyApi
+from policy.outputs import DryRunOutput
 from policy.services import policy_decide
 from tenants import errors
+from tenants.api_schema import error_responses
 from tenants.errors import ApiError
 from tenants.models import Role
 from tenants.parsers import JsonParser
@@ -23,6 +27,15 @@ class PolicyEvaluateApi(AgencyApi):
 
     parser_classes = [JsonParser]
 
+    @extend_schema(
+        operation_id="policy_evaluate", tags=["policy"],
+        summary="Dry-run the active policy on an input (compliance officers, auditors)",
+        description="Send a policy input for your own agency, either as the body or as "
+                    "`{\"input\": …}`. Nothing is searched; the decision is recorded and "
+                    "audited as a dry run.",
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses={200: DryRunOutput, **error_responses(400, 403, 415)},
+    )
     def post(self, request: Request) -> Response:
         user = self.acting_user(request)
         if not DRY_RUN_ROLES.intersection(user.roles):
@@ -40,13 +53,4 @@ class PolicyEvaluateApi(AgencyApi):
                            "The input's agency.id must be your own agency.", http_status=403)
         record = policy_decide(agency_id=agency.id, policy_input=policy_input, actor=user,
                                purpose="dry_run")
-        return Response({
-            "decision_id": str(record.id),
-            "bundle_revision": record.bundle_revision,
-            "engine": record.engine,
-            "latency_ms": round(record.latency_ms, 3),
-            "allow": record.allow,
-            "reasons": [{k: r.get(k) for k in ("code", "message", "authority")}
-                        for r in record.reasons],
-            "obligations": record.obligations,
-        })
+        return Response(DryRunOutput(record).data)

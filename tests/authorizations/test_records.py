@@ -215,7 +215,7 @@ def test_exigent_search_needs_a_supervisors_approval_and_creates_follow_ups(
     assert set(tasks) >= {"supervisor_notification", "post_hoc_review"}
     due = tasks["post_hoc_review"].due_at - tasks["supervisor_notification"].due_at
     assert timedelta(hours=71, minutes=59) < due <= timedelta(hours=72)
-    listed = tenant_a.client("supervisor").get("/api/v1/follow-ups").json()["follow_ups"]
+    listed = tenant_a.client("supervisor").get("/api/v1/follow-ups").json()["results"]
     assert {str(tasks["post_hoc_review"].id)} <= {t["id"] for t in listed}
     assert tenant_a.client("investigator").get("/api/v1/follow-ups").status_code == 403
     done = tenant_a.client("supervisor").post(
@@ -317,7 +317,7 @@ def test_another_agencys_follow_ups_are_invisible_and_cannot_be_closed(
     with agency_transaction(tenant_a.agency.id):
         task = FollowUp.objects.filter(search_id=allowed["id"]).first()
     assert task is not None
-    listed = tenant_b.client("supervisor").get("/api/v1/follow-ups?all=1").json()["follow_ups"]
+    listed = tenant_b.client("supervisor").get("/api/v1/follow-ups?status=all").json()["results"]
     assert str(task.id) not in {t["id"] for t in listed}
     closed = tenant_b.client("supervisor").post(f"/api/v1/follow-ups/{task.id}/complete",
                                                 {"note": "not mine"}, format="json")
