@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
@@ -29,6 +30,7 @@ from policy.revisions.services import (
     revision_submit,
 )
 from tenants import errors
+from tenants.api_schema import error_responses, path_uuid
 from tenants.context import agency_transaction
 from tenants.errors import ApiError
 from tenants.models import User
@@ -182,6 +184,13 @@ class _OfficerApi(AgencyApi):
 class RevisionListApi(_OfficerApi):
     """List the revisions the officer may author, or start a draft."""
 
+    @extend_schema(
+        operation_id="policy_revision_list",
+        tags=["policy authoring"],
+        summary="List the revisions the compliance officer may author",
+        request=None,
+        responses={200: RevisionListOutput, **error_responses(403)},
+    )
     def get(self, request: Request) -> Response:
         user = self.officer(request)
         with agency_transaction(_chain(user)):
@@ -197,6 +206,13 @@ class RevisionListApi(_OfficerApi):
         ]
         return Response(RevisionListOutput({"revisions": shown}).data)
 
+    @extend_schema(
+        operation_id="policy_revision_create",
+        tags=["policy authoring"],
+        summary="Start a draft from the scope's active revision",
+        request=RevisionCreateInput,
+        responses={201: RevisionOutput, **error_responses(400, 403, 409)},
+    )
     def post(self, request: Request) -> Response:
         user = self.officer(request)
         body = _valid(RevisionCreateInput, request.data)
@@ -217,12 +233,28 @@ class RevisionListApi(_OfficerApi):
 class RevisionDetailApi(_OfficerApi):
     """Read a revision with its text and checks, or save a draft (which runs the checks)."""
 
+    @extend_schema(
+        operation_id="policy_revision_get",
+        tags=["policy authoring"],
+        summary="A revision with its text and check results",
+        request=None,
+        responses={200: RevisionOutput, **error_responses(403, 404)},
+        parameters=[path_uuid("revision_id", "The revision.")],
+    )
     def get(self, request: Request, revision_id: str) -> Response:
         user = self.officer(request)
         revision = revision_visible(user=user, revision_id=revision_id)
         with agency_transaction(_chain(user)):
             return Response(_shown(revision))
 
+    @extend_schema(
+        operation_id="policy_revision_update",
+        tags=["policy authoring"],
+        summary="Save a draft and run every check on both engines",
+        request=RevisionUpdateInput,
+        responses={200: RevisionOutput, **error_responses(400, 403, 404, 409)},
+        parameters=[path_uuid("revision_id", "The revision.")],
+    )
     def put(self, request: Request, revision_id: str) -> Response:
         user = self.officer(request)
         revision = revision_visible(user=user, revision_id=revision_id)
@@ -244,6 +276,14 @@ class RevisionDetailApi(_OfficerApi):
 class RevisionSubmitApi(_OfficerApi):
     """Submit a draft that passes every check (justify any deny→allow flips)."""
 
+    @extend_schema(
+        operation_id="policy_revision_submit",
+        tags=["policy authoring"],
+        summary="Submit a draft that passes every check",
+        request=RevisionSubmitInput,
+        responses={200: RevisionOutput, **error_responses(400, 403, 404, 409)},
+        parameters=[path_uuid("revision_id", "The revision.")],
+    )
     def post(self, request: Request, revision_id: str) -> Response:
         user = self.officer(request)
         revision = revision_visible(user=user, revision_id=revision_id)
@@ -261,6 +301,14 @@ class RevisionSubmitApi(_OfficerApi):
 class RevisionReviewApi(_OfficerApi):
     """Approve or reject a submitted revision: another officer of its scope, with a comment."""
 
+    @extend_schema(
+        operation_id="policy_revision_review",
+        tags=["policy authoring"],
+        summary="Approve or reject: another officer of the scope, never the author",
+        request=RevisionReviewInput,
+        responses={200: RevisionOutput, **error_responses(400, 403, 404, 409)},
+        parameters=[path_uuid("revision_id", "The revision.")],
+    )
     def post(self, request: Request, revision_id: str) -> Response:
         user = self.officer(request)
         revision = revision_visible(user=user, revision_id=revision_id)
@@ -281,6 +329,14 @@ class RevisionReviewApi(_OfficerApi):
 class RevisionActivateApi(_OfficerApi):
     """Put an approved revision in force; every engine follows without a restart."""
 
+    @extend_schema(
+        operation_id="policy_revision_activate",
+        tags=["policy authoring"],
+        summary="Put an approved revision in force",
+        request=None,
+        responses={200: RevisionOutput, **error_responses(403, 404, 409)},
+        parameters=[path_uuid("revision_id", "The revision.")],
+    )
     def post(self, request: Request, revision_id: str) -> Response:
         user = self.officer(request)
         revision = revision_visible(user=user, revision_id=revision_id)
@@ -295,6 +351,14 @@ class RevisionActivateApi(_OfficerApi):
 class RevisionRollbackApi(_OfficerApi):
     """Start a draft restoring this earlier approved revision (four-eyes like any other)."""
 
+    @extend_schema(
+        operation_id="policy_revision_rollback",
+        tags=["policy authoring"],
+        summary="Start a draft restoring this earlier approved revision",
+        request=RevisionRollbackInput,
+        responses={201: RevisionOutput, **error_responses(400, 403, 404, 409)},
+        parameters=[path_uuid("revision_id", "The revision.")],
+    )
     def post(self, request: Request, revision_id: str) -> Response:
         user = self.officer(request)
         revision = revision_visible(user=user, revision_id=revision_id)
@@ -328,6 +392,14 @@ def replay_as_json(replay: PolicyReplay) -> dict[str, Any]:
 class RevisionReplayApi(_OfficerApi):
     """Replay a revision over the decisions recorded in the last ``days`` days (a task)."""
 
+    @extend_schema(
+        operation_id="policy_revision_replay",
+        tags=["policy authoring"],
+        summary="Replay the revision over recorded decisions (a task)",
+        request=ReplayInput,
+        responses={202: ReplayOutput, **error_responses(400, 403, 404)},
+        parameters=[path_uuid("revision_id", "The revision.")],
+    )
     def post(self, request: Request, revision_id: str) -> Response:
         user = self.officer(request)
         revision = revision_visible(user=user, revision_id=revision_id)
@@ -342,6 +414,14 @@ class RevisionReplayApi(_OfficerApi):
 class ReplayDetailApi(_OfficerApi):
     """Follow a replay's progress and read its counts and changed decisions."""
 
+    @extend_schema(
+        operation_id="policy_replay_get",
+        tags=["policy authoring"],
+        summary="A replay's progress, counts and changed decisions",
+        request=None,
+        responses={200: ReplayOutput, **error_responses(403, 404)},
+        parameters=[path_uuid("replay_id", "The replay.")],
+    )
     def get(self, request: Request, replay_id: str) -> Response:
         user = self.officer(request)
         try:
