@@ -24,4 +24,5 @@ def portal_context(request: HttpRequest) -> dict[str, Any]:
         "portal_agency_name": agency.name if agency is not None else "",
         "portal_roles": [label(ROLE_LABELS, r) for r in roles],
         "portal_can_search": bool(SEARCH_ROLES & set(roles)),
+        "portal_can_author": "compliance_officer" in roles,
     }

@@ -14,10 +14,12 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 
 from policy.revisions.errors import RevisionError
-from policy.revisions.models import PolicyRevision, RevisionScope
+from policy.revisions.models import PolicyReplay, PolicyRevision, RevisionScope
+from policy.revisions.replay import replay_request
 from policy.revisions.services import (
     officer_may_author,
     revision_activate,
@@ -30,6 +32,15 @@ from policy.revisions.services import (
 from portal.mixins import StaffMixin
 from tenants.context import agency_transaction
 from tenants.models import Role
+
+REVISION_STATUS_LABELS = {
+    "draft": gettext_lazy("Draft"),
+    "submitted": gettext_lazy("Submitted"),
+    "approved": gettext_lazy("Approved"),
+    "active": pgettext_lazy("policy revision status", "Active"),
+    "superseded": gettext_lazy("Superseded"),
+    "rejected": gettext_lazy("Rejected"),
+}
 
 
 class _OfficerMixin(StaffMixin):
@@ -55,6 +66,8 @@ class PolicyRevisionListView(_OfficerMixin, View):
             if officer_may_author(user=self.user, scope=r.scope, agency_id=r.agency_id)
         ]
         national = self.agency.id in settings.POLICY_NATIONAL_AGENCIES
+        for row in rows:
+            row.status_label = REVISION_STATUS_LABELS.get(row.status, row.status)  # type: ignore[attr-defined]
         return render(request, "portal/policy_revisions.html", {"rows": rows, "national": national})
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -126,12 +139,22 @@ class PolicyRevisionDetailView(_OfficerMixin, View):
         unplaced = [note for key, notes in by_line.items() if key not in placed for note in notes]
         return {
             "revision": revision,
+            "status_label": REVISION_STATUS_LABELS.get(revision.status, revision.status),
             "modules": modules,
             "checks": checks,
             "unplaced": unplaced,
             "data_text": json.dumps(revision.data, indent=2, ensure_ascii=False),
             "is_author": revision.author_id == self.user.pk,
+            "replay": self.latest_replay(revision),
         }
+
+    def latest_replay(self, revision: PolicyRevision) -> PolicyReplay | None:
+        with agency_transaction(self.agency.id):
+            return (
+                PolicyReplay.objects.filter(revision=revision, agency_id=self.agency.id)
+                .order_by("-created_at")
+                .first()
+            )
 
     def post(self, request: HttpRequest, revision_id: uuid.UUID) -> HttpResponse:
         revision = self.revision(revision_id)
@@ -163,6 +186,12 @@ class PolicyRevisionDetailView(_OfficerMixin, View):
                 )
             elif action == "activate":
                 revision_activate(user=self.user, revision=revision)
+            elif action == "replay":
+                try:
+                    days = int(request.POST.get("days", "30"))
+                except ValueError:
+                    days = 0
+                replay_request(user=self.user, revision=revision, days=days)
             elif action == "rollback":
                 draft = revision_rollback(user=self.user, target=revision)
                 return redirect("portal:policy_revision", revision_id=draft.id)
