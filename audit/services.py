@@ -28,7 +28,9 @@ def audit_record(
     """Append one event to the agency's chain inside the caller's transaction.
 
     A transaction-scoped advisory lock serialises writers of one agency's chain, so two
-    concurrent events can never claim the same predecessor.
+    concurrent events can never claim the same predecessor. The transaction's deferred
+    foreign-key checks run first: the key-share locks they need are taken before the chain's
+    lock, never waited for while holding it (which deadlocked with a concurrent row lock).
     """
     payload = json.loads(json.dumps(data or {}, default=str))
     if request_id := request_id_current():
@@ -37,6 +39,7 @@ def audit_record(
     actor_label = getattr(actor, "username", None) or (actor if isinstance(actor, str) else "")
     with agency_transaction(agency_id, using=using):
         with connections[using].cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"audit:{agency_id}"]
             )

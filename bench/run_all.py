@@ -18,8 +18,14 @@ from typing import Any
 
 from bench.harness import PROJECT_DIR, json_emit, progress, stdout_reserve
 
-BENCHMARKS = ("policy_latency", "search_latency", "enrollment_throughput", "probe_cost",
-              "api_overhead")
+BENCHMARKS = (
+    "policy_latency",
+    "search_latency",
+    "broker_latency",
+    "enrollment_throughput",
+    "probe_cost",
+    "api_overhead",
+)
 
 
 def benchmark_run(name: str) -> dict[str, Any]:

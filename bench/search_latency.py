@@ -292,16 +292,17 @@ def gallery_load(
 def service_steps() -> dict[str, tuple[Any, str]]:
     """Name the service functions whose time inside a search is worth seeing."""
     import matching.faces
-    import matching.searches
+    import matching.searches.execute
+    import matching.searches.submit
     import matching.tasks
 
     return {
-        "policy_decide": (matching.searches, "policy_decide"),
+        "policy_decide": (matching.searches.submit, "policy_evaluate"),
         "search_execute": (matching.tasks, "search_execute"),
-        "decode": (matching.searches, "image_decode"),
+        "decode": (matching.searches.execute, "image_decode"),
         "detect": (matching.faces, "faces_detect"),
         "encode": (matching.faces, "face_encode"),
-        "faces_nearest": (matching.searches, "faces_nearest"),
+        "faces_nearest": (matching.searches.execute, "faces_nearest"),
     }
 
 

@@ -16,3 +16,20 @@ app.autodiscover_tasks()
 signals.before_task_publish.connect(task_headers_add, weak=False)
 signals.task_prerun.connect(task_context_bind, weak=False)
 signals.task_postrun.connect(task_context_clear, weak=False)
+
+def queue_depth() -> int | None:
+    """Return how many messages wait in the task queue, or None if the broker cannot say."""
+    from typing import Any
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            # Declared as the workers declare it (virtual transports answer NOT_FOUND to a
+            # passive declaration from a channel that has not declared it itself).
+            channel: Any = conn.default_channel
+            declared = channel.queue_declare(
+                queue=app.conf.task_default_queue, durable=True, auto_delete=False
+            )
+            return int(declared.message_count)
+    except Exception:
+        return None

@@ -37,6 +37,7 @@ if os.environ.get("PROBITY_TEST_FILESYSTEM_BROKER"):
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        "polling_interval": 0.05,
     }
 
 CELERY_TASK_DEFAULT_QUEUE = f"probity-test-{TEST_RUN_ID}"

@@ -36,6 +36,7 @@ from matching.outputs import (
 )
 from matching.reviews import candidate_review, search_review_complete
 from matching.searches import (
+    SearchCapacityError,
     SearchRequest,
     search_candidates_view,
     search_face_choose,
@@ -188,6 +189,13 @@ class SearchCreateApi(AgencyApi):
         return UploadLimits(total_bytes=cap + FORM_FIELDS_ALLOWANCE,
                             files={"probe": FileCap(cap, errors.IMAGE_TOO_LARGE)})
 
+    def handle_exception(self, exc: Exception) -> Response:
+        """Tell a client refused for capacity when to try again (429 with Retry-After)."""
+        response = super().handle_exception(exc)
+        if isinstance(exc, SearchCapacityError):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+
     @extend_schema(
         operation_id="search_create",
         tags=["searches"],
@@ -199,7 +207,7 @@ class SearchCreateApi(AgencyApi):
             "decoded, no probe kept) or `queued`. Send `Idempotency-Key` to make retries safe."
         ),
         request={"multipart/form-data": SearchCreateForm, "application/json": SearchCreateJson},
-        responses={201: SearchOutput, **error_responses(400, 404, 409, 413, 415)},
+        responses={201: SearchOutput, **error_responses(400, 404, 409, 413, 415, 429)},
         examples=[OpenApiExample("robbery investigation", value=SEARCH_EXAMPLE,
                                  request_only=True, media_type="application/json")],
     )

@@ -12,6 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from matching.face_model import face_model_turn
 from matching.images import (
     ImageRejectedError,
     image_decode,
@@ -64,7 +66,8 @@ def enrollment_batch_create(
     agency_id = gallery.agency_id
     with agency_transaction(agency_id):
         batch = EnrollmentBatch.objects.create(
-            agency_id=agency_id, gallery=gallery, created_by=created_by
+            agency_id=agency_id, gallery=gallery, created_by=created_by,
+            lease_expires_at=timezone.now() + timedelta(seconds=settings.DISPATCH_GRACE_SECONDS),
         )
         uploads = [
             EnrollmentUpload(
@@ -85,7 +88,7 @@ def enrollment_batch_create(
         )
         if enqueue:
             bid = str(batch.id)
-            transaction.on_commit(lambda: enrollment_batch_run.delay(bid, agency_id))
+            transaction.on_commit(lambda: enrollment_batch_run.delay(bid, agency_id), robust=True)
     return batch
 
 
@@ -110,12 +113,14 @@ def _photo_examine(upload: EnrollmentUpload) -> _Accepted | str:
     except ImageRejectedError as exc:
         return exc.code
     pixels = image_pixels(image)
-    boxes = faces_detect(pixels)
+    with face_model_turn():
+        boxes = faces_detect(pixels)
     if not boxes:
         return NO_FACE
     if len(boxes) > 1:
         return SEVERAL_FACES
-    embedding = face_encode(pixels, boxes[0])
+    with face_model_turn():
+        embedding = face_encode(pixels, boxes[0])
     return _Accepted(
         upload=upload, jpeg=image_reencode_jpeg(image), width=image.width, height=image.height,
         box=boxes[0].as_list(), embedding=[float(x) for x in embedding],
@@ -151,6 +156,8 @@ def _subject_enroll(
             results.append({"subject": ref, "file": upload.filename, "status": "enrolled",
                             "reason": ""})
     with agency_transaction(agency_id):
+        # The batch row first, the audit chain last (lock order, see matching.searches).
+        locked = EnrollmentBatch.objects.select_for_update(of=("self",)).get(id=batch.id)
         if accepted:
             display_name = next((u.display_name for u in uploads if u.display_name), "")
             subject, _ = Subject.objects.get_or_create(
@@ -177,7 +184,6 @@ def _subject_enroll(
         EnrollmentUpload.objects.filter(id__in=[u.id for u in uploads]).delete()
         counts = {s: sum(1 for r in results if r["status"] == s)
                   for s in ("enrolled", "rejected", "skipped")}
-        locked = EnrollmentBatch.objects.select_for_update().get(id=batch.id)
         locked.processed += len(uploads)
         locked.enrolled += counts["enrolled"]
         locked.rejected += counts["rejected"]
@@ -187,28 +193,57 @@ def _subject_enroll(
     return results
 
 
+def _batch_lease(agency_id: str, batch_id: uuid.UUID, owner: str) -> bool:
+    """Renew this worker's lease on the batch; False if another worker has taken it over."""
+    with agency_transaction(agency_id):
+        return bool(EnrollmentBatch.objects.filter(
+            agency_id=agency_id, id=batch_id, lease_owner=owner,
+            status=EnrollmentStatus.RUNNING,
+        ).update(lease_expires_at=timezone.now()
+                 + timedelta(seconds=settings.SEARCH_LEASE_SECONDS)))
+
+
 def enrollment_batch_process(*, agency_id: str, batch_id: uuid.UUID) -> EnrollmentBatch | None:
-    """Process every pending upload of a batch, subject by subject, recording progress."""
+    """Process every pending upload of a batch, subject by subject, recording progress.
+
+    The worker holds a lease on the batch, renewed after each subject; a second delivery while
+    the lease holds does nothing, and one after it expired resumes where the last one stopped.
+    """
+    from matching.searches.lease import worker_identity
+
+    owner = worker_identity()
+    now = timezone.now()
     with agency_transaction(agency_id):
         batch = (
-            EnrollmentBatch.objects.select_for_update()
+            EnrollmentBatch.objects.select_for_update(of=("self",))
             .filter(agency_id=agency_id, id=batch_id).first()
         )
         if batch is None or batch.status == EnrollmentStatus.DONE:
             return batch
+        if (batch.status == EnrollmentStatus.RUNNING and batch.lease_owner
+                and batch.lease_expires_at is not None and batch.lease_expires_at > now):
+            return batch
         batch.status = EnrollmentStatus.RUNNING
-        batch.save(update_fields=["status"])
+        batch.lease_owner = owner
+        batch.lease_expires_at = now + timedelta(seconds=settings.SEARCH_LEASE_SECONDS)
+        batch.save(update_fields=["status", "lease_owner", "lease_expires_at"])
         pending = list(EnrollmentUpload.objects.filter(batch=batch).order_by("subject_ref", "id"))
     by_subject: dict[str, list[EnrollmentUpload]] = defaultdict(list)
     for upload in pending:
         by_subject[upload.subject_ref].append(upload)
     for ref, uploads in by_subject.items():
+        if not _batch_lease(agency_id, batch_id, owner):
+            return None
         _subject_enroll(batch, ref, uploads)
     with agency_transaction(agency_id):
-        batch = EnrollmentBatch.objects.select_for_update().get(id=batch_id)
+        batch = EnrollmentBatch.objects.select_for_update(of=("self",)).get(id=batch_id)
+        if batch.lease_owner != owner or batch.status != EnrollmentStatus.RUNNING:
+            return batch
         batch.status = EnrollmentStatus.DONE
         batch.finished_at = timezone.now()
-        batch.save(update_fields=["status", "finished_at"])
+        batch.lease_owner = ""
+        batch.lease_expires_at = None
+        batch.save(update_fields=["status", "finished_at", "lease_owner", "lease_expires_at"])
         audit_record(
             agency_id=agency_id, actor="worker", action="enrollment.batch_done",
             object_type="enrollment_batch", object_id=str(batch.id),

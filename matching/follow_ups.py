@@ -27,7 +27,7 @@ def follow_up_complete(*, user: User, follow_up_id: uuid.UUID, note: str) -> Fol
     """Close a follow-up with a note; the search's requester cannot close their own review."""
     assert user.agency is not None  # noqa: S101
     with agency_transaction(user.agency.id):
-        task = (FollowUp.objects.select_for_update().select_related("search")
+        task = (FollowUp.objects.select_for_update(of=("self",)).select_related("search")
                 .filter(agency=user.agency, id=follow_up_id).first())
         if task is None:
             raise ApiError("follow_up_not_found", "No such follow-up.", http_status=404)

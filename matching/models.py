@@ -131,6 +131,10 @@ class EnrollmentBatch(models.Model):
     rejected = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     results = models.JSONField(default=list)
+    lease_owner = models.CharField(max_length=120, blank=True)
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="running: the worker's lease; queued: when its message counts as lost")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -158,6 +162,28 @@ class SearchStatus(models.TextChoices):
     FAILED = "failed"
     CANCELLED = "cancelled"
     PURGED = "purged"
+
+
+# Every status change a search may make; ``search_transition`` refuses any other. RUNNING →
+# RUNNING is a restart by a new worker after the previous one's lease expired; RUNNING → QUEUED
+# is recovery re-enqueuing a search whose worker's lease expired. PURGED is the end
+# of a failed search once retention has deleted its probe: nothing is left but the audit trail.
+SEARCH_TRANSITIONS: dict[str, frozenset[str]] = {
+    SearchStatus.SUBMITTED: frozenset({SearchStatus.DENIED, SearchStatus.QUEUED}),
+    SearchStatus.QUEUED: frozenset({SearchStatus.RUNNING, SearchStatus.FAILED,
+                                    SearchStatus.CANCELLED}),
+    SearchStatus.RUNNING: frozenset({SearchStatus.RUNNING, SearchStatus.QUEUED,
+                                     SearchStatus.AWAITING_FACE_CHOICE,
+                                     SearchStatus.AWAITING_REVIEW, SearchStatus.FAILED,
+                                     SearchStatus.CANCELLED}),
+    SearchStatus.AWAITING_FACE_CHOICE: frozenset({SearchStatus.QUEUED, SearchStatus.CANCELLED}),
+    SearchStatus.AWAITING_REVIEW: frozenset({SearchStatus.REVIEWED}),
+    SearchStatus.REVIEWED: frozenset(),
+    SearchStatus.DENIED: frozenset(),
+    SearchStatus.FAILED: frozenset({SearchStatus.PURGED}),
+    SearchStatus.CANCELLED: frozenset(),
+    SearchStatus.PURGED: frozenset(),
+}
 
 
 class Search(models.Model):
@@ -208,6 +234,12 @@ class Search(models.Model):
     error_code = models.CharField(max_length=60, blank=True)
     error_message = models.CharField(max_length=300, blank=True)
     probe_retain_until = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=120, blank=True,
+                                   help_text="the worker running it, while running")
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="running: the worker's lease; queued: when its message counts as lost")
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)

@@ -1,19 +1,43 @@
 """Build the policy input for a search from the request and what the database knows.
 
-Facts about the user, the agency, the gallery and the authority records (warrant, exigent
-approval with its approver, agreement) come from the database, never from the client: a client
-can claim a purpose, but not a role, a training record or a warrant's dates.
+The one module that assembles a search's policy input. Facts about the user, the agency, the
+gallery and the authority records (warrant, exigent approval with its approver, agreement) come
+from the database, never from the client: a client can claim a purpose, but not a role, a
+training record or a warrant's dates.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from authorizations.facts import rfc3339
+from authorizations.facts import agreement_facts, exigent_facts, rfc3339, warrant_facts
+from authorizations.models import ExigentApproval, InteragencyAgreement, Warrant
 from matching.models import Gallery, Search
 from tenants.models import User
 from tenants.services import training_status
+
+
+@dataclass(frozen=True)
+class AuthorityFacts:
+    """The authority records as the policy reads them; stored on the search as decided on."""
+
+    warrant: dict[str, Any] | None
+    exigent: dict[str, Any] | None
+    interagency: dict[str, Any] | None
+
+
+def authority_facts(
+    *, warrant: Warrant | None, exigent: ExigentApproval | None,
+    agreement: InteragencyAgreement | None,
+) -> AuthorityFacts:
+    """Return the facts of the records a search relies on."""
+    return AuthorityFacts(
+        warrant=warrant_facts(warrant) if warrant else None,
+        exigent=exigent_facts(exigent) if exigent else None,
+        interagency=agreement_facts(agreement) if agreement else None,
+    )
 
 
 def gallery_facts(gallery: Gallery) -> dict[str, Any]:

@@ -59,9 +59,9 @@ def candidate_review(
     _reviewer_check(user)
     agency_id = user.agency.id
     with agency_transaction(agency_id):
-        search = Search.objects.select_for_update().filter(agency_id=agency_id,
-                                                           id=search_id).first()
-        candidate = (Candidate.objects.select_for_update().select_related("subject")
+        search = Search.objects.select_for_update(of=("self",)).filter(
+            agency_id=agency_id, id=search_id).first()
+        candidate = (Candidate.objects.select_for_update(of=("self",)).select_related("subject")
                      .filter(agency_id=agency_id, search_id=search_id, rank=rank).first()
                      if search is not None else None)
         if search is None or candidate is None or search.quarantined_at is not None:
@@ -95,8 +95,8 @@ def search_review_complete(*, user: User, search_id: uuid.UUID, note: str) -> Se
     assert user.agency is not None  # noqa: S101
     _reviewer_check(user)
     with agency_transaction(user.agency.id):
-        search = Search.objects.select_for_update().filter(agency_id=user.agency.id,
-                                                           id=search_id).first()
+        search = Search.objects.select_for_update(of=("self",)).filter(
+            agency_id=user.agency.id, id=search_id).first()
         if search is None:
             raise ApiError(errors.NOT_FOUND, "No such search.", http_status=404)
         if search.status != SearchStatus.AWAITING_REVIEW:
@@ -115,11 +115,10 @@ def _search_close_if_reviewed(search: Search, user: User, note: str = "") -> boo
         return False
     if not candidates.exists() and not note:
         return False
-    search.status = SearchStatus.REVIEWED
-    search.save(update_fields=["status", "updated_at"])
-    audit_record(agency_id=search.agency_id, actor=user, action="search.reviewed",
-                 object_type="search", object_id=str(search.id),
-                 data={"dispositions": {str(rank): disposition for rank, disposition
-                                        in candidates.values_list("rank", "disposition")},
-                       "note": note})
+    from matching.searches import search_transition
+
+    search_transition(search=search, to=SearchStatus.REVIEWED, actor=user,
+                      data={"dispositions": {str(rank): disposition for rank, disposition
+                                             in candidates.values_list("rank", "disposition")},
+                            "note": note})
     return True

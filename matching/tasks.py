@@ -1,37 +1,67 @@
-"""Celery tasks: thin wrappers that take ids only and call the services."""
+"""Celery tasks: thin wrappers that take ids only and call the services.
+
+A database error is retried inside the task, on the task's own thread, never with a countdown:
+a countdown hands the retry to the consumer's timer, which under the solo pool ran it on the
+timer thread next to the task in progress (two face-model calls at once in one process).
+Whatever still fails is left to the lease and the recovery beat.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
+from collections.abc import Callable
 
 from celery import shared_task
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError, connections
 
 from matching.enrollment import enrollment_batch_process
-from matching.searches import search_execute, search_fail_unexpected
+from matching.searches import (
+    enrollments_recover,
+    search_execute,
+    search_fail_unexpected,
+    searches_recover,
+)
+
+logger = logging.getLogger(__name__)
+DATABASE_ATTEMPTS = 4
 
 
-@shared_task(bind=True, acks_late=True, max_retries=3)
-def search_run(self, search_id: str, agency_id: str) -> None:  # type: ignore[no-untyped-def]
-    """Run an allowed search; retry only when the database was briefly unreachable."""
+def _with_database_retries(work: Callable[[], object]) -> None:
+    """Run ``work``, retrying on a lost database connection with a short backoff."""
+    for attempt in range(DATABASE_ATTEMPTS):
+        try:
+            work()
+            return
+        except (OperationalError, InterfaceError):
+            connections.close_all()
+            if attempt == DATABASE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.5 * 2**attempt)
+
+
+@shared_task(acks_late=True)
+def search_run(search_id: str, agency_id: str) -> None:
+    """Run an allowed search; a database outage is retried, then left to recovery."""
+    sid = uuid.UUID(search_id)
     try:
-        search_execute(agency_id=agency_id, search_id=uuid.UUID(search_id))
-    except OperationalError as exc:
-        raise self.retry(exc=exc, countdown=2 ** self.request.retries) from exc
+        _with_database_retries(lambda: search_execute(agency_id=agency_id, search_id=sid))
+    except (OperationalError, InterfaceError):
+        logger.warning("search %s: database unavailable; recovery will re-enqueue it", sid)
     except Exception as exc:
-        search_fail_unexpected(
-            agency_id=agency_id, search_id=uuid.UUID(search_id), error=type(exc).__name__
-        )
+        search_fail_unexpected(agency_id=agency_id, search_id=sid, error=type(exc).__name__)
         raise
 
 
-@shared_task(bind=True, acks_late=True, max_retries=3)
-def enrollment_batch_run(self, batch_id: str, agency_id: str) -> None:  # type: ignore[no-untyped-def]
+@shared_task(acks_late=True)
+def enrollment_batch_run(batch_id: str, agency_id: str) -> None:
     """Enroll a batch; safe to run again, it resumes where it stopped."""
+    bid = uuid.UUID(batch_id)
     try:
-        enrollment_batch_process(agency_id=agency_id, batch_id=uuid.UUID(batch_id))
-    except OperationalError as exc:
-        raise self.retry(exc=exc, countdown=2 ** self.request.retries) from exc
+        _with_database_retries(lambda: enrollment_batch_process(agency_id=agency_id, batch_id=bid))
+    except (OperationalError, InterfaceError):
+        logger.warning("batch %s: database unavailable; recovery will re-enqueue it", bid)
 
 
 @shared_task
@@ -44,10 +74,20 @@ def probes_purge() -> int:
 
 
 @shared_task
-def searches_unstick() -> int:
-    """Fail searches whose worker died mid-run (run by beat)."""
-    from matching.searches import searches_fail_stuck
+def work_recover() -> int:
+    """Re-enqueue searches and enrollment batches whose message or worker was lost (beat).
+
+    While messages wait in the queue, a queued search is more likely behind them than lost, so
+    only expired leases are recovered; queued searches are looked at once the queue is empty
+    (or when the broker cannot say), which keeps a backlog from being enqueued twice.
+    """
+    from config.celery import queue_depth
     from tenants.models import Agency
 
-    return sum(searches_fail_stuck(agency_id=a)
-               for a in Agency.objects.values_list("id", flat=True))
+    depth = queue_depth()
+    include_queued = depth is None or depth == 0
+    recovered = 0
+    for agency_id in Agency.objects.values_list("id", flat=True):
+        recovered += searches_recover(agency_id=agency_id, include_queued=include_queued)
+        recovered += enrollments_recover(agency_id=agency_id, include_queued=include_queued)
+    return recovered

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from policy.obligations import obligations_invalid_reason, search_limits
+
 FAIL_CLOSED_CODE = "request_malformed"
 FAIL_CLOSED_MESSAGE = (
     "Request is malformed or contains an unparsable timestamp; no biometric processing performed."
@@ -97,8 +99,11 @@ def decision_from_result(
     if not isinstance(reasons, list) or not isinstance(obligations, dict):  # for the type checker
         return fail_closed(engine=engine, bundle_revision=bundle_revision, error="malformed")
     has_deny = any(r.get("kind") == "deny" for r in reasons)
+    allowed = bool(allow) and not has_deny
+    if allowed and search_limits(obligations) is None:
+        allowed, reasons = False, [*reasons, obligations_invalid_reason()]
     return Decision(
-        allow=bool(allow) and not has_deny,
+        allow=allowed,
         reasons=reasons,
         obligations=obligations,
         engine=engine,

@@ -39,6 +39,7 @@ _ERROR_TEXT = {
     413: "The request or an uploaded file is larger than allowed.",
     415: "Unsupported content type.",
     422: "The request is well formed but cannot be processed.",
+    429: "Too many requests or too much work in flight: retry after `Retry-After` seconds.",
 }
 
 

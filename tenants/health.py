@@ -1,4 +1,8 @@
-"""``GET /healthz``: database, broker and policy engine, each checked for real."""
+"""``GET /healthz``: database, broker, workers and policy engine, each checked for real.
+
+The workers answer a broadcast ping within a timeout; without one answering, searches would
+queue and never run, so the service is unhealthy. The queue's depth is reported beside them.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
 from config.celery import app as celery_app
+from config.celery import queue_depth
 from policy.engine import engine_get
 
 
@@ -30,6 +35,20 @@ def _broker() -> tuple[bool, str]:
         return False, type(exc).__name__
 
 
+WORKER_PING_TIMEOUT_SECONDS = 1.0
+
+
+def _workers() -> tuple[bool, str]:
+    try:
+        replies = celery_app.control.ping(timeout=WORKER_PING_TIMEOUT_SECONDS) or []
+    except Exception as exc:
+        return False, type(exc).__name__
+    names = sorted(name for reply in replies for name in reply)
+    if not names:
+        return False, f"no worker answered within {WORKER_PING_TIMEOUT_SECONDS:g} s"
+    return True, f"{len(names)} answering: {', '.join(names)}"
+
+
 def _policy() -> tuple[bool, str]:
     try:
         return engine_get().health()
@@ -40,9 +59,11 @@ def _policy() -> tuple[bool, str]:
 def healthz(request: HttpRequest) -> JsonResponse:
     """Report the state of each dependency; 503 if any is down."""
     checks: dict[str, Any] = {}
-    for name, check in (("database", _database), ("broker", _broker), ("policy_engine", _policy)):
+    for name, check in (("database", _database), ("broker", _broker), ("workers", _workers),
+                        ("policy_engine", _policy)):
         ok, detail = check()
         checks[name] = {"ok": ok, "detail": detail}
     healthy = all(c["ok"] for c in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "unhealthy", "checks": checks},
-                        status=200 if healthy else 503)
+    body = {"status": "ok" if healthy else "unhealthy", "checks": checks,
+            "queue": {"name": celery_app.conf.task_default_queue, "depth": queue_depth()}}
+    return JsonResponse(body, status=200 if healthy else 503)

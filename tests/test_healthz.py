@@ -30,18 +30,22 @@ def unreachable_opa(settings: Any) -> Iterator[str]:
             engine_get.cache_clear()
 
 
-def test_healthy(db: None, client: Client) -> None:
+@pytest.mark.worker
+def test_healthy(db: None, celery_worker: Any, client: Client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "broker", "policy_engine"}
+    assert set(body["checks"]) == {"database", "broker", "workers", "policy_engine"}
     assert all(check["ok"] is True for check in body["checks"].values()), body
     assert body["checks"]["database"]["detail"].startswith("pgvector ")
+    assert celery_worker.hostname in body["checks"]["workers"]["detail"]
+    assert isinstance(body["queue"]["depth"], int)
 
 
+@pytest.mark.worker
 def test_unreachable_policy_engine_makes_it_unhealthy(
-    db: None, client: Client, unreachable_opa: str
+    db: None, celery_worker: Any, client: Client, unreachable_opa: str
 ) -> None:
     assert engine_get().name == "opa-rest"
     response = client.get("/healthz")
@@ -54,6 +58,7 @@ def test_unreachable_policy_engine_makes_it_unhealthy(
     assert body["checks"]["broker"]["ok"] is True
 
 
-def test_health_needs_no_credentials_and_ignores_bad_ones(db: None) -> None:
+@pytest.mark.worker
+def test_health_needs_no_credentials_and_ignores_bad_ones(db: None, celery_worker: Any) -> None:
     response = Client(HTTP_AUTHORIZATION="Token prb_not-a-real-key").get("/healthz")
     assert response.status_code == 200, response.content

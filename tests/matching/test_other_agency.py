@@ -15,19 +15,19 @@ from matching.searches import search_execute
 from matching.selectors import faces_nearest
 from tenants.context import agency_transaction
 from tests.conftest import Tenant, photo, search_fields
+from tests.factories import SearchFactory
 
 
 @pytest.fixture
 def search_of_a(db: None, tenant_a: Tenant) -> Search:
     """A queued search of agency A that no worker will pick up (it is never committed)."""
     with agency_transaction(tenant_a.agency.id):
-        return Search.objects.create(
-            agency=tenant_a.agency, gallery=tenant_a.gallery,
-            requested_by=tenant_a.users["investigator"], status=SearchStatus.AWAITING_FACE_CHOICE,
-            purpose="criminal_investigation", case_number="A-1",
-            justification="x" * 30, probe_meta={},
+        search: Search = SearchFactory.create(
+            gallery=tenant_a.gallery, requested_by=tenant_a.users["investigator"],
+            status=SearchStatus.AWAITING_FACE_CHOICE,
             face_boxes=[{"x": 0, "y": 0, "w": 9, "h": 9}] * 2,
         )
+        return search
 
 
 def test_get_another_agencys_search_is_404_like_a_missing_one(
@@ -51,14 +51,35 @@ def test_choosing_a_face_in_another_agencys_search_is_404(
     assert search_of_a.status == SearchStatus.AWAITING_FACE_CHOICE
 
 
-def test_searching_another_agencys_gallery_is_404(db: None, tenant_b: Tenant) -> None:
+@pytest.fixture
+def gallery_only_a_has(db: None, tenant_a: Tenant) -> str:
+    """A gallery of agency A whose slug agency B has no gallery under."""
+    from matching.galleries import gallery_create
+
+    slug = f"a-only-{uuid.uuid4().hex[:6]}"
+    gallery_create(agency=tenant_a.agency, slug=slug, name="A's own archive",
+                   legal_basis="identification_of_criminals_act", contains_youth_records=False)
+    return slug
+
+
+def _search_post(tenant: Tenant, gallery: str) -> Any:
     upload = io.BytesIO(photo("obama3.jpg"))
     upload.name = "probe.jpg"
-    fields = search_fields(gallery="booking-of-someone-else")
-    response = tenant_b.client().post("/api/v1/searches", {**fields, "probe": upload},
-                                      format="multipart")
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "gallery_not_found"
+    return tenant.client().post("/api/v1/searches",
+                                {**search_fields(gallery=gallery), "probe": upload},
+                                format="multipart")
+
+
+def test_searching_another_agencys_gallery_is_404(
+    gallery_only_a_has: str, tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    theirs = _search_post(tenant_b, gallery_only_a_has)
+    missing = _search_post(tenant_b, f"missing-{uuid.uuid4().hex[:6]}")
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json() == missing.json()
+    assert theirs.json()["error"]["code"] == "gallery_not_found"
+    with agency_transaction(tenant_a.agency.id):
+        assert not Search.objects.filter(gallery__slug=gallery_only_a_has).exists()
 
 
 def test_gallery_list_shows_only_the_agencys_own(
@@ -110,11 +131,19 @@ def test_nearest_faces_of_another_agencys_gallery_are_invisible(
     assert theirs == []
 
 
-def test_enrolling_into_another_agencys_gallery_is_404(db: None, tenant_b: Tenant) -> None:
-    upload: Any = io.BytesIO(photo("biden.jpg"))
-    upload.name = "biden.jpg"
-    response = tenant_b.client("agency_admin").post(
-        "/api/v1/galleries/not-theirs/subjects", {"ref": "x", "images": [upload]},
-        format="multipart",
-    )
-    assert response.status_code == 404
+def test_enrolling_into_another_agencys_gallery_is_404(
+    gallery_only_a_has: str, tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    def enroll(slug: str) -> Any:
+        upload: Any = io.BytesIO(photo("biden.jpg"))
+        upload.name = "biden.jpg"
+        return tenant_b.client("agency_admin").post(
+            f"/api/v1/galleries/{slug}/subjects", {"ref": "x", "images": [upload]},
+            format="multipart",
+        )
+
+    theirs, missing = enroll(gallery_only_a_has), enroll(f"missing-{uuid.uuid4().hex[:6]}")
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json() == missing.json()
+    with agency_transaction(tenant_a.agency.id):
+        assert not EnrollmentBatch.objects.filter(gallery__slug=gallery_only_a_has).exists()

@@ -89,30 +89,71 @@ def test_a_live_feed_probe_is_deleted_as_soon_as_the_search_ends(
         assert Probe.objects.get(search_id=created["id"]).content is None
 
 
-def test_a_search_left_running_by_a_dead_worker_is_failed(
+def test_a_search_whose_worker_lease_expired_is_queued_again(
     db: None, tenant_a: Tenant, tenant_b: Tenant
 ) -> None:
-    from matching.searches import WORKER_LOST, searches_fail_stuck
+    from matching.searches import searches_recover
 
     created = submit(tenant_a)
-    long_ago = timezone.now() - timedelta(hours=1)
     with agency_transaction(tenant_a.agency.id):
-        Search.objects.filter(id=created["id"]).update(status=SearchStatus.RUNNING,
-                                                       updated_at=long_ago)
-    assert searches_fail_stuck(agency_id=tenant_b.agency.id) == 0  # not theirs to touch
-    assert searches_fail_stuck(agency_id=tenant_a.agency.id) == 1
+        Search.objects.filter(id=created["id"]).update(
+            status=SearchStatus.RUNNING, lease_owner="gone:1:x",
+            lease_expires_at=timezone.now() - timedelta(seconds=1))
+    assert searches_recover(agency_id=tenant_b.agency.id) == 0  # not theirs to touch
+    assert searches_recover(agency_id=tenant_a.agency.id) >= 1
     with agency_transaction(tenant_a.agency.id):
         search = Search.objects.get(id=created["id"])
-    assert search.status == SearchStatus.FAILED
-    assert search.error_code == WORKER_LOST
+        requeued = AuditEvent.objects.filter(object_id=created["id"],
+                                             action="search.requeued").count()
+    assert search.status == SearchStatus.QUEUED
+    assert search.lease_owner == ""
+    assert search.lease_expires_at is not None and search.lease_expires_at > timezone.now()
+    assert requeued == 1
 
 
-def test_a_recently_started_search_is_left_running(db: None, tenant_a: Tenant) -> None:
-    from matching.searches import searches_fail_stuck
+def test_a_search_within_its_lease_is_left_running(db: None, tenant_a: Tenant) -> None:
+    from matching.searches import searches_recover
 
     created = submit(tenant_a)
     with agency_transaction(tenant_a.agency.id):
-        Search.objects.filter(id=created["id"]).update(status=SearchStatus.RUNNING)
-    searches_fail_stuck(agency_id=tenant_a.agency.id)
+        Search.objects.filter(id=created["id"]).update(
+            status=SearchStatus.RUNNING, lease_owner="alive:1:x",
+            lease_expires_at=timezone.now() + timedelta(seconds=30))
+    searches_recover(agency_id=tenant_a.agency.id)
     with agency_transaction(tenant_a.agency.id):
         assert Search.objects.get(id=created["id"]).status == SearchStatus.RUNNING
+
+
+def test_a_failed_search_whose_retention_ended_is_purged_and_audited(
+    db: None, tenant_a: Tenant
+) -> None:
+    created = submit(tenant_a)
+    with agency_transaction(tenant_a.agency.id):
+        Search.objects.filter(id=created["id"]).update(
+            status=SearchStatus.FAILED, probe_retain_until=timezone.now() - timedelta(seconds=1))
+    assert probes_purge_due(agency_id=tenant_a.agency.id) >= 1
+    with agency_transaction(tenant_a.agency.id):
+        search = Search.objects.get(id=created["id"])
+        probe = Probe.objects.get(search_id=search.id)
+        actions = list(AuditEvent.objects.filter(object_id=str(search.id))
+                       .order_by("seq").values_list("action", flat=True))
+    assert search.status == SearchStatus.PURGED
+    assert probe.content is None
+    assert actions[-2:] == ["probe.deleted", "search.purged"]
+
+
+def test_with_messages_waiting_only_expired_leases_are_recovered(
+    db: None, tenant_a: Tenant
+) -> None:
+    from matching.searches import searches_recover
+
+    waiting, stranded = submit(tenant_a), submit(tenant_a)
+    past = timezone.now() - timedelta(seconds=1)
+    with agency_transaction(tenant_a.agency.id):
+        Search.objects.filter(id=waiting["id"]).update(lease_expires_at=past)
+        Search.objects.filter(id=stranded["id"]).update(
+            status=SearchStatus.RUNNING, lease_owner="gone:1:x", lease_expires_at=past)
+    assert searches_recover(agency_id=tenant_a.agency.id, include_queued=False) >= 1
+    with agency_transaction(tenant_a.agency.id):
+        assert Search.objects.get(id=waiting["id"]).lease_expires_at == past
+        assert Search.objects.get(id=stranded["id"]).status == SearchStatus.QUEUED

@@ -126,7 +126,8 @@ def test_several_faces_wait_for_a_choice_and_encode_only_the_chosen_one(
     assert len(body["faces"]) == 2
     assert spy.encoded == []
 
-    left = min(range(2), key=lambda i: body["faces"][i]["x"])  # Obama is on the left
+    faces = body["faces"]
+    left = min(range(2), key=lambda i: faces[i]["x"])  # Obama is on the left
     chosen = tenant_a.client().post(f"/api/v1/searches/{created['id']}/face-choice",
                                     {"face": left}, format="json")
     assert chosen.status_code == 202, chosen.content
@@ -135,7 +136,8 @@ def test_several_faces_wait_for_a_choice_and_encode_only_the_chosen_one(
     assert body["status"] == SearchStatus.AWAITING_REVIEW
     assert body["candidates"][0]["subject_ref"] == "obama"
     assert len(spy.encoded) == 1
-    assert spy.encoded[0].left == body["faces"][left]["x"] if body["faces"] else True
+    assert body["face_choice"] == left
+    assert spy.encoded[0].left == faces[left]["x"]
 
 
 def test_face_named_up_front_is_searched_without_waiting(

@@ -44,7 +44,11 @@ default decision := {
 decision := {
 	"allow": true,
 	"reasons": [],
-	"obligations": {"max_candidates": data.fr.limits.max_candidates},
+	"obligations": {
+		"max_candidates": data.fr.limits.max_candidates,
+		"min_similarity": 0.8,
+		"probe_retention_days": 30,
+	},
 } if {
 	input.purpose == "criminal_investigation"
 }
@@ -256,7 +260,8 @@ def test_allow_carries_obligations_decision_id_and_revision(fake_opa):
     decision = _engine(fake_opa).decide(ALLOWED_INPUT)
 
     assert decision.allow is True
-    assert decision.obligations == {"max_candidates": 7}
+    assert decision.obligations == {"max_candidates": 7, "min_similarity": 0.8,
+                                    "probe_retention_days": 30}
     assert decision.engine_decision_id == "decision-1"
     assert decision.bundle_revision == TEST_BUNDLE.revision
     assert decision.latency_ms > 0
@@ -450,6 +455,18 @@ def test_oversized_response_denies(fake_opa):
     _assert_fail_closed(decision)
     assert "larger than" in decision.error
     assert len(fake_opa.decision_posts()) == 1
+
+
+def test_allow_with_obligations_that_cannot_be_enforced_is_recorded_as_a_deny(fake_opa):
+    fake_opa.script = [{"result": {"allow": True, "reasons": [],
+                                   "obligations": {"max_candidates": 0, "min_similarity": 2,
+                                                   "probe_retention_days": -1}}}]
+
+    decision = _engine(fake_opa).decide(ALLOWED_INPUT)
+
+    assert decision.allow is False
+    assert decision.codes == ["obligations_invalid"]
+    assert decision.reasons[0]["kind"] == "deny"
 
 
 def test_allow_with_a_deny_reason_is_denied(fake_opa):
