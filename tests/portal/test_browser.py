@@ -439,6 +439,8 @@ def test_officers_change_the_baseline_with_four_eyes_and_roll_it_back(
         assert "justification_insufficient" in a.page.locator("ul.replay-reasons").inner_text()
         a.check("en-policy-replay", full_page=False)
 
+        # Earlier decisions of this agency may flip to allowed: a justification covers them.
+        a.page.fill("#comment", "The board raised the minimum; replay reviewed line by line.")
         a.page.click("button[value=submit]")
         a.page.wait_for_load_state()
         assert "Submitted" in a.page.locator("h1").inner_text()
@@ -465,6 +467,7 @@ def test_officers_change_the_baseline_with_four_eyes_and_roll_it_back(
         b.page.wait_for_url("**/policy/revisions/*-*")
         rollback_url = b.page.url
         assert rollback_url != revision_url
+        b.page.fill("#comment", "Restores the approved seed revision exactly as it was.")
         b.page.click("button[value=submit]")
         b.page.wait_for_load_state()
         a.page.goto(rollback_url)
