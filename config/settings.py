@@ -211,6 +211,12 @@ OPA_DECISION_LOG_AGENCIES = frozenset(
     a.strip() for a in os.environ.get("OPA_DECISION_LOG_AGENCIES", "").split(",") if a.strip()
 )
 POLICY_REGO_DIR = BASE_DIR / "policy" / "rego"
+# Agencies whose compliance officers edit and approve the national baseline (comma-separated).
+POLICY_NATIONAL_AGENCIES = [
+    a.strip() for a in os.environ.get("POLICY_NATIONAL_AGENCIES", "").split(",") if a.strip()
+]
+# How long a process may keep deciding under a revision before it checks for a newer one.
+POLICY_REVISION_CHECK_SECONDS = float(os.environ.get("POLICY_REVISION_CHECK_SECONDS", "1.0"))
 
 # Uploads: capped while they stream in (tenants.uploads), before anything is buffered; each
 # endpoint declares its file caps. Image limits are enforced before any pixel is decoded.

@@ -23,7 +23,7 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
 fi
 
 mkdir -p var
-inputs=(requirements.txt requirements-nodeps.txt)
+inputs=(requirements.txt requirements-nodeps.txt requirements-opa.txt)
 [ "$runtime_only" = 1 ] || inputs+=(requirements-dev.txt deploy/lint/package-lock.json)
 stamp=var/.installed-$runtime_only-$(cat "${inputs[@]}" | sha256sum | cut -c1-16)
 if [ ! -x .venv/bin/python ]; then
@@ -36,6 +36,8 @@ if [ ! -f "$stamp" ]; then
         .venv/bin/python -m pip install --quiet --require-hashes -r requirements-dev.txt
     fi
     .venv/bin/python -m pip install --quiet --require-hashes --no-deps -r requirements-nodeps.txt
+    .venv/bin/python -m pip install --quiet --require-hashes --no-deps --ignore-requires-python \
+        -r requirements-opa.txt
     # face_recognition quits with status 0 when its models cannot import: check it printed.
     imported=$(.venv/bin/python -W ignore -c 'import face_recognition; print("imported")' 2>/dev/null | tail -1)
     [ "$imported" = "imported" ] || { echo "face_recognition does not import" >&2; exit 1; }

@@ -64,12 +64,18 @@ def test_app_role_cannot_bypass_row_level_security(db: None) -> None:
         assert forced is True, table
 
 
+# Policy revisions in force are readable everywhere (every engine loads them all) and the
+# national baseline has no agency; what stays private is every other revision of an overlay.
+PRIVATE_ROWS = {"policy_policyrevision": " WHERE agency_id IS NOT NULL AND status <> 'active'"}
+
+
 def test_raw_sql_in_one_agency_sees_none_of_another(
     db: None, tenant_a: Tenant, tenant_b: Tenant
 ) -> None:
     for table in tables(RLS_TABLES_SQL):
+        rows = PRIVATE_ROWS.get(table, "")
         with agency_transaction(tenant_a.agency.id), connection.cursor() as cursor:
-            cursor.execute(f"SELECT DISTINCT agency_id FROM {table}")  # noqa: S608 - catalog names
+            cursor.execute(f"SELECT DISTINCT agency_id FROM {table}{rows}")  # noqa: S608
             seen = {row[0] for row in cursor.fetchall()}
         assert tenant_b.agency.id not in seen, table
         assert seen <= {tenant_a.agency.id}, table
@@ -79,7 +85,8 @@ def test_raw_sql_in_one_agency_sees_none_of_another(
 
 def test_without_an_agency_context_nothing_is_visible(db: None, tenant_a: Tenant) -> None:
     for table in tables(RLS_TABLES_SQL):
-        assert scalar(f"SELECT count(*) FROM {table}") == 0, table  # noqa: S608
+        rows = PRIVATE_ROWS.get(table, "")
+        assert scalar(f"SELECT count(*) FROM {table}{rows}") == 0, table  # noqa: S608
 
 
 def test_writing_a_row_for_another_agency_is_refused(
