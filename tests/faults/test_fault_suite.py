@@ -63,6 +63,7 @@ class Stack:
     redis_port: int
     web_port: int
     env: dict[str, str]
+    owner_url: str = ""
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def log(self, name: str) -> Path:
@@ -93,15 +94,19 @@ class Stack:
             process.wait(10)
 
     def manage(self, *args: str) -> str:
-        return subprocess.run(  # noqa: S603 - our own manage.py
+        """Run a management command; fail with its error output, not just its exit status."""
+        result = subprocess.run(  # noqa: S603 - our own manage.py
             [PY, "-W", "ignore", "manage.py", *args],
             cwd=BASE,
-            env=self.env,
-            check=True,
+            env={**self.env, "DATABASE_OWNER_URL": self.owner_url},  # operator commands only
+            check=False,
             capture_output=True,
             text=True,
             timeout=300,
-        ).stdout
+        )
+        if result.returncode != 0:
+            pytest.fail(f"manage.py {args[0]} exited {result.returncode}: {result.stderr[-3000:]}")
+        return result.stdout
 
     def sql(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Run a query as the owner (no row-level security): the suite checks every agency."""
@@ -202,6 +207,7 @@ def pg_restart(pg_dir: Path) -> None:
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
+    from config.database import embedded_app_url
     from config.embedded import embedded_database_stop, embedded_database_url
 
     (BASE / "var").mkdir(exist_ok=True)
@@ -209,6 +215,7 @@ def stack() -> Iterator[Stack]:
     root.chmod(0o755)  # the embedded server runs as its own system user when we are root
     pg_dir = root / "pg"
     url = embedded_database_url(pg_dir)
+    app_url = embedded_app_url(url, password_file=root / "db_app_password")
     redis_port, web_port = free_port(), free_port()
     env = {
         key: value
@@ -218,7 +225,7 @@ def stack() -> Iterator[Stack]:
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": url,
+            "DATABASE_URL": app_url,
             "PROBITY_DB_NAME": DB_NAME,
             "PROBITY_VAR_DIR": str(root / "var"),
             "PROBITY_GENERATE_KEYS": "1",
@@ -239,6 +246,7 @@ def stack() -> Iterator[Stack]:
         redis_port=redis_port,
         web_port=web_port,
         env=env,
+        owner_url=url,
     )
     try:
         stack.start_redis()
