@@ -113,10 +113,10 @@ def service_timed(run: ServiceRun) -> Iterator[None]:
             run.subjects.append(
                 (len(uploads), time.perf_counter() - began, time.thread_time() - began_cpu))
 
-    def examine_timed(upload: Any) -> Any:
+    def examine_timed(upload: Any, several_faces: str) -> Any:
         began = time.perf_counter()
         try:
-            return photo_examine(upload)
+            return photo_examine(upload, several_faces)
         finally:
             run.examine.append(time.perf_counter() - began)
 

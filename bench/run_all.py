@@ -27,6 +27,8 @@ BENCHMARKS = (
     "api_overhead",
     "audit_and_sealing",
     "audit_export",
+    "identification_accuracy",
+    "vector_search",
 )
 
 

@@ -74,6 +74,14 @@ WITH gallery_faces AS MATERIALIZED (
 )
 SELECT id, subject_id, distance FROM gallery_faces ORDER BY distance LIMIT %(limit)s
 """
+# The HNSW query the service ran before its exact held scan, kept as the baseline.
+HNSW_SQL = """
+SELECT id, subject_id, embedding <-> %(probe)s::vector AS distance
+FROM matching_face
+WHERE agency_id = %(agency)s AND gallery_id = %(gallery)s
+ORDER BY embedding <-> %(probe)s::vector
+LIMIT %(limit)s
+"""
 COPY_FACES = (
     "COPY matching_face (agency_id, gallery_id, subject_id, photo_id, embedding, box, "
     "model_name, model_version, created_at) FROM STDIN"
@@ -470,10 +478,10 @@ def sql_nearest(
     from django.conf import settings
     from django.db import connection
 
-    from matching.selectors import NEAREST_SQL, vector_literal
+    from matching.selectors import vector_literal
     from tenants.context import agency_transaction
 
-    sql = EXACT_SQL if exact else NEAREST_SQL
+    sql = EXACT_SQL if exact else HNSW_SQL
     params: dict[str, str | int] = {"probe": vector_literal(vector), "agency": agency_id,
                                     "gallery": gallery_id, "limit": limit}
     with agency_transaction(agency_id), connection.cursor() as cursor:
@@ -575,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
     info = django_start(worker_queue=True)
     from django.conf import settings
 
-    from matching.partitions import HNSW_EF_CONSTRUCTION, HNSW_M
+    from bench.vector_search import HNSW_EF_CONSTRUCTION, HNSW_M, hnsw_build
     rows = encodings_load(eval_photos(eval_faces_dir()))
     encode_seconds = time.perf_counter() - started
     split = probe_split(rows)
@@ -596,6 +604,7 @@ def main(argv: list[str] | None = None) -> int:
         tenant = bench_tenant()
         progress(f"loading {len(split.enrolled)} real and {synthetic_count} synthetic faces")
         gallery = gallery_load(tenant, split.enrolled, synthetic, synthetic_subjects)
+        hnsw_build(tenant.agency.id)  # the baseline's index; the service does not use one
         progress(f"gallery loaded in {gallery.load_seconds:.1f} s; starting the worker")
         with celery_worker(), TaskFinished() as finished:
             for probe in warmup:

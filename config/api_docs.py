@@ -22,8 +22,18 @@ _REDOC_CSP = {"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]}
 
 urlpatterns: list[URLPattern] = [
     path(SCHEMA_PATH, SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/v1/docs", SpectacularSwaggerSplitView.as_view(
-        url_name="api-schema", template_name="api_docs/swagger_ui.html"), name="api-docs"),
-    path("api/v1/redoc", csp_update(_REDOC_CSP)(SpectacularRedocView.as_view(
-        url_name="api-schema", template_name="api_docs/redoc.html")), name="api-redoc"),
+    path(
+        "api/v1/docs",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api_docs/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
+    path(
+        "api/v1/redoc",
+        csp_update(_REDOC_CSP)(
+            SpectacularRedocView.as_view(url_name="api-schema", template_name="api_docs/redoc.html")
+        ),
+        name="api-redoc",
+    ),
 ]

@@ -211,6 +211,12 @@ OPA_DECISION_LOG_AGENCIES = frozenset(
     a.strip() for a in os.environ.get("OPA_DECISION_LOG_AGENCIES", "").split(",") if a.strip()
 )
 POLICY_REGO_DIR = BASE_DIR / "policy" / "rego"
+# Agencies whose compliance officers edit and approve the national baseline (comma-separated).
+POLICY_NATIONAL_AGENCIES = [
+    a.strip() for a in os.environ.get("POLICY_NATIONAL_AGENCIES", "").split(",") if a.strip()
+]
+# How long a process may keep deciding under a revision before it checks for a newer one.
+POLICY_REVISION_CHECK_SECONDS = float(os.environ.get("POLICY_REVISION_CHECK_SECONDS", "1.0"))
 
 # Uploads: capped while they stream in (tenants.uploads), before anything is buffered; each
 # endpoint declares its file caps. Image limits are enforced before any pixel is decoded.
@@ -240,6 +246,9 @@ FACE_DETECT_MAX_PIXELS = env_int("FACE_DETECT_MAX_PIXELS", 2_100_000, minimum=10
 FACE_DETECTOR = env_str("FACE_DETECTOR", "hog", choices=("hog", "cnn"))
 FACE_UPSAMPLE = env_int("FACE_UPSAMPLE", 1, minimum=0, maximum=4)
 HNSW_EF_SEARCH = env_int("HNSW_EF_SEARCH", 100, minimum=1, maximum=1000)
+# Faces a worker process may hold in memory for exact search (512 bytes each; 0 turns it off,
+# and PostgreSQL then scans every gallery exactly itself).
+VECTOR_HELD_MAX_FACES = env_int("VECTOR_HELD_MAX_FACES", 4_000_000, minimum=0)
 
 LOG_FORMAT = env_str("LOG_FORMAT", "json", choices=("json", "text"))
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
@@ -301,6 +310,7 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-dispatch": {"task": "notifications.tasks.webhooks_dispatch", "schedule": 5.0},
     "idempotency-keys-purge": {"task": "tenants.tasks.idempotency_keys_purge_all",
                                "schedule": 3600.0},
+    "face-changes-purge": {"task": "matching.tasks.face_changes_purge", "schedule": 3600.0},
 }
 
 # API operations: idempotency keys, the metrics endpoint.

@@ -356,7 +356,10 @@ class GallerySubjectsApi(AgencyApi):
                            content=f.read(), display_name=form.validated_data["display_name"])
                 for f in files
             ]
-            batch = enrollment_batch_create(gallery=gallery, items=items, created_by=user)
+            batch = enrollment_batch_create(
+                gallery=gallery, items=items, created_by=user,
+                several_faces=form.validated_data["several_faces"],
+            )
             response = Response(batch_output(batch), status=status.HTTP_202_ACCEPTED)
             response["Location"] = f"/api/v1/enrollments/{batch.id}"
             return response

@@ -1,6 +1,9 @@
 """Enrollment: photos in, one face each out, per subject in one transaction.
 
-A photo with no face or several faces is rejected with a reason. A subject's accepted photos and
+A photo with no face is rejected with a reason. A photo with several faces is, as the batch
+says: refused, held for an agency admin to pick the subject's face (the default: no photo of
+the archive is lost and no one guesses), or enrolled with its largest face, flagged on the
+photo and in the audit trail. A subject's accepted photos and
 faces are written together or not at all, so no subject is ever half-enrolled; re-running a batch
 or enrolling the same photo again changes nothing.
 """
@@ -40,6 +43,8 @@ from matching.models import (
     EnrollmentUpload,
     Face,
     Gallery,
+    HeldPhoto,
+    SeveralFaces,
     Subject,
     SubjectPhoto,
 )
@@ -64,15 +69,18 @@ class UploadItem:
 
 def enrollment_batch_create(
     *, gallery: Gallery, items: Iterable[UploadItem], created_by: User | None = None,
-    actor: Any = None, enqueue: bool = True,
+    actor: Any = None, enqueue: bool = True, several_faces: str = SeveralFaces.HOLD,
 ) -> EnrollmentBatch:
     """Store the uploads as a batch and queue it for a worker once the transaction commits."""
     from matching.tasks import enrollment_batch_run
 
+    if several_faces not in SeveralFaces.values:
+        raise ValueError(f"several_faces must be one of {SeveralFaces.values}")
     agency_id = gallery.agency_id
     with agency_transaction(agency_id):
         batch = EnrollmentBatch.objects.create(
             agency_id=agency_id, gallery=gallery, created_by=created_by,
+            several_faces=several_faces,
             lease_expires_at=timezone.now() + timedelta(seconds=settings.DISPATCH_GRACE_SECONDS),
         )
         uploads = []
@@ -91,7 +99,8 @@ def enrollment_batch_create(
             agency_id=agency_id, actor=actor or created_by, action="enrollment.batch_created",
             object_type="enrollment_batch", object_id=str(batch.id),
             data={"gallery": gallery.slug, "photos": len(uploads),
-                  "subjects": len({u.subject_ref for u in uploads})},
+                  "subjects": len({u.subject_ref for u in uploads}),
+                  "several_faces": several_faces},
         )
         if enqueue:
             bid = str(batch.id)
@@ -107,10 +116,22 @@ class _Accepted:
     height: int
     box: list[int]
     embedding: list[float]
+    faces_detected: int = 1
+    face_choice: str = "only"
 
 
-def _photo_examine(upload: EnrollmentUpload) -> _Accepted | str:
-    """Return the encoded face of a photo, or the reason it is rejected."""
+@dataclass
+class _Held:
+    upload: EnrollmentUpload
+    jpeg: bytes
+    width: int
+    height: int
+    boxes: list[list[int]]
+    embeddings: list[list[float]]
+
+
+def _photo_examine(upload: EnrollmentUpload, several_faces: str) -> _Accepted | _Held | str:
+    """Return the encoded face of a photo, the photo held with all its faces, or a reason."""
     from matching.faces import face_encode, faces_detect
 
     data = upload_content_open(upload=upload)
@@ -124,13 +145,21 @@ def _photo_examine(upload: EnrollmentUpload) -> _Accepted | str:
         boxes = faces_detect(pixels)
     if not boxes:
         return NO_FACE
-    if len(boxes) > 1:
+    if len(boxes) > 1 and several_faces == SeveralFaces.REFUSE:
         return SEVERAL_FACES
-    with face_model_turn():
+    if len(boxes) > 1 and several_faces == SeveralFaces.HOLD:
+        with face_model_turn():
+            embeddings = [[float(x) for x in face_encode(pixels, b)] for b in boxes]
+        return _Held(
+            upload=upload, jpeg=image_reencode_jpeg(image), width=image.width,
+            height=image.height, boxes=[b.as_list() for b in boxes], embeddings=embeddings,
+        )
+    with face_model_turn():  # faces_detect returns the largest face first
         embedding = face_encode(pixels, boxes[0])
     return _Accepted(
         upload=upload, jpeg=image_reencode_jpeg(image), width=image.width, height=image.height,
         box=boxes[0].as_list(), embedding=[float(x) for x in embedding],
+        faces_detected=len(boxes), face_choice="only" if len(boxes) == 1 else "largest",
     )
 
 
@@ -143,6 +172,7 @@ def _subject_enroll(
     agency_id = batch.agency_id
     results: list[dict[str, Any]] = []
     accepted: list[_Accepted] = []
+    held: list[_Held] = []
     with agency_transaction(agency_id):
         subject = Subject.objects.filter(gallery_id=batch.gallery_id, ref=ref).first()
         known = set(
@@ -154,14 +184,19 @@ def _subject_enroll(
                             "reason": ALREADY_ENROLLED})
             continue
         known.add(upload.sha256)
-        outcome = _photo_examine(upload)
+        outcome = _photo_examine(upload, batch.several_faces)
         if isinstance(outcome, str):
             results.append({"subject": ref, "file": upload.filename, "status": "rejected",
                             "reason": outcome})
+        elif isinstance(outcome, _Held):
+            held.append(outcome)
+            results.append({"subject": ref, "file": upload.filename, "status": "held",
+                            "reason": SEVERAL_FACES, "faces": len(outcome.boxes)})
         else:
             accepted.append(outcome)
             results.append({"subject": ref, "file": upload.filename, "status": "enrolled",
-                            "reason": ""})
+                            "reason": "", "face_choice": outcome.face_choice,
+                            "faces": outcome.faces_detected})
     with agency_transaction(agency_id):
         # The batch row first, the audit chain last (lock order, see matching.searches).
         locked = EnrollmentBatch.objects.select_for_update(of=("self",)).get(id=batch.id)
@@ -175,6 +210,7 @@ def _subject_enroll(
                 photo = SubjectPhoto(
                     agency_id=agency_id, subject=subject, sha256=item.upload.sha256,
                     content_type="image/jpeg", width=item.width, height=item.height,
+                    faces_detected=item.faces_detected, face_choice=item.face_choice,
                 )
                 photo_content_seal(photo=photo, content=item.jpeg)
                 photo.save(force_insert=True)
@@ -187,17 +223,37 @@ def _subject_enroll(
                 agency_id=agency_id, actor="worker", action="subject.enrolled",
                 object_type="subject", object_id=str(subject.pk),
                 data={"ref": ref, "batch": str(batch.id), "faces": len(accepted),
-                      "model_version": MODEL_VERSION},
+                      "model_version": MODEL_VERSION,
+                      "largest_face_chosen": [
+                          {"file": a.upload.filename, "faces_detected": a.faces_detected}
+                          for a in accepted if a.face_choice == "largest"]},
+            )
+        for kept in held:
+            HeldPhoto.objects.get_or_create(
+                agency_id=agency_id, gallery_id=batch.gallery_id, subject_ref=ref,
+                sha256=kept.upload.sha256,
+                defaults={"batch": batch, "display_name": kept.upload.display_name,
+                          "filename": kept.upload.filename, "content": kept.jpeg,
+                          "width": kept.width, "height": kept.height, "boxes": kept.boxes,
+                          "embeddings": kept.embeddings, "model_name": MODEL_NAME,
+                          "model_version": MODEL_VERSION},
+            )
+            audit_record(
+                agency_id=agency_id, actor="worker", action="enrollment.photo_held",
+                object_type="enrollment_batch", object_id=str(batch.id),
+                data={"ref": ref, "file": kept.upload.filename, "faces": len(kept.boxes)},
             )
         uploads_delete(agency_id=agency_id, uploads=uploads)
         counts = {s: sum(1 for r in results if r["status"] == s)
-                  for s in ("enrolled", "rejected", "skipped")}
+                  for s in ("enrolled", "rejected", "skipped", "held")}
         locked.processed += len(uploads)
         locked.enrolled += counts["enrolled"]
         locked.rejected += counts["rejected"]
         locked.skipped += counts["skipped"]
+        locked.held += counts["held"]
         locked.results = [*locked.results, *results]
-        locked.save(update_fields=["processed", "enrolled", "rejected", "skipped", "results"])
+        locked.save(update_fields=["processed", "enrolled", "rejected", "skipped", "held",
+                                   "results"])
     return results
 
 
@@ -256,6 +312,8 @@ def enrollment_batch_process(*, agency_id: str, batch_id: uuid.UUID) -> Enrollme
             agency_id=agency_id, actor="worker", action="enrollment.batch_done",
             object_type="enrollment_batch", object_id=str(batch.id),
             data={"enrolled": batch.enrolled, "rejected": batch.rejected,
-                  "skipped": batch.skipped, "setting_detector": settings.FACE_DETECTOR},
+                  "skipped": batch.skipped, "held": batch.held,
+                  "several_faces": batch.several_faces,
+                  "setting_detector": settings.FACE_DETECTOR},
         )
     return batch

@@ -78,6 +78,11 @@ class SubjectPhoto(models.Model):
     content_type = models.CharField(max_length=40)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
+    faces_detected = models.PositiveSmallIntegerField(default=1, db_default=1)
+    face_choice = models.CharField(
+        max_length=20, default="only", db_default="only",
+        help_text="How the enrolled face was chosen: only, largest (automatic) or admin.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -87,7 +92,7 @@ class SubjectPhoto(models.Model):
 
 
 class Face(models.Model):
-    """A face embedding. The table is LIST-partitioned by agency, one HNSW index per partition.
+    """A face embedding. The table is LIST-partitioned by agency, one partition per agency.
 
     Django does not manage the table (see the migration): PostgreSQL needs the partition key in
     the primary key, which the ORM cannot express, so nothing may reference it by foreign key.
@@ -133,6 +138,8 @@ class EnrollmentBatch(models.Model):
     enrolled = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    held = models.PositiveIntegerField(default=0, db_default=0)
+    several_faces = models.CharField(max_length=10, default="hold", db_default="hold")
     results = models.JSONField(default=list)
     lease_owner = models.CharField(max_length=120, blank=True)
     lease_expires_at = models.DateTimeField(
@@ -341,3 +348,53 @@ class FollowUp(models.Model):
 
     class Meta:
         ordering = ["due_at"]
+
+
+class SeveralFaces(models.TextChoices):
+    """What enrollment does with a photo that shows several faces."""
+
+    REFUSE = "refuse"
+    HOLD = "hold"
+    LARGEST = "largest"
+
+
+class HeldPhotoStatus(models.TextChoices):
+    PENDING = "pending"
+    ENROLLED = "enrolled"
+
+
+class HeldPhoto(models.Model):
+    """An enrollment photo with several faces, waiting for an agency admin to pick the subject's.
+
+    The worker encodes every face when it holds the photo, so resolving needs no face model;
+    the other faces' embeddings are erased as soon as one is chosen.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="held_photos")
+    batch = models.ForeignKey(EnrollmentBatch, on_delete=models.SET_NULL, null=True, blank=True)
+    subject_ref = models.CharField(max_length=120)
+    display_name = models.CharField(max_length=200, blank=True)
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    boxes = models.JSONField(help_text="[[top, right, bottom, left], ...], largest first")
+    embeddings = models.JSONField(help_text="one 128-d embedding per box; emptied on resolution")
+    model_name = models.CharField(max_length=80)
+    model_version = models.CharField(max_length=40)
+    status = models.CharField(max_length=20, choices=HeldPhotoStatus.choices,
+                              default=HeldPhotoStatus.PENDING)
+    chosen_face = models.PositiveSmallIntegerField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["gallery", "subject_ref", "sha256"],
+                                    name="held_photo_gallery_subject_sha256"),
+        ]

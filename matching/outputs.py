@@ -198,12 +198,14 @@ class EnrollmentBatchOutput(serializers.Serializer[Any]):
     enrolled = serializers.IntegerField()
     rejected = serializers.IntegerField()
     skipped = serializers.IntegerField()
+    held = serializers.IntegerField(help_text="Photos with several faces held for an admin.")
+    several_faces = serializers.ChoiceField(choices=["refuse", "hold", "largest"])
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
     results = serializers.ListField(
         child=serializers.DictField(child=serializers.JSONField()),
-        help_text="One entry per file: subject, file, status (enrolled, rejected, skipped) "
-        "and, when not enrolled, the reason.",
+        help_text="One entry per file: subject, file, status (enrolled, held, rejected, "
+        "skipped) and, when not enrolled, the reason.",
     )
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from django.conf import settings
 from django.db import connection
 from numpy.typing import NDArray
 
+from matching.gallery_vectors import HELD_GALLERIES, GalleryTooLargeError
 from matching.models import EnrollmentBatch, Gallery, Search
 from tenants.context import agency_transaction
 from tenants.models import Agency
@@ -58,13 +59,32 @@ def vector_literal(embedding: NDArray[np.float64]) -> str:
     return "[" + ",".join(repr(float(x)) for x in embedding) + "]"
 
 
-NEAREST_SQL = """
-SELECT id, subject_id, embedding <-> %(probe)s::vector AS distance
-FROM matching_face
-WHERE agency_id = %(agency)s AND gallery_id = %(gallery)s
-ORDER BY embedding <-> %(probe)s::vector
-LIMIT %(limit)s
+# The service's query computed exactly: a materialized CTE cannot hand its ORDER BY to the
+# partition's HNSW index, so every face of the gallery is compared.
+EXACT_NEAREST_SQL = """
+WITH gallery_faces AS MATERIALIZED (
+    SELECT id, subject_id, embedding <-> %(probe)s::vector AS distance
+    FROM matching_face
+    WHERE agency_id = %(agency)s AND gallery_id = %(gallery)s
+)
+SELECT id, subject_id, distance FROM gallery_faces
+WHERE distance <= %(max_distance)s
+ORDER BY distance LIMIT %(limit)s
 """
+# One primary-key lookup per picked face: the lateral subquery (kept apart by its LIMIT) holds
+# the planner to the key even before a freshly imported partition has statistics, and the
+# gallery is checked on the row.
+PICKED_FACES_SQL = """
+SELECT f.id, f.subject_id, f.embedding <-> %(probe)s::vector AS distance
+FROM unnest(%(ids)s::bigint[]) AS picked (id)
+CROSS JOIN LATERAL (
+    SELECT id, subject_id, gallery_id, embedding FROM matching_face
+    WHERE agency_id = %(agency)s AND id = picked.id LIMIT 1
+) AS f
+WHERE f.gallery_id = %(gallery)s
+"""
+# Extra faces taken from the held scan so float32 rounding near the cut cannot change the list.
+HELD_SCAN_MARGIN = 8
 
 
 def faces_nearest(
@@ -77,19 +97,32 @@ def faces_nearest(
 ) -> list[Neighbour]:
     """Return up to ``limit`` faces of one gallery within ``max_distance``, nearest first.
 
-    The agency predicate prunes to the agency's partition at plan time and row-level security
-    enforces it again; iterative HNSW scanning keeps a small gallery inside a larger partition
-    from coming back short.
+    The search is exact at every gallery size. The worker's held copy of the gallery (kept
+    current from the change log in this same agency transaction) picks the faces, and
+    PostgreSQL, under row-level security, returns them with their distances. Inside an outer
+    transaction (whose uncommitted writes no shared copy may see) or for a gallery beyond the
+    memory budget, PostgreSQL scans the gallery exactly itself.
     """
+    params: dict[str, Any] = {"probe": vector_literal(embedding), "agency": agency_id,
+                              "gallery": gallery_id, "limit": limit, "max_distance": max_distance}
+    outer = connection.in_atomic_block
     with agency_transaction(agency_id), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)",
-                       [str(max(settings.HNSW_EF_SEARCH, limit))])
-        cursor.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
-        cursor.execute(
-            NEAREST_SQL,
-            {"probe": vector_literal(embedding), "agency": agency_id,
-             "gallery": gallery_id, "limit": limit},
-        )
+        ids = None
+        if not outer and HELD_GALLERIES.max_faces > 0:
+            try:
+                ids = HELD_GALLERIES.nearest(
+                    agency_id=agency_id, gallery_id=gallery_id,
+                    probe=np.asarray(embedding, dtype=np.float32),
+                    limit=limit + HELD_SCAN_MARGIN, max_distance=max_distance,
+                )
+            except GalleryTooLargeError:
+                ids = None
+        if ids is None:
+            cursor.execute(EXACT_NEAREST_SQL, params)
+        else:
+            cursor.execute(PICKED_FACES_SQL, {**params, "ids": ids})
         rows = cursor.fetchall()
     found = [Neighbour(int(r[0]), int(r[1]), float(r[2])) for r in rows]
-    return sorted((n for n in found if n.distance <= max_distance), key=lambda n: n.distance)
+    within = sorted((n for n in found if n.distance <= max_distance),
+                    key=lambda n: (n.distance, n.face_id))
+    return within[:limit]

@@ -140,6 +140,8 @@ class SubjectEnrollInput(serializers.Serializer[Any]):
     ref = serializers.CharField(max_length=120)
     display_name = serializers.CharField(allow_blank=True, required=False, default="",
                                          max_length=200)
+    several_faces = serializers.ChoiceField(choices=["refuse", "hold", "largest"],
+                                            required=False, default="hold")
 
 
 class FollowUpCompleteInput(serializers.Serializer[Any]):

@@ -74,6 +74,15 @@ def probes_purge() -> int:
 
 
 @shared_task
+def face_changes_purge() -> int:
+    """Delete every agency's face change-log entries past their retention (run by beat)."""
+    from matching.gallery_vectors import face_changes_purge as purge
+    from tenants.models import Agency
+
+    return sum(purge(agency_id=a) for a in Agency.objects.values_list("id", flat=True))
+
+
+@shared_task
 def work_recover() -> int:
     """Re-enqueue searches and enrollment batches whose message or worker was lost (beat).
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from matching import api, api_lists
+from matching import api, api_held_photos, api_lists
 
 urlpatterns = [
     path("searches", api_lists.SearchCollectionApi.as_view(), name="search-create"),
@@ -19,6 +19,11 @@ urlpatterns = [
     path("enrollments", api_lists.EnrollmentListApi.as_view(), name="enrollment-list"),
     path("enrollments/<str:batch_id>", api.EnrollmentDetailApi.as_view(),
          name="enrollment-detail"),
+    path("held-photos", api_held_photos.HeldPhotoListApi.as_view(), name="held-photo-list"),
+    path("held-photos/<str:held_id>/photo", api_held_photos.HeldPhotoPhotoApi.as_view(),
+         name="held-photo-photo"),
+    path("held-photos/<str:held_id>/face-choice",
+         api_held_photos.HeldPhotoFaceChoiceApi.as_view(), name="held-photo-face-choice"),
     path("follow-ups", api_lists.FollowUpListApi.as_view(), name="follow-up-list"),
     path("follow-ups/<str:follow_up_id>/complete", api.FollowUpCompleteApi.as_view(),
          name="follow-up-complete"),

@@ -25,3 +25,16 @@ class PolicyDecision(models.Model):
     obligations = models.JSONField(default=dict)
     latency_ms = models.FloatField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+from policy.revisions.models import (  # noqa: E402  (the app loads its models from here)
+    PolicyActivation,
+    PolicyReplay,
+    PolicyRevision,
+    ReplayStatus,
+    RevisionScope,
+    RevisionStatus,
+)
+
+__all__ = ["PolicyActivation", "PolicyDecision", "PolicyReplay", "PolicyRevision",
+           "ReplayStatus", "RevisionScope", "RevisionStatus"]

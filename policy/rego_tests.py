@@ -24,7 +24,7 @@ from typing import Any
 
 import regorus  # type: ignore[import-untyped, unused-ignore]
 
-from policy.bundle import TEST_SUFFIX, bundle_data, rego_modules
+from policy.bundles.bundle import TEST_SUFFIX, bundle_data, rego_modules
 
 POLICY_DIR = Path(__file__).resolve().parent
 DEFAULT_REGO_DIR = POLICY_DIR / "rego"

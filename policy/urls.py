@@ -13,3 +13,7 @@ urlpatterns = [
     path("policy/bundles/probity.tar.gz", PolicyBundleApi.as_view(), name="policy-bundle"),
     path("policy/decision-logs", DecisionLogsApi.as_view(), name="policy-decision-logs"),
 ]
+
+from policy.api.revision_urls import urlpatterns as revision_urlpatterns  # noqa: E402
+
+urlpatterns += revision_urlpatterns

@@ -27,4 +27,5 @@ def portal_context(request: HttpRequest) -> dict[str, Any]:
         "portal_can_search": bool(SEARCH_ROLES & set(roles)),
         # Statistics and exports: an oversight body's auditors, or an agency's leadership.
         "portal_can_oversee": bool(OVERSEEING_ROLES & set(roles)),
+        "portal_can_author": "compliance_officer" in roles,
     }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal import views
+from portal import policy_views, views
 
 app_name = "portal"
 
@@ -12,4 +12,12 @@ urlpatterns = [
     path("searches/<uuid:search_id>", views.SearchDetailView.as_view(), name="search"),
     path("searches/<uuid:search_id>/live", views.SearchLiveView.as_view(), name="search_live"),
     path("tokens", views.TokenListView.as_view(), name="tokens"),
+    path(
+        "policy/revisions", policy_views.PolicyRevisionListView.as_view(), name="policy_revisions"
+    ),
+    path(
+        "policy/revisions/<uuid:revision_id>",
+        policy_views.PolicyRevisionDetailView.as_view(),
+        name="policy_revision",
+    ),
 ]

@@ -9,4 +9,5 @@ cd "$(dirname "$0")/.."
 # The OpenAPI schema must build from the code without a warning (and validate).
 .venv/bin/python -W ignore manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
 .venv/bin/python -W ignore -m policy.rego_tests
+DJANGO_SETTINGS_MODULE=config.settings .venv/bin/python -W ignore -m policy.revisions.verify
 exec .venv/bin/python -m pytest "$@"

@@ -57,7 +57,7 @@ def agency_create(
     fr_program_approved: bool = False,
     actor: str = "system",
 ) -> Agency:
-    """Create an agency with its own vector partition and HNSW index, in one transaction.
+    """Create an agency with its own vector partition, in one transaction.
 
     Runs on the owner connection because creating a partition is DDL the app role may not do.
     """

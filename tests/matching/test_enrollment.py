@@ -106,7 +106,7 @@ def new_ref() -> str:
 
 
 @pytest.mark.worker
-def test_each_photo_gets_a_result_and_only_the_single_face_is_enrolled(
+def test_each_photo_gets_a_result_and_a_group_photo_is_held_by_default(
     committed: None, celery_worker: Any, enroller: Tenant
 ) -> None:
     ref = new_ref()
@@ -126,10 +126,10 @@ def test_each_photo_gets_a_result_and_only_the_single_face_is_enrolled(
     assert outcomes(body) == {
         "good.jpg": ("enrolled", ""),
         "blank.png": ("rejected", NO_FACE),
-        "group.jpg": ("rejected", SEVERAL_FACES),
+        "group.jpg": ("held", SEVERAL_FACES),
     }
     assert (body["total"], body["processed"]) == (3, 3)
-    assert (body["enrolled"], body["rejected"], body["skipped"]) == (1, 2, 0)
+    assert (body["enrolled"], body["rejected"], body["skipped"], body["held"]) == (1, 1, 0, 1)
     assert all(r["subject"] == ref for r in body["results"])
     assert face_count(enroller.gallery, ref) == 1
     with agency_transaction(enroller.agency.id):
@@ -173,7 +173,7 @@ def test_a_subject_with_no_acceptable_photo_is_not_created(
         ("blank.png", blank_png()),
         ("group.jpg", side_by_side("obama3.jpg", "biden.jpg")),
     ])
-    assert (body["enrolled"], body["rejected"]) == (0, 2)
+    assert (body["enrolled"], body["rejected"], body["held"]) == (0, 1, 1)
     assert not subject_exists(enroller.gallery, ref)
     assert face_count(enroller.gallery, ref) == 0
 

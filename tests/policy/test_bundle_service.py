@@ -20,8 +20,12 @@ from policy.bundle_archive import (
     bundle_archive,
     bundle_from_archive,
 )
+from policy.bundles.archive import active_bundle
 from policy.embedded import EmbeddedRegoEngine
 from tenants.errors import NOT_AUTHENTICATED, NOT_FOUND
+
+# The endpoint serves the active policy revisions, which live in the database.
+pytestmark = pytest.mark.django_db
 
 BUNDLE_TOKEN = "bundle-token-for-tests"
 BUNDLE_URL = "/api/v1/policy/bundles/probity.tar.gz"
@@ -133,8 +137,8 @@ def test_api_user_token_auth_is_not_used(client, bundle_settings):
     assert response.status_code == 401
 
 
-def test_serves_the_bundle_as_gzip_tar(client, bundle_settings, rego_dir):
-    expected = bundle_from_directory(rego_dir)
+def test_serves_the_active_revisions_as_gzip_tar(client, bundle_settings):
+    expected = active_bundle()
 
     response = _authorized_get(client)
 
@@ -142,12 +146,12 @@ def test_serves_the_bundle_as_gzip_tar(client, bundle_settings, rego_dir):
     assert response["Content-Type"] == "application/gzip"
     assert response["ETag"] == f'"{expected.revision}"'
     members = _tar_members(response.content)
-    assert sorted(members) == [".manifest", "data.json", "fr/main/main.rego"]
+    assert sorted(members) == sorted([".manifest", "data.json", *expected.modules])
     manifest = json.loads(members[".manifest"])
     assert manifest["revision"] == expected.revision
     assert manifest["roots"] == ["fr"]
-    assert json.loads(members["data.json"]) == DATA
-    assert members["fr/main/main.rego"].decode() == MAIN_REGO
+    assert json.loads(members["data.json"]) == expected.data
+    assert members["fr/main/main.rego"].decode() == expected.modules["fr/main/main.rego"]
     assert not any(name.endswith("_test.rego") for name in members)
 
 
@@ -176,15 +180,15 @@ def test_if_none_match_forms(client, bundle_settings, template):
     assert response.status_code == 304
 
 
-def test_stale_etag_gets_the_new_bundle(client, bundle_settings, rego_dir):
-    old_etag = _authorized_get(client)["ETag"]
-    (rego_dir / "fr" / "main" / "main.rego").write_text(MAIN_REGO + "\n# revised\n")
+def test_stale_etag_gets_the_active_bundle(client, bundle_settings):
+    current = _authorized_get(client)["ETag"]
+    stale = f'"{bundle_from_directory(bundle_settings.POLICY_REGO_DIR).revision}"'
+    assert stale != current
 
-    response = _authorized_get(client, **{"If-None-Match": old_etag})
+    response = _authorized_get(client, **{"If-None-Match": stale})
 
     assert response.status_code == 200
-    assert response["ETag"] != old_etag
-    assert response["ETag"] == f'"{bundle_from_directory(rego_dir).revision}"'
+    assert response["ETag"] == current == f'"{active_bundle().revision}"'
 
 
 def test_etag_checked_only_after_authentication(client, bundle_settings):
@@ -195,14 +199,14 @@ def test_etag_checked_only_after_authentication(client, bundle_settings):
     assert response.status_code == 401
 
 
-def test_served_archive_decides_like_the_directory(client, bundle_settings, rego_dir):
+def test_served_archive_decides_like_the_active_revisions(client, bundle_settings):
     archive = _authorized_get(client).content
     from_archive = EmbeddedRegoEngine(bundle_from_archive(archive))
-    from_directory = EmbeddedRegoEngine.from_directory(rego_dir)
+    in_force = EmbeddedRegoEngine(active_bundle())
 
     for policy_input in [{"purpose": "criminal_investigation"}, {"purpose": "other"}, {}]:
         served = from_archive.decide(policy_input)
-        local = from_directory.decide(policy_input)
+        local = in_force.decide(policy_input)
         assert (served.allow, served.reasons, served.obligations) == (
             local.allow,
             local.reasons,

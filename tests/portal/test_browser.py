@@ -10,7 +10,9 @@ PROBITY_SCREENSHOTS_DIR=docs/screenshots is set), so an ordinary run leaves the 
 from __future__ import annotations
 
 import io
+import json
 import os
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -46,7 +48,7 @@ class Portal:
     def goto(self, path: str) -> Any:
         return self.page.goto(self.base + path)
 
-    def check(self, shot: str | None = None) -> None:
+    def check(self, shot: str | None = None, *, full_page: bool = True) -> None:
         """Assert no CSP violation and no serious accessibility problem; save a screenshot."""
         assert self.csp_violations == []
         self.page.evaluate(AXE.read_text())
@@ -62,7 +64,7 @@ class Portal:
         assert serious == [], f"{self.page.url}: {serious}"
         if shot:
             SHOTS.mkdir(parents=True, exist_ok=True)
-            png = self.page.screenshot(full_page=True)
+            png = self.page.screenshot(full_page=full_page)
             # A 64-colour palette keeps the committed images small and the text crisp.
             image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=64)
             image.save(SHOTS / f"{shot}.png", optimize=True)
@@ -314,3 +316,123 @@ def test_a_security_key_is_a_second_factor(
     reasons = page.locator(".decision.denied").inner_text()
     assert "purpose_prohibited" in reasons and "mfa_not_verified" not in reasons
     portal.close()
+
+
+def _wait_for_replay(portal: Portal, attempts: int = 90) -> None:
+    for _ in range(attempts):
+        if portal.page.locator("[data-replay-status=done]").count():
+            return
+        time.sleep(1)
+        portal.page.reload()
+    raise AssertionError("the replay did not finish")
+
+
+def test_officers_change_the_baseline_with_four_eyes_and_roll_it_back(
+    chromium: Any, portal_url: str, tenant_a: Tenant, staff_committed: Any
+) -> None:
+    from django.test import override_settings
+
+    from policy.models import PolicyRevision
+
+    author = staff_committed(tenant_a, "compliance_officer")
+    reviewer = staff_committed(tenant_a, "compliance_officer")
+    investigator = staff_committed(tenant_a)
+    short = "Robbery suspect 1 AB"  # 20 characters: enough today, too short at 21
+    old_line = 'allowed(patch(base, {"justification": "  Robbery suspect 1 AB  "}))'
+    new_line = 'allowed(patch(base, {"justification": "  Robbery suspect 1 ABC  "}))'
+    with override_settings(POLICY_NATIONAL_AGENCIES=[tenant_a.agency.id]):
+        searcher = Portal(chromium, portal_url)
+        searcher.sign_in(investigator)
+        searcher.new_search(justification=short)
+        assert searcher.page.locator("[data-status]").get_attribute("data-status") != "denied"
+
+        a = Portal(chromium, portal_url)
+        a.sign_in(author)
+        a.page.click("nav a[href='/policy/revisions']")
+        a.check("en-policy-revisions")
+        a.page.click("button[name=scope][value=baseline]")
+        a.page.wait_for_url("**/policy/revisions/*-*")
+        revision_url = a.page.url
+        data = json.loads(a.page.input_value("#data"))
+        data["fr"]["config"]["justification_min_chars"] = 21
+        a.page.fill("#data", json.dumps(data, indent=2))
+        a.page.click("section.data-document button[value=save]")
+        a.page.wait_for_load_state()
+        failing = a.page.locator(
+            "tr.flagged", has_text="test_a03_boundary_19_versus_20_trimmed_characters"
+        )
+        assert failing.count() == 1
+        assert "regorus, opa" in failing.inner_text()
+        a.check("en-policy-editor-test-fails", full_page=False)
+
+        heading = a.page.locator("h2 code", has_text="fr/baseline/request_test.rego")
+        module = a.page.locator("section.module", has=heading)
+        text = module.locator("textarea").input_value()
+        assert text.count(old_line) == 1
+        module.locator("textarea").fill(text.replace(old_line, new_line))
+        module.locator("button[value=save]").click()
+        a.page.wait_for_load_state()
+        assert "Passed on both engines" in a.page.locator("dl.facts").inner_text()
+        assert a.page.locator("tr.flagged").count() == 0
+
+        a.page.fill("#days", "1")
+        a.page.click("button[value=replay]")
+        _wait_for_replay(a)
+        assert int(a.page.locator("[data-count=allow_to_deny]").inner_text()) >= 1
+        assert "justification_insufficient" in a.page.locator("ul.replay-reasons").inner_text()
+        a.check("en-policy-replay", full_page=False)
+
+        # Earlier decisions of this agency may flip to allowed: a justification covers them.
+        a.page.fill("#comment", "The board raised the minimum; replay reviewed line by line.")
+        a.page.click("button[value=submit]")
+        a.page.wait_for_load_state()
+        assert "Submitted" in a.page.locator("h1").inner_text()
+        assert a.page.locator("button[value=approve]").count() == 0  # never one's own
+
+        b = Portal(chromium, portal_url)
+        b.sign_in(reviewer)
+        b.page.goto(revision_url)
+        b.page.fill("#comment", "Matches the board's direction on justifications.")
+        b.page.click("button[value=approve]")
+        b.page.wait_for_load_state()
+        b.page.click("button[value=activate]")
+        b.page.wait_for_load_state()
+        assert "Active" in b.page.locator("h1").inner_text()
+
+        searcher.new_search(justification=short)
+        assert searcher.page.locator("[data-status]").get_attribute("data-status") == "denied"
+        denial = searcher.page.locator(".decision.denied").inner_text()
+        assert "justification_insufficient" in denial
+
+        seed = PolicyRevision.objects.get(scope="baseline", number=1)
+        b.page.goto(f"{portal_url}/policy/revisions/{seed.id}")
+        b.page.click("button[value=rollback]")
+        b.page.wait_for_url("**/policy/revisions/*-*")
+        rollback_url = b.page.url
+        assert rollback_url != revision_url
+        b.page.fill("#comment", "Restores the approved seed revision exactly as it was.")
+        b.page.click("button[value=submit]")
+        b.page.wait_for_load_state()
+        a.page.goto(rollback_url)
+        a.page.fill("#comment", "Restore the previous minimum.")
+        a.page.click("button[value=approve]")
+        a.page.wait_for_load_state()
+        a.page.click("button[value=activate]")
+        a.page.wait_for_load_state()
+        assert "Active" in a.page.locator("h1").inner_text()
+
+        searcher.new_search(justification=short)
+        assert searcher.page.locator("[data-status]").get_attribute("data-status") != "denied"
+
+        a.page.click("nav a[href='/policy/revisions']")
+        a.check("en-policy-history")
+        french = Portal(chromium, portal_url, locale="fr-CA")
+        french.sign_in(reviewer)
+        french.page.click("nav a[href='/policy/revisions']")
+        assert french.page.locator("h1").inner_text() == "Révisions de la politique"
+        french.check("fr-policy-history")
+        french.page.goto(revision_url)
+        assert "Réussies sur les deux moteurs" in french.page.locator("dl.facts").inner_text()
+        french.check("fr-policy-replay", full_page=False)
+        for portal in (searcher, a, b, french):
+            portal.close()

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from matching.enrollment import UploadItem, enrollment_batch_create, enrollment_batch_process
+from matching.models import SeveralFaces
 from matching.selectors import enrollment_batch_get, gallery_get
 from tenants.selectors import agency_get
 
@@ -39,6 +40,10 @@ class Command(BaseCommand):
                             help="process in this process instead of a Celery worker")
         parser.add_argument("--no-wait", action="store_true", help="queue and return")
         parser.add_argument("--json", action="store_true", help="print the batch result as JSON")
+        parser.add_argument(
+            "--several-faces", choices=SeveralFaces.values, default=SeveralFaces.HOLD,
+            help="a photo with several faces: refuse it, hold it for an agency admin to pick "
+                 "the face (default), or enroll its largest face (flagged and audited)")
 
     def handle(self, *args: Any, **o: Any) -> None:
         agency = agency_get(agency_id=o["agency"])
@@ -52,7 +57,8 @@ class Command(BaseCommand):
         if not items:
             raise CommandError(f"no images under {root}/<subject>/")
         batch = enrollment_batch_create(gallery=gallery, items=items, actor="cli",
-                                        enqueue=not o["inline"])
+                                        enqueue=not o["inline"],
+                                        several_faces=o["several_faces"])
         self.stderr.write(f"batch {batch.id}: {len(items)} photos queued")
         if o["inline"]:
             enrollment_batch_process(agency_id=agency.id, batch_id=batch.id)
@@ -67,12 +73,13 @@ class Command(BaseCommand):
             time.sleep(1)
         result = {"batch": str(current.id), "status": current.status,
                   "enrolled": current.enrolled, "rejected": current.rejected,
-                  "skipped": current.skipped, "results": current.results}
+                  "skipped": current.skipped, "held": current.held,
+                  "results": current.results}
         if o["json"]:
             self.stdout.write(json.dumps(result))
         else:
             self.stdout.write(f"enrolled {current.enrolled}, rejected {current.rejected}, "
-                              f"skipped {current.skipped}")
+                              f"skipped {current.skipped}, held {current.held}")
             for row in current.results:
                 if row["status"] != "enrolled":
                     self.stdout.write(f"  {row['subject']}/{row['file']}: {row['status']} "

@@ -1,8 +1,6 @@
 # The requesting user (§4.B). Unknown roles are ignored: they grant nothing (§9.3).
 package fr.baseline
 
-import rego.v1
-
 _roles := _strings_in(_user, "roles") & _roles_known
 
 _holds_search_role if count(_roles & _search_roles) > 0

@@ -1,7 +1,5 @@
 package fr.baseline_test
 
-import rego.v1
-
 # --- B-01 user_agency_mismatch ----------------------------------------------------------
 
 test_b01_user_agency_mismatch_fires_for_another_agency if {

@@ -1,8 +1,6 @@
 # The requesting agency and its governance (§4.C).
 package fr.baseline
 
-import rego.v1
-
 # METADATA
 # title: C-01 agency_not_law_enforcement
 # description: agency.kind is not municipal, provincial or federal (e.g. an oversight body).

@@ -1,7 +1,5 @@
 package fr.baseline_test
 
-import rego.v1
-
 rcmp := object.union(base, {
 	"user": {"id": "rcmp-88120", "agency_id": "rcmp"},
 	"agency": {

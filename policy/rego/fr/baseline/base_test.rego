@@ -6,8 +6,6 @@
 # what it is about.
 package fr.baseline_test
 
-import rego.v1
-
 now := "2026-11-26T17:00:00Z"
 
 base := {

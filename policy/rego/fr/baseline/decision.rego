@@ -1,8 +1,6 @@
 # The baseline decision (§1): deny-overrides over every rule, all reasons reported at once.
 package fr.baseline
 
-import rego.v1
-
 # METADATA
 # title: Baseline allow
 # description: true iff no deny reason fired; info reasons never change it.

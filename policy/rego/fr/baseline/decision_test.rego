@@ -1,7 +1,5 @@
 package fr.baseline_test
 
-import rego.v1
-
 catalog := data.fr.baseline.reason_catalog
 
 # Every failure at once: the kitchen-sink request below breaks one rule in most sections.

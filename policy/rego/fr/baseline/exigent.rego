@@ -4,8 +4,6 @@
 # is made and none of them fires; a defective claim denies even when no warrant was needed.
 package fr.baseline
 
-import rego.v1
-
 _exigent_claimed if _true(_exigent, "claimed")
 
 _exigent_approver_id := _field(_exigent, "supervisor_approved_by")

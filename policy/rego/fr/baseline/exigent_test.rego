@@ -1,7 +1,5 @@
 package fr.baseline_test
 
-import rego.v1
-
 with_claim(overrides) := patch(exigent, {"exigent": overrides})
 
 # --- E-01 exigent_no_supervisor_approval ------------------------------------------------

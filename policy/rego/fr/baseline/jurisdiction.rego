@@ -1,8 +1,6 @@
 # Jurisdiction of the probe and cooperation agreements (§4.J, §9.8).
 package fr.baseline
 
-import rego.v1
-
 _collected_in := _string_field(_probe, "collected_in")
 
 # §9.8: a missing or unrecognised collected_in counts as outside Canada.

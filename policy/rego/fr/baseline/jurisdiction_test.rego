@@ -1,7 +1,5 @@
 package fr.baseline_test
 
-import rego.v1
-
 # TPS using a CCTV still collected in Gatineau under a joint-forces agreement with Quebec.
 jfo_quebec := {
 	"agreement_id": "JFO-ON-QC-2026-11",

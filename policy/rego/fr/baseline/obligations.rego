@@ -2,8 +2,6 @@
 # service enforces them only when the search is allowed. Numbers come from data.fr.config.
 package fr.baseline
 
-import rego.v1
-
 # METADATA
 # title: K-01..K-15 obligations
 # description: >-

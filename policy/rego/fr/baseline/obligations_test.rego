@@ -1,7 +1,5 @@
 package fr.baseline_test
 
-import rego.v1
-
 obligation_keys := {
 	"human_review_required", "results_lead_only", "audit_log", "template_retention",
 	"max_candidates", "min_similarity", "probe_retention_days", "supervisor_notification",

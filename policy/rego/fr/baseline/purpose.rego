@@ -1,8 +1,6 @@
 # Purpose and offence (§4.P, §9.5).
 package fr.baseline
 
-import rego.v1
-
 _purpose_permitted if _purpose in _purposes_permitted
 
 _purpose_needs_offence if _purpose in _offence_purposes

@@ -1,7 +1,5 @@
 package fr.baseline_test
 
-import rego.v1
-
 # A missing-person search against a provincial statutory gallery (no offence needed).
 missing_person := object.union(base, {
 	"purpose": "missing_person",

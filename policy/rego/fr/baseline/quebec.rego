@@ -3,8 +3,6 @@
 # Not applied to federal agencies operating in Quebec (U3).
 package fr.baseline
 
-import rego.v1
-
 # §9.11: a Quebec agency is a municipal or provincial agency with jurisdiction CA-QC.
 _qc_agency if {
 	_agency_kind in _provincial_police_kinds

@@ -1,7 +1,5 @@
 package fr.baseline_test
 
-import rego.v1
-
 # Service de police de la Ville de Montréal searching its own ICA gallery.
 spvm := object.union(base, {
 	"user": {"id": "spvm-5120", "agency_id": "spvm"},

@@ -3,8 +3,6 @@
 # because neither embedded engine evaluates rego.metadata.rule().
 package fr.baseline
 
-import rego.v1
-
 # METADATA
 # title: Reason catalogue
 # description: >-

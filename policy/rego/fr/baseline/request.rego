@@ -5,8 +5,6 @@
 # (fail-open) or make the engine raise.
 package fr.baseline
 
-import rego.v1
-
 _in := input if is_object(input)
 
 else := {}

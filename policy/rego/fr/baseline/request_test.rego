@@ -1,7 +1,5 @@
 package fr.baseline_test
 
-import rego.v1
-
 # --- A-01 request_malformed -------------------------------------------------------------
 
 test_a01_request_malformed_fires_on_unparsable_now if {

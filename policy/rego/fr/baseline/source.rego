@@ -1,8 +1,6 @@
 # Source legality of the probe and the gallery (§4.S, §9.6).
 package fr.baseline
 
-import rego.v1
-
 _live_feed if _probe_source == "surveillance_live_feed"
 
 _gallery_owner := _string_field(_gallery, "owner_agency_id")

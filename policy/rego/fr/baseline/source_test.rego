@@ -1,7 +1,5 @@
 package fr.baseline_test
 
-import rego.v1
-
 # A court-order gallery (seized phone images) searched within its own investigation.
 court_order := object.union(base, {"gallery": {
 	"id": "tps-seized-118734",

@@ -5,8 +5,6 @@
 # mistyped key falls back to the specification default instead of going undefined.
 package fr.baseline
 
-import rego.v1
-
 _config_defaults := {
 	"require_warrant_for_all_searches": false,
 	"justification_min_chars": 20,

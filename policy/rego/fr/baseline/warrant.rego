@@ -5,8 +5,6 @@
 # when none is required.
 package fr.baseline
 
-import rego.v1
-
 _warrant := _object_field(_in, "warrant")
 
 _warrant_kind := _field(_warrant, "kind")

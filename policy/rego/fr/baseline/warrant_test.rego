@@ -1,7 +1,5 @@
 package fr.baseline_test
 
-import rego.v1
-
 strict_config := object.union(config, {"require_warrant_for_all_searches": true})
 
 with_warrant(doc, overrides) := patch(doc, {"warrant": overrides})

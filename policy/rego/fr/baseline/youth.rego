@@ -3,8 +3,6 @@
 # Minor probes are not denied; they drive obligations K-05, K-08 and K-11.
 package fr.baseline
 
-import rego.v1
-
 # §9.2: a missing flag is treated as true.
 _youth_gallery if _not_false(_gallery, "contains_youth_records")
 

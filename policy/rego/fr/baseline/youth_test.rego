@@ -1,7 +1,5 @@
 package fr.baseline_test
 
-import rego.v1
-
 youth_gallery := object.union(base, {"gallery": {"contains_youth_records": true, "ycja_access_period_enforced": true}})
 
 # --- Y-01 ycja_purpose_not_permitted ----------------------------------------------------

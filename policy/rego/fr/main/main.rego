@@ -9,8 +9,6 @@
 # can never allow what the baseline denies.
 package fr.main
 
-import rego.v1
-
 _agency := input.agency if is_object(input)
 
 _agency_id := _agency.id if {
@@ -103,6 +101,7 @@ allow if {
 # description: >-
 #   The baseline decision with the overlay's deny reasons placed after the baseline deny
 #   reasons and before the info reasons; obligations are the baseline's.
+# entrypoint: true
 # custom:
 #   rule: decision
 #   code: decision

@@ -1,7 +1,5 @@
 package fr.main_test
 
-import rego.v1
-
 base := data.fr.baseline_test.base
 
 exigent := data.fr.baseline_test.exigent

@@ -1,0 +1,116 @@
+"""What deploy/README.md says about spreading agencies over Citus nodes holds for the schema.
+
+No Citus cluster runs here, so this checks Citus' documented rules against the real schema:
+every row-level-secured table carries ``agency_id`` (the distribution column) and a policy on
+it alone; directory tables (reference tables) never point at agency tables; and the README's
+table of distributed and reference tables, and of the keys to widen first, matches the schema.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.conf import settings
+
+README = Path(settings.BASE_DIR) / "deploy" / "README.md"
+
+TABLES = """
+SELECT c.oid, c.relname, c.relforcerowsecurity
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+"""
+KEYS = """
+SELECT con.conrelid, con.contype, con.confrelid,
+       ARRAY(SELECT a.attname::text FROM pg_attribute a
+             WHERE a.attrelid = con.conrelid AND a.attnum = ANY (con.conkey))
+FROM pg_constraint con JOIN pg_namespace n ON n.oid = con.connamespace
+WHERE n.nspname = 'public' AND con.contype IN ('p', 'u', 'f')
+"""
+
+
+@dataclass
+class Schema:
+    """The catalogue facts Citus' rules are about."""
+
+    names: dict[int, str]
+    distributed: set[str]
+    keys: list[tuple[int, str, int, list[str]]]
+    policies: dict[str, list[str]]
+    agency_column: set[str]
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_setup: None) -> Schema:
+    owner = settings.DATABASES["owner"]
+    info = {"host": owner["HOST"], "user": owner["USER"], "dbname": owner["NAME"]}
+    with psycopg.connect(**info) as conn:
+        tables = conn.execute(TABLES).fetchall()
+        keys = [(r, k, t, list(c)) for r, k, t, c in conn.execute(KEYS)]
+        policies: dict[str, list[str]] = {}
+        for table, qual in conn.execute("SELECT tablename, qual FROM pg_policies"):
+            policies.setdefault(table, []).append(qual or "")
+        agency_column = {
+            name
+            for (name,) in conn.execute(
+                "SELECT table_name FROM information_schema.columns WHERE column_name = "
+                "'agency_id' AND is_nullable = 'NO' AND table_schema = 'public'"
+            )
+        }
+    return Schema(
+        names={oid: name for oid, name, _ in tables},
+        distributed={name for _, name, forced in tables if forced},
+        keys=keys,
+        policies=policies,
+        agency_column=agency_column,
+    )
+
+
+def _readme_rows() -> dict[str, tuple[str, str]]:
+    """Rows of the README's Citus table: table → (placement, keys to widen)."""
+    section = README.read_text().split("#### Tables on Citus", 1)[1].split("\n#", 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \| ([^|]+?) \| ([^|]*?) \|$", section, re.M)
+    return {name: (placement, widen) for name, placement, widen in rows}
+
+
+def test_every_secured_table_has_the_distribution_column_and_a_policy_on_it(
+    schema: Schema,
+) -> None:
+    assert len(schema.distributed) >= 10
+    assert schema.distributed <= schema.agency_column
+    for table in schema.distributed:
+        assert schema.policies.get(table), f"{table} has no policy"
+        for qual in schema.policies[table]:
+            assert "agency_id" in qual and "app.agency_id" in qual, (table, qual)
+
+
+def test_no_reference_table_points_at_an_agency_table(schema: Schema) -> None:
+    for relid, kind, target, _ in schema.keys:
+        source = schema.names.get(relid, "")
+        if kind == "f" and source and source not in schema.distributed:
+            destination = schema.names[target]
+            assert destination not in schema.distributed, f"{source} -> {destination}"
+
+
+def test_the_readme_names_the_distributed_and_reference_tables(schema: Schema) -> None:
+    rows = _readme_rows()
+    assert set(rows) == set(schema.names.values())
+    placed = {name for name, (placement, _) in rows.items() if placement.startswith("distributed")}
+    assert placed == schema.distributed
+
+
+def test_the_readme_lists_every_key_that_must_include_agency_id_first(schema: Schema) -> None:
+    """Citus needs the distribution column in every primary and unique key of a distributed
+    table and in every foreign key between two of them; the README says which to widen."""
+    lacking: set[str] = set()
+    for relid, kind, target, columns in schema.keys:
+        table = schema.names.get(relid)
+        if table not in schema.distributed or "agency_id" in columns:
+            continue
+        if kind in ("p", "u") or schema.names.get(target) in schema.distributed:
+            lacking.add(table)
+    widen = {name for name, (_, keys) in _readme_rows().items() if keys.strip() not in ("", "—")}
+    assert widen == lacking
