@@ -163,3 +163,20 @@ def test_command_imports_through_the_celery_worker(
     call_command("gallery_import", "--agency", tenant_a.agency.id, "--gallery",
                  gallery.slug, str(_archive(tmp_path)), "--several-faces", "refuse")
     assert [ref for ref, _ in _faces(gallery)] == ["arch_biden", "arch_obama", "arch_obama"]
+
+
+def test_progress_is_visible_through_the_api_to_its_agency_only(
+    committed: None, tenant_a: Tenant, tenant_b: Tenant, tmp_path: Path
+) -> None:
+    from tenants.models import Role
+
+    gallery = _gallery(tenant_a)
+    record = gallery_import_create(gallery=gallery, source=_archive(tmp_path), enqueue=False)
+    queued = tenant_a.client(Role.AGENCY_ADMIN).get(f"/api/v1/imports/{record.id}")
+    assert queued.status_code == 200 and queued["Retry-After"]
+    assert (queued.json()["status"], queued.json()["subjects_total"]) == ("queued", 4)
+    gallery_import_process(agency_id=tenant_a.agency.id, import_id=record.id)
+    done = tenant_a.client(Role.AGENCY_ADMIN).get(f"/api/v1/imports/{record.id}").json()
+    assert (done["status"], done["subjects_done"], done["enrolled"]) == ("done", 4, 3)
+    other = tenant_b.client(Role.AGENCY_ADMIN).get(f"/api/v1/imports/{record.id}")
+    assert other.status_code == 404 and other.json()["error"]["code"] == "import_not_found"
