@@ -24,6 +24,10 @@ _POSTGRES_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _JSONB_VERSION = b"\x01"
 
 
+def _box_text(box: list[int]) -> bytes:
+    return b"[%7d,%7d,%7d,%7d]" % tuple(box)
+
+
 def face_copy_sql(table: str) -> str:
     """Return the COPY statement the stream of :func:`face_copy_stream` feeds."""
     return f"COPY {table} ({FACE_COPY_COLUMNS}) FROM STDIN (FORMAT binary)"
@@ -40,8 +44,13 @@ def face_copy_stream(
     model_version: str,
     created_at: datetime,
     box: str = "[0, 0, 0, 0]",
+    boxes: NDArray[np.int64] | None = None,
 ) -> bytes:
-    """Return a complete binary COPY stream of faces sharing agency, gallery and model."""
+    """Return a complete binary COPY stream of faces sharing agency, gallery and model.
+
+    ``boxes`` (n x 4) gives each face its own box, written as fixed-width JSON (numbers padded
+    with spaces) so every row keeps the same layout; otherwise every face gets ``box``.
+    """
     count = len(embeddings)
     if embeddings.shape != (count, EMBEDDING_DIMENSIONS):
         raise ValueError(f"embeddings must be (n, {EMBEDDING_DIMENSIONS})")
@@ -49,8 +58,11 @@ def face_copy_stream(
         raise ValueError("one subject and one photo per embedding")
     if not np.all(np.isfinite(embeddings)):
         raise ValueError("embeddings must be finite")
+    if boxes is not None and boxes.shape != (count, 4):
+        raise ValueError("one [top, right, bottom, left] box per embedding")
     texts = {
-        "agency": agency_id.encode(), "box": _JSONB_VERSION + box.encode(),
+        "agency": agency_id.encode(),
+        "box": _JSONB_VERSION + (box.encode() if boxes is None else _box_text([0, 0, 0, 0])),
         "name": model_name.encode(), "version": model_version.encode(),
     }
     layout: list[tuple[str, str] | tuple[str, str, tuple[int]]] = [
@@ -68,6 +80,8 @@ def face_copy_stream(
     for field, text in texts.items():
         rows[f"{field}_len"] = len(text)
         rows[field] = text
+    if boxes is not None:
+        rows["box"] = [_JSONB_VERSION + _box_text(b) for b in boxes.tolist()]
     rows["gallery_len"] = rows["subject_len"] = rows["photo_len"] = rows["created_len"] = 8
     rows["gallery"] = gallery_id
     rows["subject"] = subject_ids

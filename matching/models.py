@@ -398,3 +398,37 @@ class HeldPhoto(models.Model):
             models.UniqueConstraint(fields=["gallery", "subject_ref", "sha256"],
                                     name="held_photo_gallery_subject_sha256"),
         ]
+
+
+class GalleryImportKind(models.TextChoices):
+    IMAGES = "images", "Photos, detected and encoded here"
+    EMBEDDINGS = "embeddings", "Photos with embeddings already computed by the same model"
+
+
+class GalleryImport(models.Model):
+    """A back catalogue being loaded into a gallery, subject chunk by subject chunk.
+
+    ``subjects_done`` is the resume point: each chunk's rows and the advanced counter commit in
+    one transaction, so a crashed import restarts exactly after its last committed chunk.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    gallery = models.ForeignKey(Gallery, on_delete=models.PROTECT, related_name="imports")
+    source = models.CharField(max_length=1000, help_text="The directory or manifest read.")
+    kind = models.CharField(max_length=20, choices=GalleryImportKind.choices)
+    several_faces = models.CharField(max_length=10, default="hold")
+    status = models.CharField(
+        max_length=20, choices=EnrollmentStatus.choices, default=EnrollmentStatus.QUEUED
+    )
+    subjects_total = models.PositiveIntegerField(default=0)
+    subjects_done = models.PositiveIntegerField(default=0)
+    photos_total = models.PositiveIntegerField(default=0)
+    enrolled = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    held = models.PositiveIntegerField(default=0)
+    results = models.JSONField(default=list, help_text="One row per photo not enrolled.")
+    error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)

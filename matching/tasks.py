@@ -109,3 +109,15 @@ def biometric_keys_sweep() -> int:
     from tenants.models import Agency
 
     return sum(sweep(agency_id=a) for a in Agency.objects.values_list("id", flat=True))
+
+
+@shared_task(acks_late=True)
+def gallery_import_run(import_id: str, agency_id: str) -> None:
+    """Load an archive import; safe to run again, it resumes after its last committed chunk."""
+    from matching.gallery_import import gallery_import_process
+
+    iid = uuid.UUID(import_id)
+    try:
+        _with_database_retries(lambda: gallery_import_process(agency_id=agency_id, import_id=iid))
+    except (OperationalError, InterfaceError):
+        logger.warning("import %s: database unavailable; run it again to resume", iid)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from matching import api, api_held_photos, api_lists
+from matching import api, api_held_photos, api_imports, api_lists
 
 urlpatterns = [
     path("searches", api_lists.SearchCollectionApi.as_view(), name="search-create"),
@@ -19,6 +19,8 @@ urlpatterns = [
     path("enrollments", api_lists.EnrollmentListApi.as_view(), name="enrollment-list"),
     path("enrollments/<str:batch_id>", api.EnrollmentDetailApi.as_view(),
          name="enrollment-detail"),
+    path("imports/<str:import_id>", api_imports.GalleryImportDetailApi.as_view(),
+         name="gallery-import-detail"),
     path("held-photos", api_held_photos.HeldPhotoListApi.as_view(), name="held-photo-list"),
     path("held-photos/<str:held_id>/photo", api_held_photos.HeldPhotoPhotoApi.as_view(),
          name="held-photo-photo"),
