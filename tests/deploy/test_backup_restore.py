@@ -145,12 +145,13 @@ def test_every_audit_chain_verifies_after_a_restore(
         assert head == original
     # The operator's command, as the image runs it: production settings, the app role on the
     # restored database, the keys and checkpoint log the original was written with.
-    verify = manage(_restored_env(restored[0], tmp_path), "audit_verify")
-    assert verify.returncode == 0, verify.stdout + verify.stderr
-    verified = dict(line.split(": ", 1) for line in verify.stdout.splitlines())
+    # Per agency of the database: the checkpoint log is shared with the rest of the suite.
+    env = _restored_env(restored[0], tmp_path)
     for agency_id in agencies:
         report = audit_chain_verify(agency_id=agency_id)
-        assert verified[agency_id].startswith(f"ok, {report.events} events"), verify.stdout
+        verify = manage(env, "audit_verify", "--agency", agency_id)
+        assert verify.returncode == 0, verify.stdout + verify.stderr
+        assert verify.stdout.startswith(f"{agency_id}: ok, {report.events} events"), verify.stdout
 
 
 def _restored_env(target: str, tmp_path: Path) -> dict[str, str]:
