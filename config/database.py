@@ -24,6 +24,9 @@ OWNER_ALIAS = "owner"
 def database_config(url: str, *, name: str | None = None) -> dict[str, Any]:
     """Return one Django database entry for ``url``, keeping every option it carries."""
     config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
+    # Django's PostgreSQL backend, counting what a request may have made durable (see
+    # ``config.postgresql``), so a request that lost its connection is re-run only when safe.
+    config["ENGINE"] = "config.postgresql"
     if name:
         config["NAME"] = name
     options = dict(config.get("OPTIONS") or {})

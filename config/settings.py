@@ -317,6 +317,8 @@ CELERY_BEAT_SCHEDULE = {
 IDEMPOTENCY_KEY_TTL_SECONDS = env_int("IDEMPOTENCY_KEY_TTL_SECONDS", 86_400, minimum=60,
                                       maximum=30 * 86_400)
 METRICS_TOKEN = env_str("METRICS_TOKEN")
+# How long a request that lost its database connection waits for it before answering 503.
+OUTAGE_WAIT_SECONDS = env_int("OUTAGE_WAIT_SECONDS", 20, minimum=0, maximum=120)
 
 # Webhooks: per-agency notifications of search and enrollment state changes.
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)

@@ -44,6 +44,8 @@ from oversight.serializers import (
 )
 from oversight.services import oversight_grant_create, oversight_grant_revoke
 from tenants.api_schema import error_responses, path_str, path_uuid
+from tenants.context import agency_transaction
+from tenants.directory import directory_user_facts
 from tenants.errors import ApiError
 from tenants.models import Agency, User
 from tenants.parsers import FormParser, JsonParser
@@ -55,6 +57,18 @@ AGENCY_PARAM = path_str("agency_id", "The overseen agency's id.")
 
 def _results(name: str, row: Any) -> Any:
     return inline_serializer(name=name, fields={"results": row(many=True)})
+
+
+def _auditor_named(username: str) -> User:
+    """Load the grantee, a user of another agency, in that agency (the directory hides it)."""
+    facts = directory_user_facts(username=username)
+    auditor = None
+    if facts is not None:
+        with agency_transaction(facts[0]):
+            auditor = User.objects.select_related("agency").filter(username=username).first()
+    if auditor is None:
+        raise ApiError(errors.NOT_AN_AUDITOR, "No such auditor.")
+    return auditor
 
 
 class GrantListApi(AgencyApi):
@@ -84,9 +98,7 @@ class GrantListApi(AgencyApi):
         form = GrantCreateInput(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        auditor = User.objects.select_related("agency").filter(username=data["auditor"]).first()
-        if auditor is None:
-            raise ApiError(errors.NOT_AN_AUDITOR, "No such auditor.")
+        auditor = _auditor_named(data["auditor"])
         agency = Agency.objects.filter(id=data["agency"]).first()
         if agency is None:
             raise ApiError(errors.AGENCY_NOT_OVERSEEABLE, "No such agency.")

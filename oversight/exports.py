@@ -148,15 +148,18 @@ def audit_export_request(
                 data={"scope": scope},
             )
         if withhold:
-            for agency_id in scope["agencies"]:
-                audit_record(
-                    agency_id=agency_id,
-                    actor=user,
-                    action="oversight.export",
-                    object_type="audit_export",
-                    object_id=str(export.id),
-                    data={"body": body.id, "scope": scope},
-                )
+            # Recorded as the auditor acting under its grants, outside the body's own context
+            # (a portal request runs in the body's agency).
+            with oversight_transaction(auditor_id=user.pk):
+                for agency_id in scope["agencies"]:
+                    audit_record(
+                        agency_id=agency_id,
+                        actor=user,
+                        action="oversight.export",
+                        object_type="audit_export",
+                        object_id=str(export.id),
+                        data={"body": body.id, "scope": scope},
+                    )
         from oversight.tasks import audit_export_run
 
         transaction.on_commit(lambda: audit_export_run.delay(str(export.id), body.id))

@@ -28,6 +28,11 @@ class OversightGrant(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     reason = models.CharField(max_length=500)
+    # Usernames as they were when the grant was made and revoked: the users belong to other
+    # agencies than most readers of the grant, and the directory hides them from those readers.
+    auditor_username = models.CharField(max_length=150)
+    granted_by_username = models.CharField(max_length=150)
+    revoked_by_username = models.CharField(max_length=150, blank=True)
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -81,7 +81,7 @@ def oversight_grant_for(*, auditor: User, agency_id: str) -> OversightGrant:
 def oversight_grants_visible(*, user: User) -> list[OversightGrant]:
     """Return the grants ``user`` may see: all for a national administrator, the body's own
     for an oversight body, and those naming the agency for the overseen agency."""
-    grants = OversightGrant.objects.select_related("agency", "body", "auditor", "granted_by")
+    grants = OversightGrant.objects.select_related("agency", "body")
     if is_national_admin(user):
         return list(grants.all())
     if user.agency is None:

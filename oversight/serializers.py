@@ -28,12 +28,12 @@ class ReadWindowInput(serializers.Serializer[Any]):
 class GrantOutput(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     body = serializers.CharField(source="body_id")
-    auditor = serializers.CharField(source="auditor.username")
+    auditor = serializers.CharField(source="auditor_username")
     agency = serializers.CharField(source="agency_id")
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
     reason = serializers.CharField()
-    granted_by = serializers.CharField(source="granted_by.username")
+    granted_by = serializers.CharField(source="granted_by_username")
     revoked_at = serializers.DateTimeField(allow_null=True)
 
 

@@ -37,7 +37,7 @@ def _grant_facts(grant: OversightGrant) -> dict[str, Any]:
     return {
         "grant": str(grant.id),
         "body": grant.body_id,
-        "auditor": grant.auditor.username,
+        "auditor": grant.auditor_username,
         "agency": grant.agency_id,
         "starts_at": grant.starts_at.isoformat(),
         "ends_at": grant.ends_at.isoformat(),
@@ -100,11 +100,13 @@ def oversight_grant_create(
         grant = OversightGrant.objects.create(
             body=body,
             auditor=auditor,
+            auditor_username=auditor.username,
             agency=agency,
             starts_at=starts_at,
             ends_at=ends_at,
             reason=reason.strip()[:500],
             granted_by=granted_by,
+            granted_by_username=granted_by.username,
         )
         _record_both(grant, actor=granted_by, action="oversight.grant_created")
     return grant
@@ -119,12 +121,8 @@ def oversight_grant_revoke(*, revoked_by: User, grant_id: Any) -> OversightGrant
             http_status=403,
         )
     with transaction.atomic():
-        grant = (
-            OversightGrant.objects.select_for_update()
-            .select_related("auditor")
-            .filter(id=grant_id)
-            .first()
-        )
+        # Lock the grant alone: the app role may not lock (or even see) other agencies' users.
+        grant = OversightGrant.objects.select_for_update(of=("self",)).filter(id=grant_id).first()
         if grant is None:
             raise ApiError(errors.GRANT_NOT_FOUND, "No such oversight grant.", http_status=404)
         if grant.revoked_at is not None:
@@ -133,7 +131,8 @@ def oversight_grant_revoke(*, revoked_by: User, grant_id: Any) -> OversightGrant
             )
         grant.revoked_at = timezone.now()
         grant.revoked_by = revoked_by
-        grant.save(update_fields=["revoked_at", "revoked_by"])
+        grant.revoked_by_username = revoked_by.username
+        grant.save(update_fields=["revoked_at", "revoked_by", "revoked_by_username"])
         _record_both(grant, actor=revoked_by, action="oversight.grant_revoked")
     return grant
 

@@ -144,7 +144,7 @@ def user_active_set(*, agency: Agency, user_id: int, active: bool, actor: Any) -
     A disabled user's tokens stop resolving at once, and searches they started stop at their
     next step.
     """
-    from matching.requester_disabled import searches_stop_for_disabled_requester
+    from matching.searches.requester_disabled import searches_stop_for_disabled_requester
 
     with agency_transaction(agency.id):
         if not directory_user_set_active(user_id=user_id, active=active):

@@ -190,7 +190,8 @@ def test_an_erased_face_is_never_returned(committed: None, big_gallery: Loaded) 
 
 def _app_connection() -> psycopg.Connection[Any]:
     db = settings.DATABASES["default"]
-    info: dict[str, Any] = {"host": db["HOST"], "user": db["USER"], "dbname": db["NAME"]}
+    host = db.get("OPTIONS", {}).get("host") or db["HOST"]
+    info: dict[str, Any] = {"host": host, "user": db["USER"], "dbname": db["NAME"]}
     if db.get("PORT"):
         info["port"] = db["PORT"]
     if db.get("PASSWORD"):

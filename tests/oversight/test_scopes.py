@@ -147,6 +147,23 @@ def test_an_oversight_read_cannot_nest_in_an_agency(
         pass
 
 
+def test_an_oversight_read_inside_the_bodys_own_agency_leaves_it(
+    db: None, oversight: Oversight, tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    """A portal request runs in the body's agency; the read sees the grants' rows alone."""
+    _grant(oversight, tenant_a, start=-timedelta(hours=1), end=timedelta(days=30))
+    body = oversight.auditor.agency.id
+    with agency_transaction(body):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM audit_auditevent WHERE agency_id = %s", [body])
+            row = cursor.fetchone()
+        assert row is not None and row[0] > 0
+        assert _seen(oversight.auditor.pk, "audit_auditevent") == {tenant_a.agency.id}
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT DISTINCT agency_id FROM audit_auditevent")
+            assert {r[0] for r in cursor.fetchall()} == {body}
+
+
 def test_only_a_national_administrator_grants(
     db: None, oversight: Oversight, tenant_a: Tenant
 ) -> None:

@@ -137,7 +137,9 @@ def _handler_for(opa: FakeOpa) -> type[BaseHTTPRequestHandler]:
                 )
             action = opa.next_action()
             if isinstance(action, tuple) and action[0] == "sleep":
-                opa.released.wait(action[1])
+                if opa.released.wait(action[1]):  # the test is over: nobody waits for this
+                    self.close_connection = True
+                    return
                 action = "decide"
             if isinstance(action, tuple) and action[0] == "trickle":
                 self._trickle(action[1])
@@ -317,12 +319,21 @@ def test_timeout_denies_within_the_budget(fake_opa):
 
 
 def test_read_timeout_retried_once_then_allowed(fake_opa):
-    fake_opa.script = [("sleep", 10)]
+    """The first request stalls until the test ends; the retry is answered at once.
 
-    decision = _engine(fake_opa, timeout_seconds=0.3).decide(ALLOWED_INPUT)
+    The 2 s attempt timeout and a budget with room for a whole second attempt stay far above
+    a loaded machine's scheduling delays, so only the stall can make an attempt time out.
+    """
+    fake_opa.script = [("sleep", 60)]
+    engine = _engine(fake_opa, timeout_seconds=2.0, budget_seconds=6.0)
+
+    started = time.monotonic()
+    decision = engine.decide(ALLOWED_INPUT)
+    elapsed = time.monotonic() - started
 
     assert decision.allow is True
     assert len(fake_opa.decision_posts()) == 2
+    assert elapsed >= 2.0  # the first attempt waited out its timeout: it was retried, not answered
 
 
 def test_trickling_body_cannot_outlast_the_budget(fake_opa):

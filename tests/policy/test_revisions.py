@@ -48,7 +48,8 @@ def case_input(name: str, agency_id: str) -> dict[str, Any]:
 def second_officer(tenant: Tenant) -> User:
     """Return another compliance officer of the tenant's agency (created once)."""
     username = f"{tenant.agency.id}_compliance_officer_2"
-    found = User.objects.filter(username=username).first()
+    with agency_transaction(tenant.agency.id):
+        found = User.objects.filter(username=username).first()
     return found or user_create(
         agency=tenant.agency, username=username, roles=["compliance_officer"]
     )

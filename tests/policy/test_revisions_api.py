@@ -15,7 +15,8 @@ from rest_framework.test import APIClient
 
 from policy.revisions import errors
 from policy.services import policy_decide
-from tenants.models import User
+from tenants.context import agency_transaction
+from tenants.models import TokenIssuer, User
 from tenants.services import token_issue, user_create
 from tests.conftest import Tenant, wait_for
 
@@ -30,11 +31,13 @@ def national(tenant_a: Tenant, committed: None) -> Iterator[Tenant]:
 
 def officer_client(tenant: Tenant, suffix: str) -> APIClient:
     username = f"{tenant.agency.id}_co_api_{suffix}"
-    user = User.objects.filter(username=username).first() or user_create(
-        agency=tenant.agency, username=username, roles=["compliance_officer"]
-    )
+    with agency_transaction(tenant.agency.id):
+        user = User.objects.filter(username=username).first()
+    if user is None:
+        user = user_create(agency=tenant.agency, username=username, roles=["compliance_officer"])
+    key = token_issue(user=user, issued_via=TokenIssuer.OPERATOR_MFA_CHECK)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user, mfa_verified=True)}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

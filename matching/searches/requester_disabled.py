@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
-
-from audit.services import audit_record
 from matching.models import Search, SearchStatus
+from matching.searches.retention import probe_discard
+from matching.searches.transitions import search_transition
 
 REQUESTER_DISABLED = "requester_disabled"
 STOPPABLE = (SearchStatus.SUBMITTED, SearchStatus.QUEUED, SearchStatus.RUNNING,
@@ -22,19 +21,23 @@ STOPPABLE = (SearchStatus.SUBMITTED, SearchStatus.QUEUED, SearchStatus.RUNNING,
 
 def searches_stop_for_disabled_requester(*, agency_id: str, user_id: int, actor: Any) -> int:
     """Cancel the user's searches that have not finished; return how many."""
-    now = timezone.now()
     stopped = 0
-    searches = Search.objects.select_for_update().filter(
-        agency_id=agency_id, requested_by_id=user_id, status__in=STOPPABLE)
+    searches = (
+        Search.objects.select_for_update(of=("self",))
+        .filter(agency_id=agency_id, requested_by_id=user_id, status__in=STOPPABLE)
+        .order_by("id")
+    )
     for search in searches:
-        search.status = SearchStatus.CANCELLED
-        search.error_code = REQUESTER_DISABLED
-        search.error_message = "The requester's account was disabled."
-        search.completed_at = now
-        search.save(update_fields=["status", "error_code", "error_message", "completed_at",
-                                   "updated_at"])
-        audit_record(agency_id=agency_id, actor=actor, action="search.cancelled",
-                     object_type="search", object_id=str(search.id),
-                     data={"reason": REQUESTER_DISABLED})
+        probe_discard(search, actor="system", reason=REQUESTER_DISABLED)
+        search_transition(
+            search=search,
+            to=SearchStatus.CANCELLED,
+            actor=actor,
+            data={"reason": REQUESTER_DISABLED},
+            fields={
+                "error_code": REQUESTER_DISABLED,
+                "error_message": "The requester's account was disabled.",
+            },
+        )
         stopped += 1
     return stopped

@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend, counting the COMMITs it sends (see ``base.py``)."""
