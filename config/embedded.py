@@ -92,9 +92,12 @@ def operator_owner_url_default() -> None:
     """Give an operator process (``manage.py``, tests, benchmarks) the embedded owner.
 
     Only in embedded mode (neither database URL set): the superuser's URL becomes this
-    process's ``DATABASE_OWNER_URL``. Serving processes (gunicorn, celery) never call this.
+    process's ``DATABASE_OWNER_URL``. Serving processes (gunicorn, celery) never call this,
+    and the production settings never get one: they refuse to start without ``DATABASE_URL``.
     """
     if os.environ.get("DATABASE_URL") or os.environ.get("DATABASE_OWNER_URL"):
+        return
+    if os.environ.get("DJANGO_SETTINGS_MODULE") == "config.settings_production":
         return
     base = Path(__file__).resolve().parent.parent
     var_dir = Path(os.environ.get("PROBITY_VAR_DIR", base / "var"))

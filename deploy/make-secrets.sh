@@ -34,6 +34,11 @@ write broker_url "$PROBITY_UID" "redis://:$redis_password@redis:6379/0"
 write cache_url "$PROBITY_UID" "redis://:$redis_password@redis:6379/1"
 write redis_acl "$REDIS_UID" "user default on #$(printf '%s' "$redis_password" | sha256sum | cut -d' ' -f1) ~* &* +@all
 user healthcheck on >healthcheck -@all +ping"
+# The audit MAC key and the data-key KEK (32 random bytes, base64) and the checkpoint signing key
+# (Ed25519, PEM): back them up apart from the database (deploy/README.md, "Keys").
+write audit_mac_key "$PROBITY_UID" "$(head -c 32 /dev/urandom | base64)"
+write datakey_kek "$PROBITY_UID" "$(head -c 32 /dev/urandom | base64)"
+write audit_signing_key.pem "$PROBITY_UID" "$(openssl genpkey -algorithm ed25519)"
 write policy_bundle_token "$PROBITY_UID" "$(random)"
 write metrics_token "$PROBITY_UID" "$(random)"
 for f in tls.crt tls.key; do

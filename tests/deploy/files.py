@@ -114,3 +114,8 @@ def pod_containers(document: dict[str, Any]) -> list[dict[str, Any]]:
     """Return the containers of a Deployment's or Job's pod template ([] for other kinds)."""
     spec = pod_spec(document)
     return list(spec["containers"]) if spec else []
+
+
+def database_host(database: dict[str, Any]) -> str:
+    """Return a Django database entry's host, or its socket directory (``?host=`` in the URL)."""
+    return str(database.get("OPTIONS", {}).get("host") or database["HOST"])

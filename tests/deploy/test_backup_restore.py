@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import psycopg
 import pytest
@@ -26,6 +27,8 @@ from matching.models import Face
 from tenants.context import agency_transaction
 from tenants.models import Agency
 from tests.conftest import Tenant
+from tests.deploy.files import database_host
+from tests.deploy.production import manage, production_env
 
 BACKUP = Path(settings.BASE_DIR) / "deploy" / "backup"
 
@@ -47,7 +50,7 @@ ORDER BY c.relname
 
 def _owner_conninfo(dbname: str) -> dict[str, Any]:
     owner = settings.DATABASES["owner"]
-    info = {"host": owner["HOST"], "user": owner["USER"], "dbname": dbname}
+    info = {"host": database_host(owner), "user": owner["USER"], "dbname": dbname}
     if owner.get("PORT"):
         info["port"] = owner["PORT"]
     return info
@@ -60,7 +63,9 @@ def _pg_env() -> dict[str, str]:
     owner = settings.DATABASES["owner"]
     server = get_server(str(Path(settings.VAR_DIR) / "pg"), cleanup_mode=None)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    env.update(PATH=f"{server.bin_path}:{env['PATH']}", PGHOST=owner["HOST"], PGUSER=owner["USER"])
+    env.update(
+        PATH=f"{server.bin_path}:{env['PATH']}", PGHOST=database_host(owner), PGUSER=owner["USER"]
+    )
     if owner.get("PORT"):
         env["PGPORT"] = str(owner["PORT"])
     return env
@@ -113,7 +118,7 @@ def restored(committed: None, tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 def test_every_audit_chain_verifies_after_a_restore(
-    restored: tuple[str, Path], tenant_a: Tenant, tenant_b: Tenant
+    restored: tuple[str, Path], tenant_a: Tenant, tenant_b: Tenant, tmp_path: Path
 ) -> None:
     agencies = list(Agency.objects.values_list("id", flat=True))
     assert {tenant_a.agency.id, tenant_b.agency.id} <= set(agencies)
@@ -138,6 +143,38 @@ def test_every_audit_chain_verifies_after_a_restore(
                 .first()
             )
         assert head == original
+    # The operator's command, as the image runs it: production settings, the app role on the
+    # restored database, the keys and checkpoint log the original was written with.
+    # Per agency of the database: the checkpoint log is shared with the rest of the suite.
+    env = _restored_env(restored[0], tmp_path)
+    for agency_id in agencies:
+        report = audit_chain_verify(agency_id=agency_id)
+        verify = manage(env, "audit_verify", "--agency", agency_id)
+        assert verify.returncode == 0, verify.stdout + verify.stderr
+        assert verify.stdout.startswith(f"{agency_id}: ok, {report.events} events"), verify.stdout
+
+
+def _restored_env(target: str, tmp_path: Path) -> dict[str, str]:
+    db = settings.DATABASES["default"]
+    auth = quote(db["USER"], safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    query = {"host": database_host(db)} | ({"port": str(db["PORT"])} if db.get("PORT") else {})
+    keys = {
+        "AUDIT_SIGNING_KEY_FILE": str(settings.AUDIT_SIGNING_KEY_FILE),
+        "AUDIT_CHECKPOINT_LOG": str(settings.AUDIT_CHECKPOINT_LOG),
+        "DATAKEY_KEK_FILE": str(settings.DATAKEY_KEK_FILE),
+        "DATAKEY_STORE_DIR": str(settings.DATAKEY_STORE_DIR),
+    }
+    if settings.AUDIT_MAC_KEY:
+        keys["AUDIT_MAC_KEY"] = settings.AUDIT_MAC_KEY
+    else:
+        keys["AUDIT_MAC_KEY_FILE"] = str(settings.AUDIT_MAC_KEY_FILE)
+    return production_env(
+        tmp_path,
+        DATABASE_URL=f"postgresql://{auth}@/{target}?{urlencode(query, safe='/')}",
+        **keys,
+    )
 
 
 def test_the_restored_database_enforces_what_the_original_did(

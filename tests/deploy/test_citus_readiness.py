@@ -16,6 +16,8 @@ import psycopg
 import pytest
 from django.conf import settings
 
+from tests.deploy.files import database_host
+
 README = Path(settings.BASE_DIR) / "deploy" / "README.md"
 
 TABLES = """
@@ -46,7 +48,7 @@ class Schema:
 @pytest.fixture(scope="module")
 def schema(django_db_setup: None) -> Schema:
     owner = settings.DATABASES["owner"]
-    info = {"host": owner["HOST"], "user": owner["USER"], "dbname": owner["NAME"]}
+    info = {"host": database_host(owner), "user": owner["USER"], "dbname": owner["NAME"]}
     with psycopg.connect(**info) as conn:
         tables = conn.execute(TABLES).fetchall()
         keys = [(r, k, t, list(c)) for r, k, t, c in conn.execute(KEYS)]

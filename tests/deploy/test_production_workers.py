@@ -27,6 +27,7 @@ from django.conf import settings
 
 from config.redis_probe import redis_answers
 from tests.conftest import Tenant, photo, search_fields, wait_for
+from tests.deploy.files import database_host
 from tests.deploy.production import BASE_DIR, production_env
 
 pytestmark = pytest.mark.worker
@@ -147,7 +148,7 @@ def _app_role_url() -> str:
     auth = quote(db["USER"], safe="")
     if db.get("PASSWORD"):
         auth += ":" + quote(db["PASSWORD"], safe="")
-    query = {"host": db["HOST"]} | ({"port": str(db["PORT"])} if db.get("PORT") else {})
+    query = {"host": database_host(db)} | ({"port": str(db["PORT"])} if db.get("PORT") else {})
     return f"postgresql://{auth}@/{db['NAME']}?{urlencode(query, safe='/')}"
 
 
