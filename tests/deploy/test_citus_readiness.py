@@ -78,12 +78,23 @@ def _readme_rows() -> dict[str, tuple[str, str]]:
     return {name: (placement, widen) for name, placement, widen in rows}
 
 
+# Tables the guide names as blockers to distribution, each with what must change first; a new
+# blocker fails these tests until the guide says what to do about it.
+CITUS_BLOCKERS = {"policy_policyrevision": "The national policy baseline."}
+
+
+def test_every_blocker_is_explained_in_the_guide() -> None:
+    guide = (Path(settings.BASE_DIR) / "deploy" / "README.md").read_text()
+    for table, heading in CITUS_BLOCKERS.items():
+        assert f"**{heading}** `{table}`" in guide, table
+
+
 def test_every_secured_table_has_the_distribution_column_and_a_policy_on_it(
     schema: Schema,
 ) -> None:
     assert len(schema.distributed) >= 10
-    assert schema.distributed <= schema.agency_column
-    for table in schema.distributed:
+    assert schema.distributed - set(CITUS_BLOCKERS) <= schema.agency_column
+    for table in schema.distributed - set(CITUS_BLOCKERS):
         assert schema.policies.get(table), f"{table} has no policy"
         for qual in schema.policies[table]:
             assert "agency_id" in qual and "app.agency_id" in qual, (table, qual)
@@ -94,6 +105,8 @@ def test_no_reference_table_points_at_an_agency_table(schema: Schema) -> None:
         source = schema.names.get(relid, "")
         if kind == "f" and source and source not in schema.distributed:
             destination = schema.names[target]
+            if destination in CITUS_BLOCKERS:
+                continue  # moves with its blocker (see the guide)
             assert destination not in schema.distributed, f"{source} -> {destination}"
 
 
