@@ -82,8 +82,14 @@ def production_stack(
         CELERY_TASK_DEFAULT_QUEUE=queue,
         DJANGO_ALLOWED_HOSTS=f"{HOST},localhost",
         SEARCH_MAX_ACTIVE_PER_USER=str(SEARCHES),
-        # Key files (audit MAC and signing keys, the key-encryption key, the data-key store)
-        # created once under the shared PROBITY_VAR_DIR, as an operator provisions them.
+        # One deployment, one set of keys: the audit MAC and signing keys, the key-encryption
+        # key and the data-key store this test run's own processes use, so every event the
+        # production processes write verifies with the rest of the chain.
+        AUDIT_MAC_KEY_FILE=str(settings.AUDIT_MAC_KEY_FILE),
+        AUDIT_SIGNING_KEY_FILE=str(settings.AUDIT_SIGNING_KEY_FILE),
+        AUDIT_CHECKPOINT_LOG=str(settings.AUDIT_CHECKPOINT_LOG),
+        DATAKEY_KEK_FILE=str(settings.DATAKEY_KEK_FILE),
+        DATAKEY_STORE_DIR=str(settings.DATAKEY_STORE_DIR),
         PROBITY_GENERATE_KEYS="1",
     )
     nodes = [f"a{run}@host1", f"b{run}@host2"]
