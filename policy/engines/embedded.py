@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,15 @@ from policy.bundles.bundle import Bundle, bundle_from_directory
 from policy.decision import Decision, decision_from_result, fail_closed
 
 DECISION_RULE = "data.fr.main.decision"
+
+# Prepared regorus engines, per thread, keyed by the engine object that prepared them. They
+# live in the thread's own storage, never in a shared object: a regorus engine may only be
+# used, and dropped, on the thread that created it, so an engine object dropped elsewhere
+# (the revisions in force changed) leaves its prepared engines to be evicted here, each on
+# its own thread, least recently used first.
+_THREAD = threading.local()
+_PREPARED_PER_THREAD = 4
+_serials = itertools.count()
 
 
 class EmbeddedRegoEngine:
@@ -29,17 +40,24 @@ class EmbeddedRegoEngine:
         self.bundle = bundle
         self.revision = bundle.revision
         self.rule = rule
-        self._local = threading.local()
+        self._serial = next(_serials)
         self._prepare()
 
     def _prepare(self) -> Any:
-        engine = getattr(self._local, "engine", None)
+        prepared: OrderedDict[int, Any] | None = getattr(_THREAD, "prepared", None)
+        if prepared is None:
+            prepared = _THREAD.prepared = OrderedDict()
+        engine = prepared.get(self._serial)
         if engine is None:
             engine = regorus.Engine()
             for path, text in self.bundle.modules.items():
                 engine.add_policy(path, text)
             engine.add_data(self.bundle.data)
-            self._local.engine = engine
+            prepared[self._serial] = engine
+            while len(prepared) > _PREPARED_PER_THREAD:
+                prepared.popitem(last=False)
+        else:
+            prepared.move_to_end(self._serial)
         return engine
 
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -25,11 +25,26 @@ class Staff:
     user: Any
     password: str
     secret: str
+    used_steps: set[int] = field(default_factory=set)
 
-    def code(self, offset: int = 0) -> str:
+    def code(self) -> str:
+        """Return a code the service will accept once: a code already used is refused.
+
+        Two sign-ins in one 30-second step would present the same code, so the second uses
+        the next step's code (the service accepts one step either side).
+        """
+        from allauth.mfa import app_settings as mfa_settings
+
         from tenants.second_factor import totp_code
 
-        return totp_code(secret=self.secret, at=time.time() + offset)
+        period = mfa_settings.TOTP_PERIOD
+        while True:
+            now = int(time.time()) // period
+            fresh = [s for s in (now, now + 1) if s not in self.used_steps]
+            if fresh:
+                self.used_steps.add(fresh[0])
+                return totp_code(secret=self.secret, at=fresh[0] * period)
+            time.sleep(period - time.time() % period + 0.1)
 
 
 def staff_create(

@@ -152,7 +152,9 @@ def test_an_allowed_search_shows_its_progress_to_awaiting_review(
     assert first in ("queued", "running", "awaiting_review")
     # htmx polls the live part of the page: no reload.
     page.wait_for_selector("[data-status=awaiting_review]", timeout=90_000)
-    assert page.locator("table.list tbody tr").first.inner_text().startswith("1")
+    rows = page.locator("table.list tbody tr")
+    assert rows.count() >= 1, _search_facts(tenant_a.agency.id, page.url.rsplit("/", 1)[-1])
+    assert rows.first.inner_text().startswith("1")
     assert "obama" in page.locator("table.list tbody").inner_text()
     assert page.locator(".decision.notes").is_visible()
     portal.check("en-search-awaiting-review")
@@ -316,6 +318,24 @@ def test_a_security_key_is_a_second_factor(
     reasons = page.locator(".decision.denied").inner_text()
     assert "purpose_prohibited" in reasons and "mfa_not_verified" not in reasons
     portal.close()
+
+
+def _search_facts(agency_id: str, search_id: str) -> str:
+    """Say why a finished search shows no candidates (for a failing assertion)."""
+    from audit.models import AuditEvent
+    from matching.models import Face, Search
+    from tenants.context import agency_transaction
+
+    with agency_transaction(agency_id):
+        search = Search.objects.get(id=search_id)
+        events = AuditEvent.objects.filter(agency_id=agency_id, object_id=search_id)
+        faces = Face.objects.filter(agency_id=agency_id, gallery_id=search.gallery_id).count()
+        return (
+            f"status={search.status} quarantined={search.quarantined_at} "
+            f"max_distance={search.max_distance} max_candidates={search.max_candidates} "
+            f"gallery={search.gallery_id} faces={faces}; "
+            + "; ".join(f"{e.action} {e.data}" for e in events.order_by("seq"))
+        )
 
 
 def _wait_for_replay(portal: Portal, attempts: int = 90) -> None:

@@ -62,6 +62,20 @@ def test_a_wrong_totp_code_is_refused(tenant_a: Tenant) -> None:
     assert client.get("/").status_code == 302
 
 
+def test_a_code_already_used_is_refused_a_second_time(tenant_a: Tenant) -> None:
+    from tenants.second_factor import totp_code
+
+    staff = staff_create(tenant_a)
+    code = totp_code(secret=staff.secret, at=time.time())
+    first, second = Client(), Client()
+    for client in (first, second):
+        client.post("/accounts/login/", {"login": staff.user.username, "password": staff.password})
+    assert first.post("/accounts/2fa/authenticate/", {"code": code}).status_code == 302
+    assert first.get("/").status_code == 200
+    assert second.post("/accounts/2fa/authenticate/", {"code": code}).status_code == 200
+    assert second.get("/").status_code == 302
+
+
 def test_an_inactive_user_cannot_sign_in(tenant_a: Tenant) -> None:
     staff = staff_create(tenant_a, active=False)
     client = Client()
