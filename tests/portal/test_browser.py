@@ -91,6 +91,8 @@ class Portal:
     ) -> None:
         self.page.click("nav a[href='/searches/new']")
         self.page.wait_for_url("**/searches/new")
+        # Other tests add galleries to the same agency: name the one that holds the faces.
+        self.page.select_option("#id_gallery", "booking")
         self.page.fill("#id_case_number", "2026-123456")
         self.page.select_option("#id_purpose", purpose)
         self.page.select_option("#id_offence_category", "robbery")
