@@ -19,17 +19,15 @@ from authorizations.models import (
 from tenants import errors
 from tenants.context import agency_transaction
 from tenants.errors import ApiError
-from tenants.models import Role, User
+from tenants.models import User
+from tenants.need_to_know import action_require
 
 DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
 DOCUMENT_MISSING = "document_missing"
 DOCUMENT_TYPE_UNSUPPORTED = "document_type_unsupported"
 SELF_VERIFICATION_REFUSED = "self_verification_refused"
 RECORD_STATE_CONFLICT = "record_state_conflict"
-ROLE_REQUIRED = "role_required"
 
-ENTER_ROLES = {Role.INVESTIGATOR.value, Role.ANALYST.value, Role.SUPERVISOR.value}
-REVOKE_ROLES = {Role.SUPERVISOR.value, Role.COMPLIANCE_OFFICER.value}
 
 Record = TypeVar("Record", bound=AuthorizationRecord)
 
@@ -53,12 +51,6 @@ def _document_type(content: bytes) -> str:
                    http_status=415)
 
 
-def _require_role(user: User, roles: set[str], what: str) -> None:
-    if not roles.intersection(user.roles):
-        raise ApiError(ROLE_REQUIRED, f"Only {', '.join(sorted(roles))} may {what}.",
-                       http_status=403)
-
-
 def _attach(record: AuthorizationRecord, document: Document | None, *, required: bool) -> None:
     if document is None or not document.content:
         if required:
@@ -78,8 +70,9 @@ def _record_label(record: AuthorizationRecord) -> str:
 
 
 def record_read_record(*, user: User, record: AuthorizationRecord, document: bool) -> None:
-    """Put a read of a record (or a download of its document) on the agency's audit trail."""
+    """Refuse a reader without reach; put the read (or download) on the agency's audit trail."""
     assert user.agency_id is not None  # noqa: S101 - authenticated users always have an agency
+    action_require(user=user, action="authority_records.list", owner_id=record.entered_by_id)
     label = _record_label(record)
     audit_record(
         agency_id=user.agency_id, actor=user,
@@ -92,7 +85,7 @@ def record_read_record(*, user: User, record: AuthorizationRecord, document: boo
 def record_enter(*, user: User, record: Record, document: Document | None) -> Record:
     """Store a new record of the user's agency, pending a supervisor's verification."""
     assert user.agency is not None  # noqa: S101 - authenticated users always have an agency
-    _require_role(user, ENTER_ROLES, "enter authorizations")
+    action_require(user=user, action="authority_record.enter")
     record.agency = user.agency
     record.entered_by = user
     record.status = RecordStatus.PENDING
@@ -110,7 +103,7 @@ def record_enter(*, user: User, record: Record, document: Document | None) -> Re
 def record_verify(*, user: User, record: Record) -> Record:
     """Verify (or, for exigent approvals, approve) a pending record as a different supervisor."""
     assert user.agency is not None  # noqa: S101
-    _require_role(user, {Role.SUPERVISOR.value}, "verify or approve authorizations")
+    action_require(user=user, action="authority_record.verify")
     with agency_transaction(user.agency.id):
         locked = type(record)._default_manager.select_for_update().get(pk=record.pk)
         if locked.entered_by_id == user.pk:
@@ -136,7 +129,7 @@ def record_revoke(*, user: User, record: Record, reason: str) -> tuple[Record, d
     from matching.searches import searches_stop_for_revoked_authority
 
     assert user.agency is not None  # noqa: S101
-    _require_role(user, REVOKE_ROLES, "revoke authorizations")
+    action_require(user=user, action="authority_record.revoke")
     with agency_transaction(user.agency.id):
         locked = type(record)._default_manager.select_for_update().get(pk=record.pk)
         if locked.status == RecordStatus.REVOKED:

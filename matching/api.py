@@ -39,7 +39,9 @@ from matching.searches import (
     SearchCapacityError,
     SearchRequest,
     search_candidates_view,
+    search_candidates_visible,
     search_face_choose,
+    search_read_require,
     search_submit,
 )
 from matching.selectors import (
@@ -61,10 +63,11 @@ from matching.serializers import (
 )
 from tenants import errors
 from tenants.api_schema import error_responses, path_int, path_str, path_uuid
-from tenants.authentication import request_token
+from tenants.authentication import request_mfa_verified
 from tenants.errors import ApiError
 from tenants.idempotency import idempotent
-from tenants.models import Agency, Role, User
+from tenants.models import Agency, User
+from tenants.need_to_know import action_allowed
 from tenants.parsers import FormParser, JsonParser, JsonRejectedError, json_parse
 from tenants.uploads import FORM_FIELDS_ALLOWANCE, FileCap, UploadLimits
 
@@ -127,9 +130,13 @@ class ProbeJsonParser(JsonParser):
             raise ParseError(f"The body was refused: {exc}.") from exc
 
 
-def search_output(search: Search, candidates: list[Candidate]) -> dict[str, Any]:
-    """Return the API representation of a search."""
-    return dict(SearchOutput(search, context={"candidates": candidates}).data)
+def search_output(
+    search: Search, candidates: list[Candidate], *, withheld: bool = False
+) -> dict[str, Any]:
+    """Return the API representation of a search (``withheld``: the caller sees no candidate)."""
+    return dict(
+        SearchOutput(search, context={"candidates": candidates, "withheld": withheld}).data
+    )
 
 
 def _retry_after(response: Response, *, unfinished: bool) -> Response:
@@ -242,10 +249,9 @@ class SearchCreateApi(AgencyApi):
                 "captured_at": data["probe_captured_at"],
             },
         )
-        token = request_token(request)
         search = search_submit(
             user=user,
-            mfa_verified=bool(token and token.mfa_verified),
+            mfa_verified=request_mfa_verified(request),
             request=search_request,
             probe_bytes=probe_bytes,
             probe_content_type=probe_type,
@@ -271,10 +277,11 @@ class SearchDetailApi(AgencyApi):
         search = search_get(agency=agency, search_id=_uuid_or_404(search_id, SEARCH_NOT_FOUND))
         if search is None:
             raise ApiError(SEARCH_NOT_FOUND, "No such search.", http_status=404)
-        candidates = search_candidates_view(
-            user=self.acting_user(request), search=search
-        )
-        return _retry_after(Response(search_output(search, candidates)),
+        user = self.acting_user(request)
+        search_read_require(user=user, search=search)
+        candidates = search_candidates_view(user=user, search=search)
+        withheld = not search_candidates_visible(user=user, search=search)
+        return _retry_after(Response(search_output(search, candidates, withheld=withheld)),
                             unfinished=search.status in UNFINISHED_SEARCH)
 
 
@@ -296,7 +303,8 @@ class SearchFaceChoiceApi(AgencyApi):
             raise ApiError(SEARCH_NOT_FOUND, "No such search.", http_status=404)
         form = FaceChoiceInput(data=request.data)
         form.is_valid(raise_exception=True)
-        search_face_choose(user=user, search_id=sid, face=form.validated_data["face"])
+        search_face_choose(user=user, search_id=sid, face=form.validated_data["face"],
+                           mfa_verified=request_mfa_verified(request))
         found = search_get(agency=self.acting_agency(request), search_id=sid)
         assert found is not None  # noqa: S101
         return Response(search_output(found, []), status=status.HTTP_202_ACCEPTED)
@@ -341,7 +349,7 @@ class GallerySubjectsApi(AgencyApi):
         gallery = gallery_get(agency=self.acting_agency(request), slug=gallery_id)
         if gallery is None:
             raise ApiError(GALLERY_NOT_FOUND, "No such gallery.", http_status=404)
-        if not user.has_role(Role.AGENCY_ADMIN):
+        if not action_allowed(user=user, action="subject.enroll"):
             raise ApiError(errors.PERMISSION_DENIED, "Only agency admins enroll subjects.",
                            http_status=403)
 
@@ -389,7 +397,6 @@ class EnrollmentDetailApi(AgencyApi):
 
 
 FOLLOW_UP_NOT_FOUND = "follow_up_not_found"
-FOLLOW_UP_ROLES = {Role.SUPERVISOR.value, Role.COMPLIANCE_OFFICER.value}
 
 
 def follow_up_output(task: FollowUp) -> dict[str, Any]:
@@ -411,7 +418,7 @@ class FollowUpCompleteApi(AgencyApi):
     )
     def post(self, request: Request, follow_up_id: str) -> Response:
         user = self.acting_user(request)
-        if not FOLLOW_UP_ROLES.intersection(user.roles):
+        if not action_allowed(user=user, action="follow_up.complete"):
             raise ApiError(errors.PERMISSION_DENIED, "Supervisors and compliance officers only.",
                            http_status=403)
         form = FollowUpCompleteInput(data=request.data)
@@ -445,7 +452,8 @@ class CandidateReviewApi(AgencyApi):
             sid = _uuid_or_404(search_id, SEARCH_NOT_FOUND)
             candidate_review(user=user, search_id=sid, rank=rank,
                              disposition=form.validated_data["disposition"],
-                             note=form.validated_data["note"])
+                             note=form.validated_data["note"],
+                             mfa_verified=request_mfa_verified(request))
             return self._current(request, sid)
 
         return idempotent(request, user=user, create=create,
@@ -474,7 +482,8 @@ class SearchReviewCompleteApi(CandidateReviewApi):
         form.is_valid(raise_exception=True)
         sid = _uuid_or_404(search_id, SEARCH_NOT_FOUND)
         search_review_complete(user=self.acting_user(request), search_id=sid,
-                               note=form.validated_data["note"])
+                               note=form.validated_data["note"],
+                               mfa_verified=request_mfa_verified(request))
         return self._current(request, sid)
 
 

@@ -25,7 +25,8 @@ from matching.models import HeldPhoto
 from matching.serializers import FaceChoiceInput
 from tenants.api_schema import error_responses, path_uuid
 from tenants.errors import ApiError
-from tenants.models import Role, User
+from tenants.models import User
+from tenants.need_to_know import action_allowed
 from tenants.parsers import JsonParser
 
 HELD_ID = path_uuid("held_id", "The held photo's id.")
@@ -77,7 +78,7 @@ def held_photo_output(held: HeldPhoto) -> dict[str, Any]:
 
 
 def _admin(user: User) -> None:
-    if not user.has_role(Role.AGENCY_ADMIN):
+    if not action_allowed(user=user, action="held_photo.resolve"):
         raise ApiError(HELD_PHOTO_FORBIDDEN, "Only agency admins see held photos.",
                        http_status=403)
 

@@ -14,7 +14,8 @@ from django.utils import timezone
 from audit.services import audit_record
 from matching.models import Face, HeldPhoto, HeldPhotoStatus, Subject, SubjectPhoto
 from tenants.context import agency_transaction
-from tenants.models import Agency, Role, User
+from tenants.models import Agency, User
+from tenants.need_to_know import action_allowed
 
 HELD_PHOTO_NOT_FOUND = "held_photo_not_found"
 HELD_PHOTO_RESOLVED = "held_photo_resolved"
@@ -51,7 +52,7 @@ def held_photo_get(*, agency: Agency, held_id: uuid.UUID) -> HeldPhoto | None:
 def held_photo_resolve(*, user: User, held_id: uuid.UUID, face: int) -> Face:
     """Enroll face ``face`` of a held photo for its subject and erase the other faces."""
     agency = user.agency
-    if agency is None or not user.has_role(Role.AGENCY_ADMIN):
+    if agency is None or not action_allowed(user=user, action="held_photo.resolve"):
         raise HeldPhotoError(HELD_PHOTO_FORBIDDEN, "Only agency admins resolve held photos.",
                              403)
     with agency_transaction(agency.id):

@@ -126,7 +126,11 @@ class SearchOutput(serializers.Serializer[Any]):
     handling = serializers.DictField(child=serializers.BooleanField())
     quarantined = serializers.SerializerMethodField()
     candidates = serializers.SerializerMethodField(
-        help_text="One per person, best first; empty while quarantined. Viewing is audited."
+        help_text="One per person, best first; empty while quarantined or withheld from the "
+        "caller's role. Viewing is audited."
+    )
+    candidates_withheld = serializers.SerializerMethodField(
+        help_text="True when the caller's role reads the search's record but not its candidates."
     )
     error = serializers.SerializerMethodField()
 
@@ -151,6 +155,10 @@ class SearchOutput(serializers.Serializer[Any]):
         if search.quarantined_at:
             return []
         return CandidateOutput(self.context.get("candidates", []), many=True).data
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_candidates_withheld(self, search: Search) -> bool:
+        return bool(self.context.get("withheld", False))
 
     @extend_schema_field(SearchErrorOutput(allow_null=True))
     def get_error(self, search: Search) -> Any:

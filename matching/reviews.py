@@ -1,9 +1,17 @@
-"""Human review of candidates: every candidate is examined by a trained person.
+"""Human review of candidates: every candidate is examined by trained people, independently.
 
-Dismissing a candidate (``not_a_match``, ``inconclusive``) takes one review. Calling it a
-``possible_match`` takes two: a second, different reviewer who is a supervisor must agree,
-otherwise the candidate is ``inconclusive``. When every candidate has a final disposition the
-search is ``reviewed``. Each review is audited in the same transaction.
+Reviewers are the search's requester and the agency's supervisors (``tenants.need_to_know``),
+each with current training and a second factor on the credentials they use. The requester is
+never the only reviewer nor the confirming one:
+
+- a dismissal (``not_a_match``, ``inconclusive``) by a supervisor other than the requester is
+  final; a dismissal by the requester waits for a supervisor's review;
+- a ``possible_match`` always waits for a second review, by a supervisor who is neither the
+  requester nor the first reviewer (holding several roles changes nothing);
+- when the two reviews disagree the candidate is ``inconclusive``.
+
+When every candidate has a final disposition the search is ``reviewed``. Each review is
+audited in the same transaction; a refused one is on record as a refusal.
 """
 
 from __future__ import annotations
@@ -18,45 +26,54 @@ from tenants import errors
 from tenants.context import agency_transaction
 from tenants.errors import ApiError
 from tenants.models import Role, User
+from tenants.need_to_know import action_require
 from tenants.services import training_status
 
-REVIEW_ROLES = {Role.INVESTIGATOR.value, Role.ANALYST.value, Role.SUPERVISOR.value}
 CANDIDATE_NOT_FOUND = "candidate_not_found"
 CANDIDATE_ALREADY_DECIDED = "candidate_already_decided"
 ALREADY_REVIEWED = "already_reviewed_by_you"
 SECOND_REVIEWER_MUST_BE_SUPERVISOR = "second_reviewer_must_be_supervisor"
 TRAINING_REQUIRED = "training_required"
 REVIEWS_OUTSTANDING = "reviews_outstanding"
+MFA_REQUIRED = "mfa_required"
+REQUESTER_CANNOT_CONFIRM = "requester_cannot_confirm"
 
 
-def _reviewer_check(user: User) -> None:
-    if not REVIEW_ROLES.intersection(user.roles):
-        raise ApiError(errors.PERMISSION_DENIED, "Your role does not review candidates.",
-                       http_status=403)
+def _reviewer_check(user: User, search: Search, *, action: str, mfa_verified: bool) -> None:
+    action_require(user=user, action=action, owner_id=search.requested_by_id)
     completed, expires_at = training_status(user=user)
     if not completed or expires_at is None or expires_at <= timezone.now():
         raise ApiError(TRAINING_REQUIRED, "Current FR training is required to review.",
                        http_status=403)
+    if not mfa_verified:
+        raise ApiError(MFA_REQUIRED, "Sign in with a second factor to review candidates.",
+                       http_status=403)
 
 
-def _final_disposition(first: CandidateReview | None, user: User, disposition: str) -> str:
+def _final_disposition(
+    first: CandidateReview | None, user: User, search: Search, disposition: str
+) -> str:
     """Return the candidate's disposition after this review (pending while one is owed)."""
+    by_requester = user.pk == search.requested_by_id
     if first is None:
-        return Disposition.PENDING if disposition == Disposition.POSSIBLE_MATCH else disposition
+        if disposition == Disposition.POSSIBLE_MATCH or by_requester:
+            return Disposition.PENDING
+        return disposition
+    if by_requester:
+        raise ApiError(REQUESTER_CANNOT_CONFIRM,
+                       "The requester cannot give a candidate's second review.", http_status=403)
     if not user.has_role(Role.SUPERVISOR):
         raise ApiError(SECOND_REVIEWER_MUST_BE_SUPERVISOR,
-                       "A possible match is confirmed by a supervisor.", http_status=403)
-    if disposition == Disposition.POSSIBLE_MATCH:
-        return Disposition.POSSIBLE_MATCH
-    return Disposition.INCONCLUSIVE
+                       "A candidate's second review is a supervisor's.", http_status=403)
+    return disposition if disposition == first.disposition else Disposition.INCONCLUSIVE
 
 
 def candidate_review(
-    *, user: User, search_id: uuid.UUID, rank: int, disposition: str, note: str
+    *, user: User, search_id: uuid.UUID, rank: int, disposition: str, note: str,
+    mfa_verified: bool,
 ) -> Candidate:
     """Record one person's review of one candidate and settle what follows from it."""
     assert user.agency is not None  # noqa: S101
-    _reviewer_check(user)
     agency_id = user.agency.id
     with agency_transaction(agency_id):
         search = Search.objects.select_for_update(of=("self",)).filter(
@@ -66,6 +83,7 @@ def candidate_review(
                      if search is not None else None)
         if search is None or candidate is None or search.quarantined_at is not None:
             raise ApiError(CANDIDATE_NOT_FOUND, "No such candidate.", http_status=404)
+        _reviewer_check(user, search, action="candidate.review", mfa_verified=mfa_verified)
         if search.status != SearchStatus.AWAITING_REVIEW:
             raise ApiError(errors.SEARCH_STATE_CONFLICT, f"The search is {search.status}.",
                            http_status=409)
@@ -77,7 +95,7 @@ def candidate_review(
             raise ApiError(ALREADY_REVIEWED, "You have already reviewed this candidate.",
                            http_status=409)
         candidate.disposition = _final_disposition(reviews[0] if reviews else None, user,
-                                                   disposition)
+                                                   search, disposition)
         CandidateReview.objects.create(agency_id=agency_id, candidate=candidate, reviewer=user,
                                        disposition=disposition, note=note)
         candidate.save(update_fields=["disposition"])
@@ -90,15 +108,18 @@ def candidate_review(
     return candidate
 
 
-def search_review_complete(*, user: User, search_id: uuid.UUID, note: str) -> Search:
+def search_review_complete(
+    *, user: User, search_id: uuid.UUID, note: str, mfa_verified: bool
+) -> Search:
     """Close the review of a search whose candidates are all decided (or that found none)."""
     assert user.agency is not None  # noqa: S101
-    _reviewer_check(user)
     with agency_transaction(user.agency.id):
         search = Search.objects.select_for_update(of=("self",)).filter(
             agency_id=user.agency.id, id=search_id).first()
         if search is None:
             raise ApiError(errors.NOT_FOUND, "No such search.", http_status=404)
+        _reviewer_check(user, search, action="search.review_complete",
+                        mfa_verified=mfa_verified)
         if search.status != SearchStatus.AWAITING_REVIEW:
             raise ApiError(errors.SEARCH_STATE_CONFLICT, f"The search is {search.status}.",
                            http_status=409)

@@ -31,7 +31,8 @@ from notifications.signing import (
 from tenants import errors
 from tenants.context import agency_transaction
 from tenants.errors import ApiError
-from tenants.models import Role, User
+from tenants.models import User
+from tenants.need_to_know import action_allowed
 
 WEBHOOK_NOT_FOUND = "webhook_not_found"
 WEBHOOK_URL_REFUSED = "webhook_url_refused"
@@ -42,7 +43,7 @@ def _lease() -> timedelta:
 
 
 def webhook_admin_require(user: User) -> None:
-    if not user.has_role(Role.AGENCY_ADMIN):
+    if not action_allowed(user=user, action="webhooks.manage"):
         raise ApiError(
             errors.PERMISSION_DENIED, "Only agency admins manage webhooks.", http_status=403
         )

@@ -8,8 +8,9 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from portal.labels import ROLE_LABELS, label
+from tenants.models import User
+from tenants.need_to_know import action_allowed
 
-SEARCH_ROLES = {"investigator", "analyst", "supervisor"}
 OVERSEEING_ROLES = {"supervisor", "compliance_officer", "auditor", "agency_admin"}
 
 
@@ -24,8 +25,10 @@ def portal_context(request: HttpRequest) -> dict[str, Any]:
         "portal_languages": settings.LANGUAGES,
         "portal_agency_name": agency.name if agency is not None else "",
         "portal_roles": [label(ROLE_LABELS, r) for r in roles],
-        "portal_can_search": bool(SEARCH_ROLES & set(roles)),
+        "portal_can_search": isinstance(user, User)
+        and action_allowed(user=user, action="search.submit"),
         # Statistics and exports: an oversight body's auditors, or an agency's leadership.
         "portal_can_oversee": bool(OVERSEEING_ROLES & set(roles)),
-        "portal_can_author": "compliance_officer" in roles,
+        "portal_can_author": isinstance(user, User)
+        and action_allowed(user=user, action="policy.author"),
     }

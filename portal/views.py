@@ -8,12 +8,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views import View
 
 from matching.models import Search
-from matching.searches import ACTIVE_STATES, search_candidates_view, search_submit
+from matching.searches import (
+    ACTIVE_STATES,
+    search_candidates_view,
+    search_candidates_visible,
+    search_submit,
+)
 from matching.selectors import gallery_list, search_get
 from portal.forms import SearchForm, TokenIssueForm
 from portal.labels import DISPOSITION_LABELS, PURPOSE_LABELS, STATUS_LABELS, label
@@ -21,11 +27,10 @@ from portal.mixins import ReauthenticatedPostMixin, StaffMixin
 from portal.reasons import reason_message
 from portal.selectors import api_tokens_of, searches_requested_page
 from tenants.errors import ApiError
-from tenants.models import Role, TokenIssuer
+from tenants.models import TokenIssuer, User
+from tenants.need_to_know import action_allowed
 from tenants.second_factor import session_mfa_verified
 from tenants.services import token_issue
-
-SEARCH_ROLES = (Role.INVESTIGATOR, Role.ANALYST, Role.SUPERVISOR)
 
 
 class HomeView(StaffMixin, View):
@@ -51,9 +56,7 @@ class SearchNewView(StaffMixin, View):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
-        if user.is_authenticated and not any(
-            role.value in getattr(user, "roles", []) for role in SEARCH_ROLES
-        ):
+        if isinstance(user, User) and not action_allowed(user=user, action="search.submit"):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
@@ -96,10 +99,14 @@ class SearchDetailView(StaffMixin, View):
         search = search_get(agency=self.agency, search_id=search_id)
         if search is None:
             raise Http404
+        if not action_allowed(user=self.user, action="search.read",
+                              owner_id=search.requested_by_id):
+            raise PermissionDenied
         return render(request, self.template_name, self.search_context(search))
 
     def search_context(self, search: Search) -> dict[str, Any]:
         candidates = search_candidates_view(user=self.user, search=search)
+        withheld = not search_candidates_visible(user=self.user, search=search)
         decision = search.decision
         agreement = str(search.agreement_record_id or "")
         reasons = [
@@ -122,6 +129,7 @@ class SearchDetailView(StaffMixin, View):
                 {"candidate": c, "disposition_label": label(DISPOSITION_LABELS, c.disposition)}
                 for c in candidates
             ],
+            "candidates_withheld": withheld,
         }
 
 

@@ -20,7 +20,8 @@ from rest_framework.views import APIView
 from tenants import errors
 from tenants.api_schema import error_responses
 from tenants.errors import ApiError
-from tenants.models import Agency, Role, User
+from tenants.models import Agency, User
+from tenants.need_to_know import action_allowed
 from tenants.parsers import FormParser, JsonParser
 from tenants.selectors import token_get, token_list, user_get, user_list
 from tenants.serializers import (
@@ -66,7 +67,7 @@ class AgencyAdminApi(APIView):
             raise ApiError(
                 errors.NOT_AUTHENTICATED, "Authenticate with an agency account.", http_status=401
             )
-        if not user.has_role(Role.AGENCY_ADMIN):
+        if not action_allowed(user=user, action="users.manage"):
             raise ApiError(
                 errors.ROLE_REQUIRED, "Only agency admins manage credentials.", http_status=403
             )

@@ -81,3 +81,17 @@ def request_token(request: Any) -> ApiToken | None:
     """Return the API token a request authenticated with, if any."""
     auth = getattr(request, "auth", None)
     return auth if isinstance(auth, ApiToken) else None
+
+
+def request_mfa_verified(request: Any) -> bool:
+    """Return whether the request's credentials carry a second factor.
+
+    A token carries one when it was issued from a session that passed a second factor (or by an
+    operator who checked one); a portal session when it passed one at sign-in.
+    """
+    from tenants.second_factor import session_mfa_verified
+
+    token = request_token(request)
+    if token is not None:
+        return bool(token.mfa_verified)
+    return session_mfa_verified(request)

@@ -42,7 +42,11 @@ from matching.searches.execute import (
 )
 from matching.searches.face_choice import search_face_choose
 from matching.searches.recovery import enrollments_recover, searches_recover
-from matching.searches.results import search_candidates_view
+from matching.searches.results import (
+    search_candidates_view,
+    search_candidates_visible,
+    search_read_require,
+)
 from matching.searches.retention import probes_purge_due
 from matching.searches.revocation import (
     ACTIVE_STATES,
@@ -78,9 +82,11 @@ __all__ = [
     "enrollments_recover",
     "probes_purge_due",
     "search_candidates_view",
+    "search_candidates_visible",
     "search_execute",
     "search_face_choose",
     "search_fail_unexpected",
+    "search_read_require",
     "search_submit",
     "search_transition",
     "searches_recover",

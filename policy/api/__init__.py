@@ -1,5 +1,5 @@
 """The policy's REST endpoints."""
 
-from policy.api.evaluate import AGENCY_MISMATCH, DRY_RUN_ROLES, PolicyEvaluateApi
+from policy.api.evaluate import AGENCY_MISMATCH, PolicyEvaluateApi
 
-__all__ = ["AGENCY_MISMATCH", "DRY_RUN_ROLES", "PolicyEvaluateApi"]
+__all__ = ["AGENCY_MISMATCH", "PolicyEvaluateApi"]

@@ -15,10 +15,9 @@ from policy.services import policy_decide
 from tenants import errors
 from tenants.api_schema import error_responses
 from tenants.errors import ApiError
-from tenants.models import Role
+from tenants.need_to_know import action_allowed
 from tenants.parsers import JsonParser
 
-DRY_RUN_ROLES = {Role.COMPLIANCE_OFFICER.value, Role.AUDITOR.value}
 AGENCY_MISMATCH = "agency_mismatch"
 
 
@@ -39,7 +38,7 @@ class PolicyEvaluateApi(AgencyApi):
     )
     def post(self, request: Request) -> Response:
         user = self.acting_user(request)
-        if not DRY_RUN_ROLES.intersection(user.roles):
+        if not action_allowed(user=user, action="policy.evaluate"):
             raise ApiError(errors.PERMISSION_DENIED,
                            "Only compliance officers and auditors may dry-run the policy.",
                            http_status=403)

@@ -34,6 +34,7 @@ from tenants.api_schema import error_responses, path_uuid
 from tenants.context import agency_transaction
 from tenants.errors import ApiError
 from tenants.models import User
+from tenants.need_to_know import action_allowed
 
 REVISION_NOT_FOUND = "revision_not_found"
 REPLAY_NOT_FOUND = "replay_not_found"
@@ -174,7 +175,7 @@ class _OfficerApi(AgencyApi):
 
     def officer(self, request: Request) -> User:
         user = self.acting_user(request)
-        if "compliance_officer" not in (user.roles or []):
+        if not action_allowed(user=user, action="policy.author"):
             raise ApiError(
                 errors.PERMISSION_DENIED, "Only compliance officers author policy.", http_status=403
             )

@@ -173,7 +173,7 @@ def test_a_replayed_review_shows_candidates_through_the_audited_read(tenant_a: T
         subject = Subject.objects.get(gallery=tenant_a.gallery, ref="biden")
         Candidate.objects.create(agency=tenant_a.agency, search=search, rank=1, subject=subject,
                                  face_id=1, distance=0.58, similarity=1 - 0.58**2 / 1.8)
-    key, client = str(uuid.uuid4()), tenant_a.client()
+    key, client = str(uuid.uuid4()), tenant_a.client("supervisor")
     url = f"/api/v1/searches/{search.id}/candidates/1/reviews"
     body = {"disposition": "not_a_match", "note": "Different ears and hairline."}
 

@@ -1,4 +1,4 @@
-"""Human review: one review dismisses a candidate, a possible match needs a supervisor's second."""
+"""Human review: reviews are independent of the requester, a possible match needs two."""
 
 from __future__ import annotations
 
@@ -42,10 +42,22 @@ def review(client: APIClient, search: Search, rank: int, disposition: str) -> An
                        format="json")
 
 
+def staff(tenant: Tenant, roles: list[str], *, mfa: bool = True) -> tuple[Any, APIClient]:
+    """A trained user of ``tenant`` with ``roles`` and a token (with a second factor or not)."""
+    user = user_create(agency=tenant.agency, username=f"rv_{uuid.uuid4().hex[:8]}", roles=roles)
+    now = timezone.now()
+    training_record_add(user=user, course="FR", completed_at=now - timedelta(days=1),
+                        expires_at=now + timedelta(days=300))
+    issuer = TokenIssuer.MFA_SESSION if mfa else TokenIssuer.PORTAL
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user, issued_via=issuer)}")
+    return user, client
+
+
 def test_a_possible_match_needs_a_supervisors_second_review(
     reviewed_search: Search, tenant_a: Tenant
 ) -> None:
-    dismissed = review(tenant_a.client("investigator"), reviewed_search, 2, "not_a_match")
+    dismissed = review(tenant_a.client("supervisor"), reviewed_search, 2, "not_a_match")
     assert dismissed.status_code == 200, dismissed.content
     first = review(tenant_a.client("investigator"), reviewed_search, 1, "possible_match").json()
     assert first["status"] == SearchStatus.AWAITING_REVIEW
@@ -54,7 +66,7 @@ def test_a_possible_match_needs_a_supervisors_second_review(
 
     analyst = review(tenant_a.client("analyst"), reviewed_search, 1, "possible_match")
     assert analyst.status_code == 403
-    assert analyst.json()["error"]["code"] == "second_reviewer_must_be_supervisor"
+    assert analyst.json()["error"]["code"] == "permission_denied"
 
     confirmed = review(tenant_a.client("supervisor"), reviewed_search, 1, "possible_match").json()
     assert confirmed["candidates"][0]["disposition"] == "possible_match"
@@ -68,12 +80,46 @@ def test_a_possible_match_needs_a_supervisors_second_review(
     assert "search.reviewed" in actions
 
 
-def test_a_supervisor_who_disagrees_makes_it_inconclusive(
+def test_the_requester_alone_cannot_dismiss_a_candidate(
+    reviewed_search: Search, tenant_a: Tenant
+) -> None:
+    body = review(tenant_a.client("investigator"), reviewed_search, 2, "not_a_match").json()
+    assert body["candidates"][1]["disposition"] == "pending"
+    agreed = review(tenant_a.client("supervisor"), reviewed_search, 2, "not_a_match").json()
+    assert agreed["candidates"][1]["disposition"] == "not_a_match"
+
+
+def test_the_requester_never_gives_the_confirming_review_whatever_roles_they_hold(
+    tenant_a: Tenant, reviewed_search: Search
+) -> None:
+    both, both_client = staff(tenant_a, ["investigator", "supervisor"])
+    with agency_transaction(tenant_a.agency.id):
+        Search.objects.filter(id=reviewed_search.id).update(requested_by=both)
+    review(tenant_a.client("supervisor"), reviewed_search, 1, "possible_match")
+    own = review(both_client, reviewed_search, 1, "possible_match")
+    assert own.status_code == 403
+    assert own.json()["error"]["code"] == "requester_cannot_confirm"
+    first = review(both_client, reviewed_search, 2, "not_a_match").json()
+    assert first["candidates"][1]["disposition"] == "pending"
+
+
+def test_a_second_supervisor_who_disagrees_makes_it_inconclusive(
     reviewed_search: Search, tenant_a: Tenant
 ) -> None:
     review(tenant_a.client("investigator"), reviewed_search, 1, "possible_match")
     body = review(tenant_a.client("supervisor"), reviewed_search, 1, "not_a_match").json()
     assert body["candidates"][0]["disposition"] == "inconclusive"
+    _, other = staff(tenant_a, ["supervisor"])
+    review(tenant_a.client("investigator"), reviewed_search, 2, "not_a_match")
+    body = review(other, reviewed_search, 2, "possible_match").json()
+    assert body["candidates"][1]["disposition"] == "inconclusive"
+
+
+def test_a_review_needs_a_second_factor(reviewed_search: Search, tenant_a: Tenant) -> None:
+    _, without = staff(tenant_a, ["supervisor"], mfa=False)
+    response = review(without, reviewed_search, 1, "not_a_match")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "mfa_required"
 
 
 def test_nobody_reviews_the_same_candidate_twice_or_after_it_is_decided(
@@ -83,20 +129,20 @@ def test_nobody_reviews_the_same_candidate_twice_or_after_it_is_decided(
     again = review(tenant_a.client("investigator"), reviewed_search, 1, "possible_match")
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "already_reviewed_by_you"
-    review(tenant_a.client("investigator"), reviewed_search, 2, "inconclusive")
-    decided = review(tenant_a.client("supervisor"), reviewed_search, 2, "possible_match")
+    review(tenant_a.client("supervisor"), reviewed_search, 2, "inconclusive")
+    decided = review(tenant_a.client("investigator"), reviewed_search, 2, "possible_match")
     assert decided.status_code == 409
     assert decided.json()["error"]["code"] == "candidate_already_decided"
 
 
-@pytest.mark.parametrize("role", ["compliance_officer", "auditor", "agency_admin"])
+@pytest.mark.parametrize("role", ["analyst", "compliance_officer", "auditor", "agency_admin"])
 def test_roles_that_do_not_review(reviewed_search: Search, tenant_a: Tenant, role: str) -> None:
     assert review(tenant_a.client(role), reviewed_search, 1, "not_a_match").status_code == 403
 
 
 def test_a_reviewer_needs_current_training(reviewed_search: Search, tenant_a: Tenant) -> None:
     lapsed = user_create(agency=tenant_a.agency, username=f"lapsed_{uuid.uuid4().hex[:6]}",
-                         roles=["analyst"])
+                         roles=["supervisor"])
     now = timezone.now()
     training_record_add(user=lapsed, course="FR", completed_at=now - timedelta(days=400),
                         expires_at=now - timedelta(days=35))

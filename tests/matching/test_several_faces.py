@@ -11,21 +11,35 @@ from PIL import Image
 
 from audit.models import AuditEvent
 from matching.enrollment import UploadItem, enrollment_batch_create, enrollment_batch_process
-from matching.models import EnrollmentBatch, Face, HeldPhoto, SubjectPhoto
+from matching.galleries import gallery_create
+from matching.models import EnrollmentBatch, Face, Gallery, HeldPhoto, SubjectPhoto
 from tenants.context import agency_transaction
 from tests.conftest import Tenant, side_by_side
 
 GROUP = side_by_side("obama.jpg", "biden.jpg")
 
 
+_GROUP_GALLERIES: dict[str, Gallery] = {}
+
+
+def _gallery(tenant: Tenant) -> Gallery:
+    """A gallery of the tenant's for group photos: they must not join the shared booking one."""
+    if tenant.agency.id not in _GROUP_GALLERIES:
+        _GROUP_GALLERIES[tenant.agency.id] = gallery_create(
+            agency=tenant.agency, slug=f"groups-{uuid.uuid4().hex[:6]}", name="Group photos",
+            legal_basis="identification_of_criminals_act", contains_youth_records=False)
+    return _GROUP_GALLERIES[tenant.agency.id]
+
+
 def _enroll(tenant: Tenant, several_faces: str | None) -> tuple[EnrollmentBatch, str]:
     ref = f"group-{uuid.uuid4().hex[:8]}"
+    gallery = _gallery(tenant)
     items = [UploadItem(subject_ref=ref, filename="group.jpg", content=GROUP)]
     if several_faces is None:
-        batch = enrollment_batch_create(gallery=tenant.gallery, enqueue=False, actor="test",
+        batch = enrollment_batch_create(gallery=gallery, enqueue=False, actor="test",
                                         items=items)
     else:
-        batch = enrollment_batch_create(gallery=tenant.gallery, enqueue=False, actor="test",
+        batch = enrollment_batch_create(gallery=gallery, enqueue=False, actor="test",
                                         items=items, several_faces=several_faces)
     processed = enrollment_batch_process(agency_id=tenant.agency.id, batch_id=batch.id)
     assert processed is not None
