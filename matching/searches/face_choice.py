@@ -39,11 +39,13 @@ def _chooser_check(user: User, search: Search, *, mfa_verified: bool) -> None:
     action_require(user=user, action="search.face_choose", owner_id=search.requested_by_id)
     completed, expires_at = training_status(user=user)
     if not completed or expires_at is None or expires_at <= timezone.now():
-        raise ApiError(TRAINING_REQUIRED, "Current FR training is required to choose a face.",
-                       http_status=403)
+        raise ApiError(
+            TRAINING_REQUIRED, "Current FR training is required to choose a face.", http_status=403
+        )
     if not mfa_verified:
-        raise ApiError(MFA_REQUIRED, "Sign in with a second factor to choose a face.",
-                       http_status=403)
+        raise ApiError(
+            MFA_REQUIRED, "Sign in with a second factor to choose a face.", http_status=403
+        )
 
 
 def search_face_choose(
@@ -91,8 +93,11 @@ def search_face_choose(
                 to=SearchStatus.DENIED,
                 actor=user,
                 action="search.face_choice_denied",
-                data={"face": face, "decision_id": str(record.id),
-                      "codes": [r.get("code") for r in record.reasons]},
+                data={
+                    "face": face,
+                    "decision_id": str(record.id),
+                    "codes": [r.get("code") for r in record.reasons],
+                },
                 fields={"decision": record},
             )
             return search
@@ -104,8 +109,12 @@ def search_face_choose(
             to=SearchStatus.QUEUED,
             actor=user,
             action="search.face_chosen",
-            data={"face": face, "decision_id": str(record.id),
-                  "max_candidates": max_candidates, "min_similarity": min_similarity},
+            data={
+                "face": face,
+                "decision_id": str(record.id),
+                "max_candidates": max_candidates,
+                "min_similarity": min_similarity,
+            },
             fields={
                 "face_choice": face,
                 "attempts": 0,

@@ -26,13 +26,13 @@ from tests.conftest import Tenant
 
 
 def _choose(client: APIClient, search: Search, face: int = 1) -> Any:
-    return client.post(f"/api/v1/searches/{search.id}/face-choice", {"face": face},
-                       format="json")
+    return client.post(f"/api/v1/searches/{search.id}/face-choice", {"face": face}, format="json")
 
 
 def _waiting(tenant: Tenant, role: str = "investigator") -> Search:
-    return a_search(tenant, tenant.users[role], SearchStatus.AWAITING_FACE_CHOICE,
-                    candidates=False, faces=True)
+    return a_search(
+        tenant, tenant.users[role], SearchStatus.AWAITING_FACE_CHOICE, candidates=False, faces=True
+    )
 
 
 @pytest.mark.parametrize("role", ["agency_admin", "auditor", "compliance_officer", "analyst"])
@@ -44,8 +44,9 @@ def test_only_the_requester_or_a_supervisor_chooses_the_face(
     assert response.status_code == 403
     with agency_transaction(tenant_a.agency.id):
         assert Search.objects.get(id=search.id).status == SearchStatus.AWAITING_FACE_CHOICE
-        refusal = AuditEvent.objects.filter(action="request.refused",
-                                            object_id=f"/api/v1/searches/{search.id}/face-choice")
+        refusal = AuditEvent.objects.filter(
+            action="request.refused", object_id=f"/api/v1/searches/{search.id}/face-choice"
+        )
         assert refusal.exists()
 
 
@@ -78,14 +79,20 @@ def test_the_choice_asks_the_policy_again_and_records_the_new_decision(
 def test_a_requester_whose_training_lapsed_is_denied_at_the_choice(
     db: None, tenant_a: Tenant
 ) -> None:
-    requester = user_create(agency=tenant_a.agency, username=f"lapse_{uuid.uuid4().hex[:8]}",
-                            roles=["investigator"])
+    requester = user_create(
+        agency=tenant_a.agency, username=f"lapse_{uuid.uuid4().hex[:8]}", roles=["investigator"]
+    )
     now = timezone.now()
     # Trained when the search was submitted, lapsed by the time the face is chosen.
-    training_record_add(user=requester, course="FR", completed_at=now - timedelta(days=400),
-                        expires_at=now - timedelta(days=1))
-    search = a_search(tenant_a, requester, SearchStatus.AWAITING_FACE_CHOICE, candidates=False,
-                      faces=True)
+    training_record_add(
+        user=requester,
+        course="FR",
+        completed_at=now - timedelta(days=400),
+        expires_at=now - timedelta(days=1),
+    )
+    search = a_search(
+        tenant_a, requester, SearchStatus.AWAITING_FACE_CHOICE, candidates=False, faces=True
+    )
     response = _choose(tenant_a.client("supervisor"), search)
     assert response.status_code == 202, response.content
     assert response.json()["status"] == SearchStatus.DENIED
@@ -96,8 +103,9 @@ def test_a_requester_whose_training_lapsed_is_denied_at_the_choice(
         codes = [r["code"] for r in found.decision.reasons]
         assert any("training" in code for code in codes), codes
         assert Probe.objects.get(search_id=search.id).content is None
-        assert AuditEvent.objects.filter(object_id=str(search.id),
-                                         action="search.face_choice_denied").exists()
+        assert AuditEvent.objects.filter(
+            object_id=str(search.id), action="search.face_choice_denied"
+        ).exists()
 
 
 def test_auditors_read_a_searchs_record_without_a_name(db: None, tenant_a: Tenant) -> None:
@@ -108,8 +116,9 @@ def test_auditors_read_a_searchs_record_without_a_name(db: None, tenant_a: Tenan
         assert body["candidates"] == [] and body["candidates_withheld"] is True
         assert "obama" not in str(body)
     with agency_transaction(tenant_a.agency.id):
-        assert not AuditEvent.objects.filter(object_id=str(search.id),
-                                             action="candidates.viewed").exists()
+        assert not AuditEvent.objects.filter(
+            object_id=str(search.id), action="candidates.viewed"
+        ).exists()
     admin = tenant_a.client("agency_admin").get(f"/api/v1/searches/{search.id}")
     assert admin.status_code == 403
     own = tenant_a.client("investigator").get(f"/api/v1/searches/{search.id}").json()

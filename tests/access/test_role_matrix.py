@@ -43,32 +43,61 @@ OFFENCE = {"code": "CC 344", "category": "robbery", "indictable": True}
 
 def colleague(tenant: Tenant) -> User:
     """Another trained investigator of the same agency."""
-    user = user_create(agency=tenant.agency, username=f"col_{uuid.uuid4().hex[:8]}",
-                       roles=["investigator"])
+    user = user_create(
+        agency=tenant.agency, username=f"col_{uuid.uuid4().hex[:8]}", roles=["investigator"]
+    )
     now = timezone.now()
-    training_record_add(user=user, course="FR", completed_at=now - timedelta(days=1),
-                        expires_at=now + timedelta(days=300))
+    training_record_add(
+        user=user,
+        course="FR",
+        completed_at=now - timedelta(days=1),
+        expires_at=now + timedelta(days=300),
+    )
     return user
 
 
-def a_search(tenant: Tenant, owner: User, status: str, *, candidates: bool = True,
-             faces: bool = False) -> Search:
+def a_search(
+    tenant: Tenant, owner: User, status: str, *, candidates: bool = True, faces: bool = False
+) -> Search:
     with agency_transaction(tenant.agency.id):
         search = Search.objects.create(
-            agency=tenant.agency, gallery=tenant.gallery, requested_by=owner, status=status,
-            purpose="criminal_investigation", offence=OFFENCE, case_number="2026-123456",
+            agency=tenant.agency,
+            gallery=tenant.gallery,
+            requested_by=owner,
+            status=status,
+            purpose="criminal_investigation",
+            offence=OFFENCE,
+            case_number="2026-123456",
             justification="Armed robbery suspect captured on store CCTV; no other leads.",
-            probe_meta=PROBE_META, max_candidates=10, min_similarity=0.8, max_distance=0.6,
-            face_boxes=[{"x": 10, "y": 10, "w": 80, "h": 80},
-                        {"x": 200, "y": 10, "w": 80, "h": 80}] if faces else None,
+            probe_meta=PROBE_META,
+            max_candidates=10,
+            min_similarity=0.8,
+            max_distance=0.6,
+            face_boxes=[{"x": 10, "y": 10, "w": 80, "h": 80}, {"x": 200, "y": 10, "w": 80, "h": 80}]
+            if faces
+            else None,
         )
-        Probe.objects.create(search=search, agency=tenant.agency, content=b"\xff\xd8\xff\xd9",
-                             content_type="image/jpeg", sha256="0" * 64, size=4, width=1,
-                             height=1)
+        Probe.objects.create(
+            search=search,
+            agency=tenant.agency,
+            content=b"\xff\xd8\xff\xd9",
+            content_type="image/jpeg",
+            sha256="0" * 64,
+            size=4,
+            width=1,
+            height=1,
+        )
         if candidates:
             subject = Subject.objects.get(gallery=tenant.gallery, ref="obama")
-            Candidate.objects.create(agency=tenant.agency, search=search, rank=1,
-                                     subject=subject, face_id=1, distance=0.35, similarity=0.93)
+            Candidate.objects.create(
+                agency=tenant.agency,
+                search=search,
+                rank=1,
+                subject=subject,
+                face_id=1,
+                distance=0.35,
+                similarity=0.93,
+            )
     return search
 
 
@@ -77,10 +106,16 @@ def a_warrant(tenant: Tenant, owner: User, status: str) -> Warrant:
     now = timezone.now()
     with agency_transaction(tenant.agency.id):
         return Warrant.objects.create(
-            agency=tenant.agency, status=status, entered_by=owner,
-            case_number=fields["case_number"], kind=fields["kind"], number=fields["number"],
-            issuing_court=fields["issuing_court"], issuing_jurisdiction="CA-ON",
-            issued_at=now - timedelta(days=2), expires_at=now + timedelta(days=28),
+            agency=tenant.agency,
+            status=status,
+            entered_by=owner,
+            case_number=fields["case_number"],
+            kind=fields["kind"],
+            number=fields["number"],
+            issuing_court=fields["issuing_court"],
+            issuing_jurisdiction="CA-ON",
+            issued_at=now - timedelta(days=2),
+            expires_at=now + timedelta(days=28),
             authorized_purposes=["criminal_investigation"],
             authorized_case_number=fields["case_number"],
         )
@@ -89,9 +124,12 @@ def a_warrant(tenant: Tenant, owner: User, status: str) -> Warrant:
 def a_follow_up(tenant: Tenant, owner: User) -> FollowUp:
     search = a_search(tenant, owner, SearchStatus.AWAITING_REVIEW)
     with agency_transaction(tenant.agency.id):
-        return FollowUp.objects.create(agency=tenant.agency, search=search,
-                                       kind=FollowUpKind.POST_HOC_REVIEW,
-                                       due_at=timezone.now() + timedelta(days=2))
+        return FollowUp.objects.create(
+            agency=tenant.agency,
+            search=search,
+            kind=FollowUpKind.POST_HOC_REVIEW,
+            due_at=timezone.now() + timedelta(days=2),
+        )
 
 
 @dataclass(frozen=True)
@@ -125,21 +163,28 @@ OBJECT_ACTIONS: dict[str, ObjectAction] = {
         done=_candidates_shown,
     ),
     "search.face_choose": ObjectAction(
-        make=lambda t, u: a_search(t, u, SearchStatus.AWAITING_FACE_CHOICE, candidates=False,
-                                   faces=True),
-        attempt=lambda c, s: c.post(f"/api/v1/searches/{s.id}/face-choice", {"face": 0},
-                                    format="json"),
+        make=lambda t, u: a_search(
+            t, u, SearchStatus.AWAITING_FACE_CHOICE, candidates=False, faces=True
+        ),
+        attempt=lambda c, s: c.post(
+            f"/api/v1/searches/{s.id}/face-choice", {"face": 0}, format="json"
+        ),
     ),
     "candidate.review": ObjectAction(
         make=lambda t, u: a_search(t, u, SearchStatus.AWAITING_REVIEW),
-        attempt=lambda c, s: c.post(f"/api/v1/searches/{s.id}/candidates/1/reviews",
-                                    {"disposition": "not_a_match", "note": "Different ears."},
-                                    format="json"),
+        attempt=lambda c, s: c.post(
+            f"/api/v1/searches/{s.id}/candidates/1/reviews",
+            {"disposition": "not_a_match", "note": "Different ears."},
+            format="json",
+        ),
     ),
     "search.review_complete": ObjectAction(
         make=lambda t, u: a_search(t, u, SearchStatus.AWAITING_REVIEW, candidates=False),
-        attempt=lambda c, s: c.post(f"/api/v1/searches/{s.id}/review-complete",
-                                    {"note": "Nobody above the threshold."}, format="json"),
+        attempt=lambda c, s: c.post(
+            f"/api/v1/searches/{s.id}/review-complete",
+            {"note": "Nobody above the threshold."},
+            format="json",
+        ),
     ),
     "authority_records.list": ObjectAction(
         make=lambda t, u: a_warrant(t, u, RecordStatus.VERIFIED),
@@ -152,13 +197,19 @@ OBJECT_ACTIONS: dict[str, ObjectAction] = {
     ),
     "authority_record.revoke": ObjectAction(
         make=lambda t, u: a_warrant(t, u, RecordStatus.VERIFIED),
-        attempt=lambda c, w: c.post(f"/api/v1/authorities/warrants/{w.id}/revoke",
-                                    {"reason": "Quashed on review."}, format="json"),
+        attempt=lambda c, w: c.post(
+            f"/api/v1/authorities/warrants/{w.id}/revoke",
+            {"reason": "Quashed on review."},
+            format="json",
+        ),
     ),
     "follow_up.complete": ObjectAction(
         make=a_follow_up,
-        attempt=lambda c, f: c.post(f"/api/v1/follow-ups/{f.id}/complete",
-                                    {"note": "Reviewed with the officer."}, format="json"),
+        attempt=lambda c, f: c.post(
+            f"/api/v1/follow-ups/{f.id}/complete",
+            {"note": "Reviewed with the officer."},
+            format="json",
+        ),
         own_object=False,
     ),
 }
@@ -167,15 +218,15 @@ OBJECT_ACTIONS: dict[str, ObjectAction] = {
 def _submit(client: APIClient) -> Any:
     upload = io.BytesIO(photo("obama3.jpg"))
     upload.name = "probe.jpg"
-    return client.post("/api/v1/searches", {**search_fields(), "probe": upload},
-                       format="multipart")
+    return client.post("/api/v1/searches", {**search_fields(), "probe": upload}, format="multipart")
 
 
 def _enter_warrant(client: APIClient) -> Any:
     upload = io.BytesIO(PDF)
     upload.name = "order.pdf"
-    return client.post("/api/v1/authorities/warrants", {**warrant_fields(), "document": upload},
-                       format="multipart")
+    return client.post(
+        "/api/v1/authorities/warrants", {**warrant_fields(), "document": upload}, format="multipart"
+    )
 
 
 # Actions on the agency as a whole: (try it, was it done). A create that passes the role check
@@ -186,26 +237,29 @@ AGENCY_ACTIONS: dict[str, tuple[Callable[[APIClient], Any], Callable[[Any], bool
         lambda r: r.status_code == 201 and r.json()["status"] != SearchStatus.DENIED,
     ),
     "searches.list": (lambda c: c.get("/api/v1/searches"), lambda r: r.status_code == 200),
-    "decisions.list": (lambda c: c.get("/api/v1/policy/decisions"),
-                       lambda r: r.status_code == 200),
+    "decisions.list": (lambda c: c.get("/api/v1/policy/decisions"), lambda r: r.status_code == 200),
     "authority_record.enter": (_enter_warrant, lambda r: r.status_code == 201),
     "follow_ups.list": (lambda c: c.get("/api/v1/follow-ups"), lambda r: r.status_code == 200),
-    "subject.enroll": (lambda c: c.post("/api/v1/galleries/booking/subjects", {},
-                                        format="multipart"),
-                       lambda r: r.status_code == 400),
-    "enrollment_batches.list": (lambda c: c.get("/api/v1/enrollments"),
-                                lambda r: r.status_code == 200),
-    "subjects.list": (lambda c: c.get("/api/v1/galleries/booking/subjects"),
-                      lambda r: r.status_code == 200),
-    "held_photo.resolve": (lambda c: c.get("/api/v1/held-photos"),
-                           lambda r: r.status_code == 200),
+    "subject.enroll": (
+        lambda c: c.post("/api/v1/galleries/booking/subjects", {}, format="multipart"),
+        lambda r: r.status_code == 400,
+    ),
+    "enrollment_batches.list": (
+        lambda c: c.get("/api/v1/enrollments"),
+        lambda r: r.status_code == 200,
+    ),
+    "subjects.list": (
+        lambda c: c.get("/api/v1/galleries/booking/subjects"),
+        lambda r: r.status_code == 200,
+    ),
+    "held_photo.resolve": (lambda c: c.get("/api/v1/held-photos"), lambda r: r.status_code == 200),
     "users.manage": (lambda c: c.get("/api/v1/users"), lambda r: r.status_code == 200),
     "webhooks.manage": (lambda c: c.get("/api/v1/webhooks"), lambda r: r.status_code == 200),
-    "policy.evaluate": (lambda c: c.post("/api/v1/policy/evaluate", {"input": []},
-                                         format="json"),
-                        lambda r: r.status_code == 400),
-    "policy.author": (lambda c: c.get("/api/v1/policy/revisions"),
-                      lambda r: r.status_code == 200),
+    "policy.evaluate": (
+        lambda c: c.post("/api/v1/policy/evaluate", {"input": []}, format="json"),
+        lambda r: r.status_code == 400,
+    ),
+    "policy.author": (lambda c: c.get("/api/v1/policy/revisions"), lambda r: r.status_code == 200),
 }
 
 
@@ -223,9 +277,11 @@ def test_the_readme_shows_this_table() -> None:
 
 
 def _refused(response: Any) -> bool:
-    return response.status_code == 403 or (
-        response.status_code == 201 and response.json().get("status") == SearchStatus.DENIED
-    ) or (response.status_code == 200 and response.json().get("candidates_withheld") is True)
+    return (
+        response.status_code == 403
+        or (response.status_code == 201 and response.json().get("status") == SearchStatus.DENIED)
+        or (response.status_code == 200 and response.json().get("candidates_withheld") is True)
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)
