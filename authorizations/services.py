@@ -27,8 +27,10 @@ DOCUMENT_TYPE_UNSUPPORTED = "document_type_unsupported"
 SELF_VERIFICATION_REFUSED = "self_verification_refused"
 RECORD_STATE_CONFLICT = "record_state_conflict"
 ROLE_REQUIRED = "role_required"
+GRANTEE_INVALID = "exigent_grantee_invalid"
 
 ENTER_ROLES = {Role.INVESTIGATOR.value, Role.ANALYST.value, Role.SUPERVISOR.value}
+SEARCH_ROLES = {Role.INVESTIGATOR.value, Role.ANALYST.value}
 REVOKE_ROLES = {Role.SUPERVISOR.value, Role.COMPLIANCE_OFFICER.value}
 
 Record = TypeVar("Record", bound=AuthorizationRecord)
@@ -89,6 +91,23 @@ def record_read_record(*, user: User, record: AuthorizationRecord, document: boo
     )
 
 
+def exigent_grantee(*, user: User, username: str) -> User:
+    """Return the officer of the user's agency an exigent approval is to be granted to.
+
+    Only an active investigator or analyst of the same agency can be named; anyone else
+    (including another agency's user) is refused alike.
+    """
+    assert user.agency_id is not None  # noqa: S101 - authenticated users always have an agency
+    with agency_transaction(user.agency_id):
+        grantee = User.objects.filter(agency_id=user.agency_id, username=username,
+                                      is_active=True).first()
+    if grantee is None or not SEARCH_ROLES.intersection(grantee.roles):
+        raise ApiError(GRANTEE_INVALID,
+                       "Name an active investigator or analyst of your agency.",
+                       fields={"granted_to": ["No such investigator or analyst in your agency."]})
+    return grantee
+
+
 def record_enter(*, user: User, record: Record, document: Document | None) -> Record:
     """Store a new record of the user's agency, pending a supervisor's verification."""
     assert user.agency is not None  # noqa: S101 - authenticated users always have an agency
@@ -102,9 +121,17 @@ def record_enter(*, user: User, record: Record, document: Document | None) -> Re
         audit_record(
             agency_id=user.agency.id, actor=user, action=f"{_record_label(record)}.entered",
             object_type=_record_label(record), object_id=str(record.id),
-            data={"document_sha256": record.document_sha256},
+            data={"document_sha256": record.document_sha256, **_grant(record)},
         )
     return record
+
+
+def _grant(record: AuthorizationRecord) -> dict[str, str]:
+    """Return what an exigent approval is granted for, as its audit event records it."""
+    if not isinstance(record, ExigentApproval):
+        return {}
+    return {"case_number": record.case_number, "granted_to": record.granted_to.username,
+            "purpose": record.purpose}
 
 
 def record_verify(*, user: User, record: Record) -> Record:
@@ -116,6 +143,10 @@ def record_verify(*, user: User, record: Record) -> Record:
         if locked.entered_by_id == user.pk:
             raise ApiError(SELF_VERIFICATION_REFUSED,
                            "The person who entered a record cannot verify or approve it.",
+                           http_status=409)
+        if isinstance(locked, ExigentApproval) and locked.granted_to_id == user.pk:
+            raise ApiError(SELF_VERIFICATION_REFUSED,
+                           "An officer cannot approve an exigent search granted to them.",
                            http_status=409)
         if locked.status != RecordStatus.PENDING:
             raise ApiError(RECORD_STATE_CONFLICT, f"The record is {locked.status}.",

@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 
 from audit.models import AuditEvent
-from authorizations.models import ExigentApproval
+from authorizations.models import ExigentApproval, RecordStatus
+from authorizations.services import record_verify
 from matching.models import Search, SearchStatus
 from policy.models import PolicyDecision
 from tenants.context import agency_transaction
+from tenants.errors import ApiError
 from tests.authorizations.test_records import codes, enter, submit, third_party_gallery
 from tests.conftest import Tenant
 
@@ -40,15 +42,21 @@ def approved(tenant: Tenant, **overrides: Any) -> str:
     assert created.status_code == 201, created.content
     record_id = str(created.json()["id"])
     verified = tenant.client("supervisor").post(
-        f"/api/v1/authorities/exigent-approvals/{record_id}/verify")
+        f"/api/v1/authorities/exigent-approvals/{record_id}/verify"
+    )
     assert verified.status_code == 200, verified.content
     return record_id
 
 
-def exigent_search(tenant: Tenant, approval_id: str, role: str = "investigator",
-                   **overrides: Any) -> dict[str, Any]:
-    fields: dict[str, Any] = {"purpose": "imminent_threat_to_life", "offence": None,
-                              "case_number": CASE, "exigent_approval_id": approval_id}
+def exigent_search(
+    tenant: Tenant, approval_id: str, role: str = "investigator", **overrides: Any
+) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "purpose": "imminent_threat_to_life",
+        "offence": None,
+        "case_number": CASE,
+        "exigent_approval_id": approval_id,
+    }
     fields.update(overrides)
     response = submit(tenant, role, **fields)
     assert response.status_code == 201, response.content
@@ -82,29 +90,32 @@ def test_an_approval_relied_on_beyond_its_grant_is_denied_on_record(
     else:
         # A warrant-requiring search the exigent path could otherwise stand in for.
         body = exigent_search(
-            tenant_a, approval_id, purpose="criminal_investigation",
+            tenant_a,
+            approval_id,
+            purpose="criminal_investigation",
             offence='{"code": "CC 344", "category": "robbery", "indictable": true}',
-            gallery=third_party_gallery(tenant_a))
+            gallery=third_party_gallery(tenant_a),
+        )
     assert body["status"] == SearchStatus.DENIED
     assert NOT_FOR_THIS_SEARCH in codes(body)
     assert "authority_exigent_circumstances" not in codes(body)
     reason = next(r for r in body["decision"]["reasons"] if r["code"] == NOT_FOR_THIS_SEARCH)
-    assert reason["rule"] == "E-09" and reason["authority"]
+    assert reason["message"].startswith("The exigent approval was granted for another case")
+    assert "487.11" in reason["authority"]
     with agency_transaction(tenant_a.agency.id):
-        search = Search.objects.get(id=body["id"])
-        decided = AuditEvent.objects.get(action="policy.decided",
-                                         object_id=str(search.decision_id))
+        search = Search.objects.select_related("decision").get(id=body["id"])
+        decided = AuditEvent.objects.get(action="policy.decided", object_id=str(search.decision_id))
         denied = AuditEvent.objects.get(action="search.denied", object_id=str(search.id))
     assert search.exigent_record_id is not None and str(search.exigent_record_id) == approval_id
     assert search.decision is not None and search.decision.allow is False
     assert decided.data["allow"] is False
+    stored = {r["code"]: r for r in search.decision.reasons}
+    assert stored[NOT_FOR_THIS_SEARCH]["rule"] == "E-09"
     assert NOT_FOR_THIS_SEARCH in decided.data["codes"]
     assert NOT_FOR_THIS_SEARCH in denied.data["codes"]
 
 
-def test_the_approval_must_name_its_case_officer_and_purpose(
-    db: None, tenant_a: Tenant
-) -> None:
+def test_the_approval_must_name_its_case_officer_and_purpose(db: None, tenant_a: Tenant) -> None:
     with agency_transaction(tenant_a.agency.id):
         before = ExigentApproval.objects.count()
     full = claim(tenant_a)
@@ -115,3 +126,98 @@ def test_the_approval_must_name_its_case_officer_and_purpose(
         assert field in response.json()["error"]["fields"], field
     with agency_transaction(tenant_a.agency.id):
         assert ExigentApproval.objects.count() == before
+
+
+def test_the_record_shows_and_audits_what_it_was_granted_for(db: None, tenant_a: Tenant) -> None:
+    created = enter(tenant_a, "exigent-approvals", claim(tenant_a), document=None)
+    assert created.status_code == 201, created.content
+    body = created.json()
+    grantee = tenant_a.users["investigator"].username
+    assert (body["case_number"], body["granted_to"], body["purpose"]) == (
+        CASE,
+        grantee,
+        "imminent_threat_to_life",
+    )
+    listed = (
+        tenant_a.client("supervisor")
+        .get("/api/v1/authorities/exigent-approvals", {"case_number": CASE})
+        .json()["results"]
+    )
+    assert {r["granted_to"] for r in listed if r["id"] == body["id"]} == {grantee}
+    by_sergeant = enter(
+        tenant_a, "exigent-approvals", claim(tenant_a), document=None, role="supervisor"
+    ).json()
+    own = tenant_a.client("investigator").get("/api/v1/authorities/exigent-approvals").json()
+    assert by_sergeant["id"] in {r["id"] for r in own["results"]}
+    with agency_transaction(tenant_a.agency.id):
+        entered = AuditEvent.objects.get(action="exigent_approval.entered", object_id=body["id"])
+    assert entered.data["case_number"] == CASE
+    assert entered.data["granted_to"] == grantee
+    assert entered.data["purpose"] == "imminent_threat_to_life"
+
+
+@pytest.mark.parametrize("who", ["nobody", "other_agency", "supervisor", "auditor"])
+def test_only_an_investigator_or_analyst_of_the_agency_can_be_granted_one(
+    db: None, tenant_a: Tenant, tenant_b: Tenant, who: str
+) -> None:
+    username = {
+        "nobody": "no-such-officer",
+        "other_agency": tenant_b.users["investigator"].username,
+        "supervisor": tenant_a.users["supervisor"].username,
+        "auditor": tenant_a.users["auditor"].username,
+    }[who]
+    with agency_transaction(tenant_a.agency.id):
+        before = ExigentApproval.objects.count()
+    response = enter(
+        tenant_a, "exigent-approvals", claim(tenant_a, granted_to=username), document=None
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "exigent_grantee_invalid"
+    assert "granted_to" in error["fields"]
+    with agency_transaction(tenant_a.agency.id):
+        assert ExigentApproval.objects.count() == before
+
+
+def test_a_prohibited_or_unknown_purpose_cannot_be_granted(db: None, tenant_a: Tenant) -> None:
+    for purpose in ("employment_screening", "mass_identification"):
+        response = enter(
+            tenant_a, "exigent-approvals", claim(tenant_a, purpose=purpose), document=None
+        )
+        assert response.status_code == 400, purpose
+        assert "purpose" in response.json()["error"]["fields"]
+
+
+def test_a_supervisor_cannot_approve_an_approval_granted_to_them(
+    db: None, tenant_a: Tenant
+) -> None:
+    from tenants.services import user_create
+
+    sergeant = user_create(
+        agency=tenant_a.agency,
+        username=f"{tenant_a.agency.id}_sgt_inv",
+        roles=["supervisor", "investigator"],
+    )
+    created = enter(
+        tenant_a, "exigent-approvals", claim(tenant_a, granted_to=sergeant.username), document=None
+    ).json()
+    with agency_transaction(tenant_a.agency.id):
+        record = ExigentApproval.objects.get(id=created["id"])
+    with pytest.raises(ApiError) as refused:
+        record_verify(user=sergeant, record=record)
+    assert refused.value.error_code == "self_verification_refused"
+    with agency_transaction(tenant_a.agency.id):
+        record.refresh_from_db()
+    assert record.status == RecordStatus.PENDING
+
+
+def test_an_approval_without_a_recorded_purpose_is_denied_not_an_error(
+    db: None, tenant_a: Tenant
+) -> None:
+    """A row entered before approvals named their purpose goes to the policy and is denied."""
+    approval_id = approved(tenant_a)
+    with agency_transaction(tenant_a.agency.id):
+        ExigentApproval.objects.filter(id=approval_id).update(purpose="")
+    body = exigent_search(tenant_a, approval_id)
+    assert body["status"] == SearchStatus.DENIED
+    assert NOT_FOR_THIS_SEARCH in codes(body)
