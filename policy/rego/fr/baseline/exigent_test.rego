@@ -142,19 +142,19 @@ test_e07_malformed_warrant_string_is_no_warrant if {
 
 # --- E-09 exigent_approval_not_for_this_search ------------------------------------------
 
-test_e09_fires_when_another_officer_relies_on_the_approval if {
+test_e09_exigent_approval_not_for_this_search_fires_for_another_officer if {
 	inp := patch(exigent, {"user": {"id": "tps-5120"}})
 	denied_with(inp, "exigent_approval_not_for_this_search")
 	silent(inp, "authority_exigent_circumstances")
 	denied_with(inp, "exigent_required_for_purpose")
 }
 
-test_e09_fires_for_another_case if {
+test_e09_exigent_approval_not_for_this_search_fires_for_another_case if {
 	denied_with(patch(exigent, {"case_number": "TPS-2026-131877"}), "exigent_approval_not_for_this_search")
 	denied_with(with_claim({"case_number": "TPS-2026-131877"}), "exigent_approval_not_for_this_search")
 }
 
-test_e09_fires_for_another_purpose if {
+test_e09_exigent_approval_not_for_this_search_fires_for_another_purpose if {
 	# The approval was for a threat to life; a missing-person search cannot borrow it for
 	# the S-06 waiver, nor a criminal investigation for W-01.
 	inp := patch(exigent, {"purpose": "missing_person"})
