@@ -95,9 +95,10 @@ def exigent_grantee(*, user: User, username: str) -> User:
     """Return the officer of the user's agency an exigent approval is to be granted to.
 
     Only an active investigator or analyst of the same agency can be named; anyone else
-    (including another agency's user) is refused alike.
+    (including another agency's user) is refused alike, and only to someone who may enter one.
     """
     assert user.agency_id is not None  # noqa: S101 - authenticated users always have an agency
+    _require_role(user, ENTER_ROLES, "enter authorizations")
     with agency_transaction(user.agency_id):
         grantee = User.objects.filter(agency_id=user.agency_id, username=username,
                                       is_active=True).first()

@@ -221,3 +221,18 @@ def test_an_approval_without_a_recorded_purpose_is_denied_not_an_error(
     body = exigent_search(tenant_a, approval_id)
     assert body["status"] == SearchStatus.DENIED
     assert NOT_FOR_THIS_SEARCH in codes(body)
+
+
+def test_who_may_not_enter_an_approval_learns_nothing_about_the_officer_named(
+    db: None, tenant_a: Tenant
+) -> None:
+    for username in (tenant_a.users["investigator"].username, "no-such-officer"):
+        response = enter(
+            tenant_a,
+            "exigent-approvals",
+            claim(tenant_a, granted_to=username),
+            document=None,
+            role="auditor",
+        )
+        assert response.status_code == 403, username
+        assert response.json()["error"]["code"] == "role_required"
