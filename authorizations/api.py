@@ -33,6 +33,7 @@ from authorizations.serializers import AgreementInput, ExigentInput, RevokeInput
 from authorizations.services import (
     DOCUMENT_MAX_BYTES,
     Document,
+    exigent_grantee,
     record_enter,
     record_read_record,
     record_revoke,
@@ -43,7 +44,7 @@ from tenants.api_schema import error_responses, path_uuid
 from tenants.context import agency_transaction
 from tenants.errors import ApiError
 from tenants.idempotency import idempotent
-from tenants.models import Agency
+from tenants.models import Agency, User
 from tenants.need_to_know import list_scope
 from tenants.pagination import (
     NEWEST_FIRST,
@@ -73,6 +74,21 @@ def record_output(record: AuthorizationRecord) -> dict[str, Any]:
     return dict(OUTPUTS[type(record)](record).data)
 
 
+def _related(model: type[AuthorizationRecord]) -> tuple[str, ...]:
+    """Return the users a record's output names, to fetch with it."""
+    return ("entered_by", "verified_by", *(("granted_to",) if model is ExigentApproval else ()))
+
+
+def _record_new(
+    user: User, model: type[AuthorizationRecord], fields: dict[str, Any]
+) -> AuthorizationRecord:
+    """Return the unsaved record of the entered fields; an officer's username becomes its user."""
+    if model is ExigentApproval:
+        fields = {**fields, "granted_to": exigent_grantee(user=user,
+                                                          username=fields["granted_to"])}
+    return model(**fields)
+
+
 def _kind(kind: str) -> tuple[type[AuthorizationRecord], Any]:
     if kind not in KINDS:
         raise ApiError(RECORD_NOT_FOUND, "Not found.", http_status=404)
@@ -86,7 +102,7 @@ def _record(agency: Agency, kind: str, record_id: str) -> AuthorizationRecord:
     except ValueError as exc:
         raise ApiError(RECORD_NOT_FOUND, "No such record.", http_status=404) from exc
     with agency_transaction(agency.id):
-        record = model._default_manager.select_related("entered_by", "verified_by").filter(
+        record = model._default_manager.select_related(*_related(model)).filter(
             agency=agency, id=pk).first()
     if record is None:
         raise ApiError(RECORD_NOT_FOUND, "No such record.", http_status=404)
@@ -95,7 +111,7 @@ def _record(agency: Agency, kind: str, record_id: str) -> AuthorizationRecord:
 
 def _output(agency: Agency, record: AuthorizationRecord) -> dict[str, Any]:
     with agency_transaction(agency.id):
-        fresh = type(record)._default_manager.select_related("entered_by", "verified_by").get(
+        fresh = type(record)._default_manager.select_related(*_related(type(record))).get(
             pk=record.pk
         )
         return record_output(fresh)
@@ -121,7 +137,7 @@ class RecordCreateApi(AgencyApi):
             upload = request.FILES.get("document")
             document = Document(name=upload.name or "document", content=upload.read()) \
                 if upload else None
-            record = record_enter(user=user, record=model(**form.validated_data),
+            record = record_enter(user=user, record=_record_new(user, model, form.validated_data),
                                   document=document)
             response = Response(_output(user.agency, record), status=status.HTTP_201_CREATED)  # type: ignore[arg-type]
             response["Location"] = reverse(f"{kind}-detail",

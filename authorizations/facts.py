@@ -32,12 +32,19 @@ def warrant_facts(warrant: Warrant) -> dict[str, Any]:
 
 
 def exigent_facts(approval: ExigentApproval) -> dict[str, Any]:
-    """Return the exigent claim; approver facts come from the directory, not the client."""
+    """Return the exigent claim; approver facts come from the directory, not the client.
+
+    The case, officer and purpose the approval was granted for are the record's; the policy
+    compares them with the search's own (E-09).
+    """
     facts: dict[str, Any] = {
         "record_id": str(approval.id),
         "claimed": True,
         "reason": approval.reason,
         "category": approval.category,
+        "case_number": approval.case_number,
+        "granted_to": approval.granted_to.username if approval.granted_to_id else "",
+        "purpose": approval.purpose,
         "supervisor_approved_by": "",
     }
     if approval.status == RecordStatus.VERIFIED and approval.verified_by is not None:

@@ -82,11 +82,17 @@ class Warrant(AuthorizationRecord):
 class ExigentApproval(AuthorizationRecord):
     """A supervisor's approval of a warrantless search under exigent circumstances.
 
-    ``entered_by`` is the requesting officer; ``verified_by``/``verified_at`` are the approving
-    supervisor and the time of approval.
+    It is granted for one case, to one officer, for one purpose: a search relying on it for
+    anything else is denied by the policy (E-09). ``entered_by`` is who entered the request;
+    ``verified_by``/``verified_at`` are the approving supervisor and the time of approval.
     """
 
     case_number = models.CharField(max_length=100)
+    granted_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+",
+                                   help_text="The officer who may rely on the approval.")
+    purpose = models.CharField(max_length=60,
+                               help_text="The search purpose the approval was granted for.")
     category = models.CharField(max_length=80)
     reason = models.TextField()
 

@@ -66,6 +66,8 @@ class WarrantOutput(_ExpiringOutput):
 
 class ExigentOutput(RecordOutput):
     case_number = serializers.CharField()
+    granted_to = serializers.CharField(source="granted_to.username")
+    purpose = serializers.CharField()
     category = serializers.CharField()
     reason = serializers.CharField()
 

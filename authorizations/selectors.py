@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from authorizations.models import AuthorizationRecord
 from tenants.models import Agency, User
@@ -21,11 +21,17 @@ def record_list(
 ) -> QuerySet[Any]:
     """Return the agency's records of one kind the caller may list, filtered (lazy: run it in
     the agency's transaction)."""
-    records = model._default_manager.select_related("entered_by", "verified_by").filter(
-        agency=agency
-    )
+    related = [
+        f.name
+        for f in model._meta.get_fields()
+        if f.name in ("entered_by", "verified_by", "granted_to")
+    ]
+    records = model._default_manager.select_related(*related).filter(agency=agency)
     if scope is Scope.OWN:
-        records = records.filter(entered_by=user)
+        own = Q(entered_by=user)
+        if "granted_to" in related:
+            own |= Q(granted_to=user)
+        records = records.filter(own)
     if "status" in filters:
         records = records.filter(status=filters["status"])
     if "case_number" in filters:

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from authorizations.models import InteragencyKind, WarrantKind
 from matching.serializers import Rfc3339DateTimeField
-from policy.vocabulary import REGION_CODE_PATTERN
+from policy.vocabulary import PURPOSES_PERMITTED, REGION_CODE_PATTERN
 
 
 class WarrantInput(serializers.Serializer[Any]):
@@ -37,7 +37,14 @@ class WarrantInput(serializers.Serializer[Any]):
 
 
 class ExigentInput(serializers.Serializer[Any]):
-    case_number = serializers.CharField(max_length=100)
+    case_number = serializers.CharField(max_length=100,
+                                        help_text="The case the approval is granted for.")
+    granted_to = serializers.CharField(
+        max_length=150,
+        help_text="The username of the officer (investigator or analyst of the agency) the "
+                  "approval is granted to; only they may rely on it.")
+    purpose = serializers.ChoiceField(choices=PURPOSES_PERMITTED,
+                                      help_text="The search purpose the approval is granted for.")
     category = serializers.CharField(max_length=80)
     reason = serializers.CharField(max_length=4000)
 

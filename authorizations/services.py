@@ -20,14 +20,14 @@ from tenants import errors
 from tenants.context import agency_transaction
 from tenants.errors import ApiError
 from tenants.models import User
-from tenants.need_to_know import action_require
+from tenants.need_to_know import action_allowed, action_require
 
 DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
 DOCUMENT_MISSING = "document_missing"
 DOCUMENT_TYPE_UNSUPPORTED = "document_type_unsupported"
 SELF_VERIFICATION_REFUSED = "self_verification_refused"
 RECORD_STATE_CONFLICT = "record_state_conflict"
-
+GRANTEE_INVALID = "exigent_grantee_invalid"
 
 Record = TypeVar("Record", bound=AuthorizationRecord)
 
@@ -72,7 +72,9 @@ def _record_label(record: AuthorizationRecord) -> str:
 def record_read_record(*, user: User, record: AuthorizationRecord, document: bool) -> None:
     """Refuse a reader without reach; put the read (or download) on the agency's audit trail."""
     assert user.agency_id is not None  # noqa: S101 - authenticated users always have an agency
-    action_require(user=user, action="authority_records.list", owner_id=record.entered_by_id)
+    granted = isinstance(record, ExigentApproval) and record.granted_to_id == user.pk
+    if not granted:
+        action_require(user=user, action="authority_records.list", owner_id=record.entered_by_id)
     label = _record_label(record)
     audit_record(
         agency_id=user.agency_id, actor=user,
@@ -80,6 +82,24 @@ def record_read_record(*, user: User, record: AuthorizationRecord, document: boo
         object_type=label, object_id=str(record.id),
         data={"sha256": record.document_sha256} if document else {},
     )
+
+
+def exigent_grantee(*, user: User, username: str) -> User:
+    """Return the officer of the user's agency an exigent approval is to be granted to.
+
+    Only an active investigator or analyst of the same agency can be named; anyone else
+    (including another agency's user) is refused alike, and only to someone who may enter one.
+    """
+    assert user.agency_id is not None  # noqa: S101 - authenticated users always have an agency
+    action_require(user=user, action="authority_record.enter")
+    with agency_transaction(user.agency_id):
+        grantee = User.objects.filter(agency_id=user.agency_id, username=username,
+                                      is_active=True).first()
+    if grantee is None or not action_allowed(user=grantee, action="search.submit"):
+        raise ApiError(GRANTEE_INVALID,
+                       "Name an active investigator or analyst of your agency.",
+                       fields={"granted_to": ["No such investigator or analyst in your agency."]})
+    return grantee
 
 
 def record_enter(*, user: User, record: Record, document: Document | None) -> Record:
@@ -95,9 +115,17 @@ def record_enter(*, user: User, record: Record, document: Document | None) -> Re
         audit_record(
             agency_id=user.agency.id, actor=user, action=f"{_record_label(record)}.entered",
             object_type=_record_label(record), object_id=str(record.id),
-            data={"document_sha256": record.document_sha256},
+            data={"document_sha256": record.document_sha256, **_grant(record)},
         )
     return record
+
+
+def _grant(record: AuthorizationRecord) -> dict[str, str]:
+    """Return what an exigent approval is granted for, as its audit event records it."""
+    if not isinstance(record, ExigentApproval):
+        return {}
+    return {"case_number": record.case_number, "granted_to": record.granted_to.username,
+            "purpose": record.purpose}
 
 
 def record_verify(*, user: User, record: Record) -> Record:
@@ -109,6 +137,10 @@ def record_verify(*, user: User, record: Record) -> Record:
         if locked.entered_by_id == user.pk:
             raise ApiError(SELF_VERIFICATION_REFUSED,
                            "The person who entered a record cannot verify or approve it.",
+                           http_status=409)
+        if isinstance(locked, ExigentApproval) and locked.granted_to_id == user.pk:
+            raise ApiError(SELF_VERIFICATION_REFUSED,
+                           "An officer cannot approve an exigent search granted to them.",
                            http_status=409)
         if locked.status != RecordStatus.PENDING:
             raise ApiError(RECORD_STATE_CONFLICT, f"The record is {locked.status}.",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from policy.vocabulary import PURPOSES_PERMITTED, PURPOSES_PROHIBITED
+
 OPA_SERVICE_SCHEME = "OpaServiceToken"
 
 SPECTACULAR_SETTINGS: dict[str, Any] = {
@@ -42,6 +44,8 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "RecordStatusEnum": "authorizations.models.RecordStatus",
         "FollowUpStateEnum": ["open", "completed", "all"],
         "WarrantKindEnum": ["search_warrant", "general_warrant", "production_order"],
+        "PurposeEnum": [*PURPOSES_PERMITTED, *PURPOSES_PROHIBITED],
+        "GrantedPurposeEnum": list(PURPOSES_PERMITTED),
         "InteragencyKindEnum": [
             "joint_forces_operation",
             "assistance_request",

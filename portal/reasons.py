@@ -41,6 +41,10 @@ REASON_MESSAGES: dict[str, Promise] = {
         "policy reason case_number_missing",
         "Every FR search must be tied to an occurrence/case number.",
     ),
+    "exigent_approval_not_for_this_search": pgettext_lazy(
+        "policy reason exigent_approval_not_for_this_search",
+        "The exigent approval was granted for another case, another officer or another purpose.",
+    ),
     "exigent_approval_stale": pgettext_lazy(
         "policy reason exigent_approval_stale",
         "Exigent approval is missing, future-dated or too old; exigency is time-limited.",

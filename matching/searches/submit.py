@@ -90,8 +90,9 @@ def _authority_lock(
             f"SELECT 1 FROM {model._meta.db_table} WHERE id = %s AND agency_id = %s FOR SHARE",  # noqa: S608 - a model's table name
             [record_id, agency_id],
         )
+    related = [f.name for f in model._meta.get_fields() if f.name in ("verified_by", "granted_to")]
     record = (
-        model._default_manager.select_related("verified_by")
+        model._default_manager.select_related(*related)
         .filter(agency_id=agency_id, id=record_id)
         .first()
     )
@@ -116,7 +117,8 @@ def authorities_lock(*, agency_id: str, request: SearchRequest) -> Authorities:
         warrant=_authority_lock(
             Warrant, agency_id, request.warrant_id, "warrant", require_verified=True
         ),
-        # An unapproved exigent claim goes to the policy, which denies it (E-01) on record.
+        # An unapproved exigent claim, or one granted for another case, officer or purpose,
+        # goes to the policy, which denies it (E-01, E-09) on record.
         exigent=_authority_lock(
             ExigentApproval,
             agency_id,

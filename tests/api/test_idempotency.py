@@ -130,6 +130,8 @@ def test_reviews_and_records_take_keys_too(tenant_a: Tenant) -> None:
     key = str(uuid.uuid4())
     body = {
         "case_number": "IDEM-9",
+        "granted_to": tenant_a.users["investigator"].username,
+        "purpose": "imminent_threat_to_life",
         "category": "imminent_harm",
         "reason": "A child is missing and the abductor was filmed.",
     }

@@ -192,6 +192,8 @@ def test_exigent_search_needs_a_supervisors_approval_and_creates_follow_ups(
     db: None, tenant_a: Tenant
 ) -> None:
     claim = {"case_number": "2026-900", "category": "imminent_risk_to_life_or_bodily_harm",
+             "granted_to": tenant_a.users["investigator"].username,
+             "purpose": "imminent_threat_to_life",
              "reason": "Abducted child; suspect seen on transit CCTV minutes ago."}
     created = enter(tenant_a, "exigent-approvals", claim, document=None)
     assert created.status_code == 201, created.content
@@ -277,6 +279,8 @@ def test_another_agencys_record_answers_like_a_missing_one(
     fields = {
         "warrants": warrant_fields(),
         "exigent-approvals": {"case_number": "2026-1", "category": "child_at_imminent_risk",
+                              "granted_to": tenant_a.users["investigator"].username,
+                              "purpose": "imminent_threat_to_life",
                               "reason": "Child missing from a shelter tonight."},
         "interagency-agreements": {"reference": "JFO-2026-07", "kind": "joint_forces_operation",
                                    "partner_agency_id": "opp", "partner_jurisdiction": "CA-ON",
@@ -307,6 +311,8 @@ def test_another_agencys_follow_ups_are_invisible_and_cannot_be_closed(
     db: None, tenant_a: Tenant, tenant_b: Tenant
 ) -> None:
     claim = {"case_number": "2026-901", "category": "child_at_imminent_risk",
+             "granted_to": tenant_a.users["investigator"].username,
+             "purpose": "imminent_threat_to_life",
              "reason": "Toddler taken from a playground; vehicle seen on CCTV."}
     approval_id = enter(tenant_a, "exigent-approvals", claim, document=None).json()["id"]
     tenant_a.client("supervisor").post(

@@ -93,10 +93,14 @@ third_party := object.union(base, {
 	"warrant": production_order,
 })
 
-# A valid exigent claim approved by a TPS sergeant thirty minutes before now.
+# A valid exigent claim approved by a TPS sergeant thirty minutes before now, granted to
+# base's investigator for base's case and an imminent threat to life.
 exigent_claim := {
 	"claimed": true,
 	"reason": "Abducted child seen on CCTV entering a vehicle; suspect identity needed to locate the child now.",
+	"case_number": "TPS-2026-118734",
+	"granted_to": "tps-4471",
+	"purpose": "imminent_threat_to_life",
 	"supervisor_approved_by": "tps-sgt-0102",
 	"category": "child_at_imminent_risk",
 	"approved_at": "2026-11-26T16:30:00Z",

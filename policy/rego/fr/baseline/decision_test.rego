@@ -14,10 +14,10 @@ many_failures := object.union(base, {
 	"exigent": object.union(exigent_claim, {"category": "imminent_loss_of_evidence"}),
 })
 
-test_decision_catalog_has_55_deny_and_5_info_reasons if {
-	count({c | some c, e in catalog; e.kind == "deny"}) == 55
+test_decision_catalog_has_56_deny_and_5_info_reasons if {
+	count({c | some c, e in catalog; e.kind == "deny"}) == 56
 	count({c | some c, e in catalog; e.kind == "info"}) == 5
-	count({e.rule | some e in catalog}) == 60
+	count({e.rule | some e in catalog}) == 61
 }
 
 test_decision_catalog_entries_are_complete if {
@@ -37,6 +37,7 @@ test_decision_reports_every_failure_at_once if {
 		"case_number_missing", "justification_insufficient", "mfa_not_verified",
 		"segregation_of_duties_conflict", "pia_not_completed", "offence_below_seriousness_threshold",
 		"ycja_access_period_unverified", "exigent_category_ineligible",
+		"exigent_approval_not_for_this_search",
 	} == {r.code | some r in d.reasons; r.kind == "deny"}
 	{"probe_outside_municipality_notice", "authority_no_warrant_required"} == {r.code | some r in d.reasons; r.kind == "info"}
 }
@@ -49,7 +50,7 @@ test_decision_reasons_deny_first_then_info_each_sorted_by_rule if {
 	infos := [r.rule | some r in d.reasons; r.kind == "info"]
 	denies == sort(denies)
 	infos == sort(infos)
-	denies == ["A-02", "A-03", "B-03", "B-06", "C-03", "E-05", "P-06", "Y-02"]
+	denies == ["A-02", "A-03", "B-03", "B-06", "C-03", "E-05", "E-09", "P-06", "Y-02"]
 	infos == ["J-04", "W-14"]
 }
 

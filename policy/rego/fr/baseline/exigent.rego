@@ -1,14 +1,15 @@
 # Exigent circumstances (§4.E, §9.9).
 #
-# E-01 to E-07 apply only when exigent.claimed is true. The path is valid when the claim
-# is made and none of them fires; a defective claim denies even when no warrant was needed.
+# E-01 to E-07 and E-09 apply only when exigent.claimed is true. The path is valid when the
+# claim is made and none of them fires; a defective claim denies even when no warrant was
+# needed.
 package fr.baseline
 
 _exigent_claimed if _true(_exigent, "claimed")
 
 _exigent_approver_id := _field(_exigent, "supervisor_approved_by")
 
-# E-01 to E-07 are collected here rather than read back from deny, because P-08, S-06 and
+# E-01 to E-07 and E-09 are collected here rather than read back from deny, because P-08, S-06 and
 # W-01 depend on the exigent path and deny must not depend on itself.
 deny contains code if some code in _exigent_defects
 
@@ -126,6 +127,34 @@ _exigent_defects contains "exigent_not_available_for_live_feed" if {
 	_exigent_claimed
 	_live_feed
 	not _warrant_present
+}
+
+# METADATA
+# title: E-09 exigent_approval_not_for_this_search
+# description: >-
+#   claimed, and the approval was granted for another case (normalized case_number), to another
+#   officer (granted_to against user.id, trimmed and case-insensitive) or for another purpose;
+#   a blank or missing case_number, granted_to or purpose on the approval counts as another.
+# custom:
+#   rule: E-09
+#   code: exigent_approval_not_for_this_search
+#   kind: deny
+#   authority: "Cr.C. s. 487.11 (the power is exercised by the peace officer for whom the conditions for a warrant exist, in that investigation); R. v. Paterson, 2017 SCC 15 (exigency is judged on the circumstances of the particular search); accountability (an approval is bound like a warrant, W-08 and W-09)."
+_exigent_defects contains "exigent_approval_not_for_this_search" if {
+	_exigent_claimed
+	not _exigent_granted_for_this_search
+}
+
+_exigent_granted_for_this_search if {
+	case_number := _field(_exigent, "case_number")
+	_nonblank(case_number)
+	_norm_case(case_number) == _norm_case(_field(_in, "case_number"))
+	granted_to := _field(_exigent, "granted_to")
+	_nonblank(granted_to)
+	_norm_text(granted_to) == _norm_text(_user_id)
+	purpose := _field(_exigent, "purpose")
+	_nonblank(purpose)
+	purpose == _purpose
 }
 
 # METADATA

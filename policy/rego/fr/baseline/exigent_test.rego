@@ -130,7 +130,7 @@ test_e07_exigent_not_available_for_live_feed_fires_without_warrant if {
 }
 
 test_e07_boundary_live_feed_with_general_warrant if {
-	inp := patch(live_feed, {"exigent": exigent_claim})
+	inp := patch(live_feed, {"exigent": object.union(exigent_claim, {"purpose": "criminal_investigation"})})
 	silent(inp, "exigent_not_available_for_live_feed")
 	allowed(inp)
 }
@@ -138,6 +138,56 @@ test_e07_boundary_live_feed_with_general_warrant if {
 test_e07_malformed_warrant_string_is_no_warrant if {
 	inp := patch(live_feed, {"warrant": "GW-2026-0077", "exigent": exigent_claim})
 	denied_with(inp, "exigent_not_available_for_live_feed")
+}
+
+# --- E-09 exigent_approval_not_for_this_search ------------------------------------------
+
+test_e09_exigent_approval_not_for_this_search_fires_for_another_officer if {
+	inp := patch(exigent, {"user": {"id": "tps-5120"}})
+	denied_with(inp, "exigent_approval_not_for_this_search")
+	silent(inp, "authority_exigent_circumstances")
+	denied_with(inp, "exigent_required_for_purpose")
+}
+
+test_e09_exigent_approval_not_for_this_search_fires_for_another_case if {
+	denied_with(patch(exigent, {"case_number": "TPS-2026-131877"}), "exigent_approval_not_for_this_search")
+	denied_with(with_claim({"case_number": "TPS-2026-131877"}), "exigent_approval_not_for_this_search")
+}
+
+test_e09_exigent_approval_not_for_this_search_fires_for_another_purpose if {
+	# The approval was for a threat to life; a missing-person search cannot borrow it for
+	# the S-06 waiver, nor a criminal investigation for W-01.
+	inp := patch(exigent, {"purpose": "missing_person"})
+	denied_with(inp, "exigent_approval_not_for_this_search")
+	denied_with(inp, "purpose_gallery_incompatible")
+	tp := patch(third_party, {"warrant": null, "exigent": exigent_claim})
+	denied_with(tp, "exigent_approval_not_for_this_search")
+	denied_with(tp, "warrant_required_missing")
+}
+
+test_e09_boundary_case_and_officer_are_normalized if {
+	allowed(with_claim({"case_number": " tps-2026- 118734 ", "granted_to": " TPS-4471 "}))
+	denied_with(with_claim({"purpose": "Imminent_Threat_To_Life"}), "exigent_approval_not_for_this_search")
+}
+
+test_e09_boundary_only_evaluated_when_claimed if {
+	silent(base, "exigent_approval_not_for_this_search")
+	silent(patch(base, {"exigent": {"claimed": false, "granted_to": "tps-9999"}}), "exigent_approval_not_for_this_search")
+}
+
+test_e09_boundary_blank_or_missing_grant_is_another if {
+	every key in ["case_number", "granted_to", "purpose"] {
+		denied_with(with_claim({key: " "}), "exigent_approval_not_for_this_search")
+		denied_with(drop(exigent, [concat("/", ["exigent", key])]), "exigent_approval_not_for_this_search")
+	}
+	# A blank request does not match a blank approval either.
+	denied_with(patch(exigent, {"case_number": "", "exigent": {"case_number": ""}}), "exigent_approval_not_for_this_search")
+}
+
+test_e09_malformed_grant_types_denied if {
+	denied_with(with_claim({"case_number": 118734}), "exigent_approval_not_for_this_search")
+	denied_with(with_claim({"granted_to": ["tps-4471"]}), "exigent_approval_not_for_this_search")
+	denied_with(with_claim({"purpose": {"code": "imminent_threat_to_life"}}), "exigent_approval_not_for_this_search")
 }
 
 # --- E-08 authority_exigent_circumstances -----------------------------------------------
@@ -162,6 +212,9 @@ test_e08_boundary_any_exigent_defect_withholds_it if {
 		{"reason": ""},
 		{"category": "imminent_loss_of_evidence"},
 		{"approved_at": "2026-11-25T11:59:59-05:00"},
+		{"case_number": "TPS-2026-131877"},
+		{"granted_to": "tps-5120"},
+		{"purpose": "missing_person"},
 	] {
 		silent(with_claim(claim), "authority_exigent_circumstances")
 	}
@@ -176,6 +229,7 @@ test_e08_malformed_claim_flag_is_not_a_claim if {
 test_e08_never_cures_other_denials if {
 	inp := patch(exigent, {
 		"purpose": "missing_person",
+		"exigent": {"purpose": "missing_person"},
 		"gallery": {"contains_youth_records": true, "legal_basis": "vendor_scraped"},
 		"probe": {"source": "social_media_scrape"},
 	})

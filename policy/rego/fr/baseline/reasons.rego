@@ -314,6 +314,12 @@ reason_catalog := {
 		"message": "Exigent circumstances cannot authorize real-time FR; a general warrant is required.",
 		"authority": "Cr.C. s. 487.11 extends only to powers in ss. 487(1) and 492.1(1), not to s. 487.01 techniques; FPT Joint Statement (mass-surveillance no-go zone).",
 	},
+	"exigent_approval_not_for_this_search": {
+		"rule": "E-09",
+		"kind": "deny",
+		"message": "The exigent approval was granted for another case, another officer or another purpose.",
+		"authority": "Cr.C. s. 487.11 (the power is exercised by the peace officer for whom the conditions for a warrant exist, in that investigation); R. v. Paterson, 2017 SCC 15 (exigency is judged on the circumstances of the particular search); accountability (an approval is bound like a warrant, W-08 and W-09).",
+	},
 	"authority_exigent_circumstances": {
 		"rule": "E-08",
 		"kind": "info",

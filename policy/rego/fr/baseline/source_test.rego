@@ -124,7 +124,7 @@ test_s06_purpose_gallery_incompatible_fires_for_consent_and_statute_galleries if
 }
 
 test_s06_boundary_exigent_waiver_for_ica_humanitarian_search if {
-	inp := patch(exigent, {"purpose": "missing_person"})
+	inp := patch(exigent, {"purpose": "missing_person", "exigent": {"purpose": "missing_person"}})
 	silent(inp, "purpose_gallery_incompatible")
 	allowed(inp)
 
