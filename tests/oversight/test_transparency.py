@@ -5,6 +5,7 @@ report is; the page, its PDF and the API."""
 from __future__ import annotations
 
 import re
+import zlib
 from datetime import timedelta
 from typing import Any
 
@@ -31,6 +32,27 @@ from tests.policy.test_revisions import second_officer, through_four_eyes
 from tests.portal.conftest import sign_in, staff_create
 
 REPORT_API = "/api/v1/oversight/agencies/{}/transparency-report"
+
+
+def pdf_info(pdf: bytes, key: str) -> str:
+    """Return a text entry of the PDF's document information dictionary (the one naming
+    WeasyPrint as its producer; outline entries have titles too)."""
+    for start in re.finditer(rb"stream\r?\n", pdf):
+        try:
+            chunk = zlib.decompressobj().decompress(pdf[start.end() : start.end() + 1_000_000])
+        except zlib.error:
+            continue
+        info = re.search(rb"<</Producer \(WeasyPrint[^)]*\)(.*?)>>", chunk, re.S)
+        if info is None:
+            continue
+        found = re.search(
+            rb"/" + key.encode() + rb" (?:<feff([0-9a-f]*)>|\(([^)]*)\))", info.group(1)
+        )
+        if found and found.group(1) is not None:
+            return bytes.fromhex(found.group(1).decode()).decode("utf-16-be")
+        if found:
+            return found.group(2).decode("latin-1")
+    raise AssertionError(f"no /{key} in the PDF's document information")
 
 
 def _this_year() -> Period:
@@ -115,34 +137,57 @@ def test_a_period_must_be_a_period(db: None, tenant_a: Tenant) -> None:
     assert response.json()["error"]["code"] == errors.PERIOD_INVALID
 
 
-def test_an_overlay_in_force_is_listed_with_its_approver(db: None, tenant_b: Tenant) -> None:
-    owner = tenant_b.users["compliance_officer"]
-    colleague = second_officer(tenant_b)
-    draft = revision_draft_create(user=owner, scope=RevisionScope.OVERLAY, agency=tenant_b.agency)
-    prefix = f"fr/overlays/{tenant_b.agency.id}/"
+def _quiet_overlay(tenant: Tenant, owner: Any, colleague: Any, note: str) -> Any:
+    """Put in force, through four eyes, an overlay of the agency that denies nothing more."""
+    draft = revision_draft_create(user=owner, scope=RevisionScope.OVERLAY, agency=tenant.agency)
+    agency_id = tenant.agency.id
+    prefix = f"fr/overlays/{agency_id}/"
     quiet = {
-        f"{prefix}overlay.rego": f"package fr.overlays.{tenant_b.agency.id}\n\ndeny := set()\n",
-        f"{prefix}overlay_test.rego": f"package fr.overlays.{tenant_b.agency.id}_test\n\n"
-        f"test_nothing if count(data.fr.overlays.{tenant_b.agency.id}.deny) == 0\n",
+        f"{prefix}overlay.rego": f"# {note}\npackage fr.overlays.{agency_id}\n\ndeny := set()\n",
+        f"{prefix}overlay_test.rego": f"package fr.overlays.{agency_id}_test\n\n"
+        f"test_nothing if count(data.fr.overlays.{agency_id}.deny) == 0\n",
     }
     draft = revision_draft_update(
-        user=owner, revision=draft, modules=quiet, data={}, change_note="Local directive 7"
+        user=owner, revision=draft, modules=quiet, data={}, change_note=note
     )
     assert draft.checks["passed"] is True, draft.checks["findings"]
-    active = through_four_eyes(draft, owner, colleague)
+    return through_four_eyes(draft, owner, colleague)
+
+
+def test_the_overlays_in_force_are_listed_with_their_approvers(
+    db: None, oversight: Oversight, tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    owner = tenant_b.users["compliance_officer"]
+    colleague = second_officer(tenant_b)
+    first = _quiet_overlay(tenant_b, owner, colleague, "Local directive 7")
+    second = _quiet_overlay(tenant_b, owner, colleague, "Local directive 8")
     report = transparency_report_build(
         user=owner, agency_id=tenant_b.agency.id, period=_this_year()
     )
     overlays = {r.id: r for r in report.revisions if r.scope == RevisionScope.OVERLAY}
-    shown = overlays[str(active.id)]
-    assert (shown.agency_id, shown.number) == (tenant_b.agency.id, active.number)
-    assert shown.approved_by == colleague.username
-    assert shown.activated_by == colleague.username
-    assert shown.author == owner.username
+    assert {str(first.id), str(second.id)} <= set(overlays)
+    shown = overlays[str(second.id)]
+    assert (shown.agency_id, shown.number) == (tenant_b.agency.id, second.number)
+    assert (shown.author, shown.approved_by, shown.activated_by) == (
+        owner.username,
+        colleague.username,
+        colleague.username,
+    )
     assert shown.in_force_until is None
+    assert overlays[str(first.id)].in_force_until == shown.in_force_from
     assert all(r.agency_id in (None, tenant_b.agency.id) for r in report.revisions)
-    page = report_document_html(report, _request())
-    assert colleague.username in page
+    assert colleague.username in report_document_html(report, _request())
+    # An auditor of the agency sees the same revisions, the superseded one included, named the
+    # same; another agency's report lists none of them.
+    _grant(oversight, tenant_b)
+    audited = transparency_report_build(
+        user=oversight.auditor, agency_id=tenant_b.agency.id, period=_this_year()
+    )
+    assert audited.revisions == report.revisions
+    elsewhere = transparency_report_build(
+        user=tenant_a.users["compliance_officer"], agency_id=tenant_a.agency.id, period=_this_year()
+    )
+    assert not {str(first.id), str(second.id)} & {r.id for r in elsewhere.revisions}
 
 
 def _request() -> Any:
@@ -244,6 +289,10 @@ def test_the_page_and_its_pdf(db: None, tenant_a: Tenant) -> None:
     assert tenant_a.agency.id in response["Content-Disposition"]
     pdf = response.content
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    assert tenant_a.agency.name in pdf_info(pdf, "Title")
+    assert pdf_info(pdf, "Subject") == (
+        f"{tenant_a.agency.name}: {truth['searches']} searches, {truth['denials']} denials"
+    )
     formats = [e.data["format"] for e in _reports(tenant_a.agency.id)[before:]]
     assert formats == ["html", "pdf"]
     # The PDF prints the same document: its figures, and only the project's own files loaded.
