@@ -344,3 +344,22 @@ def test_the_api_pdf_is_a_download(db: None, tenant_a: Tenant) -> None:
     )
     assert response.content.startswith(b"%PDF-")
     assert _reports(tenant_a.agency.id)[-1].data["format"] == "pdf"
+
+
+def test_the_portal_pages_are_not_found_for_an_investigator_or_an_ungranted_auditor(
+    db: None, oversight: Oversight, tenant_a: Tenant
+) -> None:
+    before = len(_reports(tenant_a.agency.id))
+    investigator = staff_create(tenant_a, role="investigator")
+    auditor = staff_create(
+        Tenant(agency=oversight.body, users={}, tokens={}, gallery=None), role="auditor"
+    )
+    for staff in (investigator, auditor):
+        client = Client()
+        sign_in(client, staff)
+        # The link follows the role (like Statistics); the page follows the scope.
+        shown = "/oversight/transparency" in client.get("/").content.decode()
+        assert shown is (staff is auditor)
+        for path in ("/oversight/transparency", "/oversight/transparency.pdf"):
+            assert client.get(path, {"agency": tenant_a.agency.id}).status_code == 404
+    assert len(_reports(tenant_a.agency.id)) == before
