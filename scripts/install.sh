@@ -68,7 +68,7 @@ fi
 
 # WeasyPrint (the transparency report's PDF) lays text out with Pango; install it and a font
 # when we can (as root). The production image installs the same packages (deploy/Dockerfile).
-if ! ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' && [ "$(id -u)" = 0 ] \
+if ! ldconfig -p 2>/dev/null | grep 'libpangoft2-1.0.so.0' >/dev/null && [ "$(id -u)" = 0 ] \
     && command -v apt-get >/dev/null 2>&1; then
     apt-get -o DPkg::Lock::Timeout=600 update -qq
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
