@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.http import FileResponse, HttpResponse
@@ -31,6 +32,7 @@ from oversight.reads import (
     oversight_grants_visible,
     oversight_searches,
 )
+from oversight.report_render import report_pdf_response
 from oversight.serializers import (
     AuditEventRowOutput,
     DecisionRowOutput,
@@ -41,8 +43,11 @@ from oversight.serializers import (
     GrantOutput,
     ReadWindowInput,
     SearchRowOutput,
+    TransparencyInput,
+    TransparencyReportOutput,
 )
 from oversight.services import oversight_grant_create, oversight_grant_revoke
+from oversight.transparency import Period, TransparencyReport, transparency_report_build
 from tenants.api_schema import error_responses, path_str, path_uuid
 from tenants.context import agency_transaction
 from tenants.directory import directory_user_facts
@@ -216,6 +221,52 @@ class DecisionsApi(AgencyApi):
             auditor=self.acting_user(request), agency_id=agency_id, window=window
         )
         return Response({"results": rows})
+
+
+def _midnight(day: date | None) -> datetime | None:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
+
+
+def _transparency_report(request: Request, user: User, agency_id: str, output: str) -> Any:
+    form = TransparencyInput(data=request.query_params)
+    form.is_valid(raise_exception=True)
+    data: dict[str, Any] = form.validated_data
+    period = Period.of_days(_midnight(data.get("since")), _midnight(data.get("until")))
+    return transparency_report_build(user=user, agency_id=agency_id, period=period, output=output)
+
+
+class TransparencyReportApi(AgencyApi):
+    """``GET``: the agency's transparency report for a period (recorded in the agency's chain)."""
+
+    @extend_schema(
+        operation_id="oversight_transparency_report",
+        tags=TAGS,
+        summary="An agency's transparency report: figures, policy in force, chain verification",
+        parameters=[AGENCY_PARAM, TransparencyInput],
+        responses={200: TransparencyReportOutput, **error_responses(400, 404)},
+    )
+    def get(self, request: Request, agency_id: str) -> Response:
+        report: TransparencyReport = _transparency_report(
+            request, self.acting_user(request), agency_id, "json"
+        )
+        return Response(report.as_json())
+
+
+class TransparencyReportPdfApi(AgencyApi):
+    """``GET``: the same report printed to PDF."""
+
+    @extend_schema(
+        operation_id="oversight_transparency_report_pdf",
+        tags=TAGS,
+        summary="An agency's transparency report as a PDF",
+        parameters=[AGENCY_PARAM, TransparencyInput],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **error_responses(400, 404)},
+    )
+    def get(self, request: Request, agency_id: str) -> HttpResponse:
+        report: TransparencyReport = _transparency_report(
+            request, self.acting_user(request), agency_id, "pdf"
+        )
+        return report_pdf_response(report, request._request)
 
 
 def _export_output(export: AuditExport) -> dict[str, Any]:

@@ -109,3 +109,85 @@ class DecisionRowOutput(serializers.Serializer[Any]):
     engine = serializers.CharField()
     bundle_revision = serializers.CharField()
     created_at = serializers.DateTimeField()
+
+
+class TransparencyInput(serializers.Serializer[Any]):
+    since = serializers.DateField(
+        required=False, help_text="First day (UTC) of the period; default 1 January this year."
+    )
+    until = serializers.DateField(
+        required=False, help_text="Last day (UTC) of the period, included; default today."
+    )
+
+
+class _NamedAgencyOutput(serializers.Serializer[Any]):
+    id = serializers.CharField()
+    name = serializers.CharField()
+
+
+class _PeriodOutput(serializers.Serializer[Any]):
+    since = serializers.DateTimeField(help_text="Start, included.")
+    until = serializers.DateTimeField(help_text="End, excluded (midnight after the last day).")
+
+
+class _CountsField(serializers.DictField):
+    child = serializers.IntegerField()
+
+
+class _ReportStatisticsOutput(serializers.Serializer[Any]):
+    searches = serializers.IntegerField()
+    decisions = serializers.IntegerField()
+    denials = serializers.IntegerField()
+    denial_rate = serializers.FloatField()
+    exigent = serializers.IntegerField()
+    reviewed = serializers.IntegerField()
+    post_hoc_reviews_open = serializers.IntegerField()
+    post_hoc_reviews_overdue = serializers.IntegerField()
+    by_month = _CountsField()
+    by_purpose = _CountsField()
+    by_outcome = _CountsField()
+    by_reason = _CountsField(help_text="Denials by the engines' reason codes.")
+    candidates_per_search = _CountsField()
+    review_outcomes = _CountsField(help_text="Reviewers' verdicts on candidates.")
+
+
+class _RevisionInForceOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    scope = serializers.CharField()
+    agency_id = serializers.CharField(allow_null=True)
+    number = serializers.IntegerField()
+    digest = serializers.CharField()
+    change_note = serializers.CharField()
+    author = serializers.CharField(allow_null=True)
+    approved_by = serializers.CharField(allow_null=True)
+    approved_at = serializers.DateTimeField(allow_null=True)
+    activated_by = serializers.CharField(allow_null=True)
+    activated_at = serializers.DateTimeField(allow_null=True)
+    in_force_from = serializers.DateTimeField()
+    in_force_until = serializers.DateTimeField(allow_null=True, help_text="Null: still in force.")
+
+
+class _ChainOutput(serializers.Serializer[Any]):
+    ok = serializers.BooleanField()
+    events = serializers.IntegerField(help_text="Events verified (up to the first bad one).")
+    checkpoints = serializers.IntegerField()
+    first_bad_seq = serializers.IntegerField(allow_null=True)
+    problem = serializers.CharField()
+    period_events = serializers.IntegerField()
+    period_first_seq = serializers.IntegerField(allow_null=True)
+    period_last_seq = serializers.IntegerField(allow_null=True)
+    period_affected = serializers.BooleanField(
+        help_text="Whether an event of the period is at or after the first bad event."
+    )
+
+
+class TransparencyReportOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField(help_text="The report's id, as recorded in the agency's chain.")
+    agency = _NamedAgencyOutput()
+    period = _PeriodOutput()
+    generated_at = serializers.DateTimeField()
+    generated_by = serializers.CharField()
+    reader_body = serializers.CharField(allow_null=True, help_text="The auditor's body, if any.")
+    statistics = _ReportStatisticsOutput()
+    policy_revisions = _RevisionInForceOutput(many=True)
+    audit_chain = _ChainOutput()

@@ -111,7 +111,8 @@ def statistics_agencies(*, user: User) -> list[str]:
 
 
 @contextmanager
-def _scope(user: User, agency_id: str) -> Iterator[None]:
+def statistics_scope(user: User, agency_id: str) -> Iterator[None]:
+    """Open the transaction in which ``user`` reads ``agency_id`` (as auditor or as leadership)."""
     assert user.agency is not None  # noqa: S101 - checked by statistics_agencies
     if user.agency.kind == AgencyKind.OVERSIGHT:
         with oversight_transaction(auditor_id=user.pk):
@@ -135,6 +136,12 @@ def _add(target: dict[str, int], rows: Any, key: str) -> None:
         target[name] = target.get(name, 0) + int(row["n"])
 
 
+@dataclass
+class _Tally:
+    reasons: Counter[str] = field(default_factory=Counter)
+    buckets: Counter[str] = field(default_factory=Counter)
+
+
 def statistics_compute(
     *,
     user: User,
@@ -152,60 +159,15 @@ def statistics_compute(
             http_status=404,
         )
     stats = Statistics(agencies=chosen, since=since, until=until)
-    now = timezone.now()
-    reasons: Counter[str] = Counter()
-    buckets: Counter[str] = Counter()
+    tally = _Tally()
     for agency_id in chosen:
         grant = (
             oversight_grant_for(auditor=user, agency_id=agency_id)
             if user.agency and user.agency.kind == AgencyKind.OVERSIGHT
             else None
         )
-        with _scope(user, agency_id):
-            searches = _window(
-                Search.objects.filter(agency_id=agency_id), "created_at", since, until
-            )
-            _add(stats.by_purpose, searches.values("purpose").annotate(n=Count("id")), "purpose")
-            _add(stats.by_outcome, searches.values("status").annotate(n=Count("id")), "status")
-            total = searches.count()
-            stats.by_agency[agency_id] = total
-            months = (
-                searches.annotate(month=TruncMonth("created_at"))
-                .values("month")
-                .annotate(n=Count("id"))
-            )
-            for row in months:
-                name = row["month"].strftime("%Y-%m")
-                stats.by_month[name] = stats.by_month.get(name, 0) + row["n"]
-            stats.exigent += searches.filter(exigent__isnull=False).count()
-            stats.reviewed += searches.filter(status__in=REVIEWED_STATES).count()
-            decisions = _window(
-                PolicyDecision.objects.filter(agency_id=agency_id), "created_at", since, until
-            )
-            stats.decisions += decisions.count()
-            for reason_list in decisions.filter(allow=False).values_list("reasons", flat=True):
-                stats.denials += 1
-                reasons.update(
-                    r.get("code", "?")
-                    for r in reason_list
-                    if isinstance(r, dict) and r.get("kind") == "deny"
-                )
-            reviews = FollowUp.objects.filter(
-                agency_id=agency_id, kind=FollowUpKind.POST_HOC_REVIEW, completed_at__isnull=True
-            )
-            reviews = _window(reviews, "created_at", since, until)
-            stats.post_hoc_reviews_open += reviews.count()
-            stats.post_hoc_reviews_overdue += reviews.filter(due_at__lt=now).count()
-            completed = _window(
-                AuditEvent.objects.filter(agency_id=agency_id, action="search.completed"),
-                "occurred_at",
-                since,
-                until,
-            )
-            for data in completed.values_list("data", flat=True):
-                count = data.get("candidates") if isinstance(data, dict) else None
-                if isinstance(count, int):
-                    buckets[_bucket(count)] += 1
+        with statistics_scope(user, agency_id):
+            total = _agency_add(stats, tally, agency_id, since, until)
             if grant is not None:
                 oversight_access_record(
                     auditor=user,
@@ -217,9 +179,78 @@ def statistics_compute(
                     },
                     rows=total,
                 )
-    stats.by_reason = dict(reasons.most_common())
+    return _finished(stats, tally)
+
+
+def statistics_of_agency(
+    *, agency_id: str, since: datetime | None = None, until: datetime | None = None
+) -> Statistics:
+    """Return one agency's statistics, read in the caller's open scope (``statistics_scope``).
+
+    The caller has checked the reader may see the agency and records the read itself.
+    """
+    stats = Statistics(agencies=[agency_id], since=since, until=until)
+    tally = _Tally()
+    _agency_add(stats, tally, agency_id, since, until)
+    return _finished(stats, tally)
+
+
+def _agency_add(
+    stats: Statistics,
+    tally: _Tally,
+    agency_id: str,
+    since: datetime | None,
+    until: datetime | None,
+) -> int:
+    """Add one agency's figures to ``stats``; return its number of searches."""
+    now = timezone.now()
+    searches = _window(Search.objects.filter(agency_id=agency_id), "created_at", since, until)
+    _add(stats.by_purpose, searches.values("purpose").annotate(n=Count("id")), "purpose")
+    _add(stats.by_outcome, searches.values("status").annotate(n=Count("id")), "status")
+    total: int = searches.count()
+    stats.by_agency[agency_id] = total
+    months = (
+        searches.annotate(month=TruncMonth("created_at")).values("month").annotate(n=Count("id"))
+    )
+    for row in months:
+        name = row["month"].strftime("%Y-%m")
+        stats.by_month[name] = stats.by_month.get(name, 0) + row["n"]
+    stats.exigent += searches.filter(exigent__isnull=False).count()
+    stats.reviewed += searches.filter(status__in=REVIEWED_STATES).count()
+    decisions = _window(
+        PolicyDecision.objects.filter(agency_id=agency_id), "created_at", since, until
+    )
+    stats.decisions += decisions.count()
+    for reason_list in decisions.filter(allow=False).values_list("reasons", flat=True):
+        stats.denials += 1
+        tally.reasons.update(
+            r.get("code", "?")
+            for r in reason_list
+            if isinstance(r, dict) and r.get("kind") == "deny"
+        )
+    reviews = FollowUp.objects.filter(
+        agency_id=agency_id, kind=FollowUpKind.POST_HOC_REVIEW, completed_at__isnull=True
+    )
+    reviews = _window(reviews, "created_at", since, until)
+    stats.post_hoc_reviews_open += reviews.count()
+    stats.post_hoc_reviews_overdue += reviews.filter(due_at__lt=now).count()
+    completed = _window(
+        AuditEvent.objects.filter(agency_id=agency_id, action="search.completed"),
+        "occurred_at",
+        since,
+        until,
+    )
+    for data in completed.values_list("data", flat=True):
+        count = data.get("candidates") if isinstance(data, dict) else None
+        if isinstance(count, int):
+            tally.buckets[_bucket(count)] += 1
+    return total
+
+
+def _finished(stats: Statistics, tally: _Tally) -> Statistics:
+    stats.by_reason = dict(tally.reasons.most_common())
     stats.by_month = dict(sorted(stats.by_month.items()))
-    stats.candidates_per_search = {b: buckets.get(b, 0) for b in CANDIDATE_BUCKETS}
+    stats.candidates_per_search = {b: tally.buckets.get(b, 0) for b in CANDIDATE_BUCKETS}
     stats.by_purpose = dict(sorted(stats.by_purpose.items(), key=lambda kv: -kv[1]))
     stats.by_outcome = dict(sorted(stats.by_outcome.items(), key=lambda kv: -kv[1]))
     return stats

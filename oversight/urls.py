@@ -17,6 +17,16 @@ urlpatterns = [
     path(f"{AGENCY}/audit-events", api.AuditEventsApi.as_view(), name="oversight-audit-events"),
     path(f"{AGENCY}/searches", api.SearchesApi.as_view(), name="oversight-searches"),
     path(f"{AGENCY}/decisions", api.DecisionsApi.as_view(), name="oversight-decisions"),
+    path(
+        f"{AGENCY}/transparency-report",
+        api.TransparencyReportApi.as_view(),
+        name="oversight-transparency-report",
+    ),
+    path(
+        f"{AGENCY}/transparency-report/pdf",
+        api.TransparencyReportPdfApi.as_view(),
+        name="oversight-transparency-report-pdf",
+    ),
 ]
 
 urlpatterns += [

@@ -1,4 +1,5 @@
-"""The portal's oversight pages: statistics with charts, signed exports, grants in force.
+"""The portal's oversight pages: statistics with charts, transparency reports, signed exports,
+grants in force.
 
 Views translate between HTTP and the services and selectors; the scope is always resolved from
 the signed-in person (an oversight auditor's grants, or leadership's own agency).
@@ -10,6 +11,7 @@ import csv
 import uuid
 from datetime import UTC, datetime, time
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,7 +27,9 @@ from oversight.exports import (
 )
 from oversight.models import ExportStatus
 from oversight.reads import oversight_grants_in_force, oversight_grants_visible
+from oversight.report_render import report_context, report_pdf_response
 from oversight.statistics import Statistics, statistics_agencies, statistics_compute
+from oversight.transparency import Period, TransparencyReport, transparency_report_build
 from portal.mixins import StaffMixin
 from tenants.errors import ApiError
 from tenants.models import AgencyKind
@@ -124,6 +128,69 @@ class StatisticsCsvView(StaffMixin, View):
         writer.writerow(["scope", "until", filters.until_text])
         writer.writerows(stats.rows())
         return response
+
+
+class _ReportChoice:
+    """The agency and days a transparency report is asked for (default: first agency, this
+    year to today)."""
+
+    def __init__(self, request: HttpRequest, allowed: list[str]) -> None:
+        self.agency = request.GET.get("agency") or allowed[0]
+        if self.agency not in allowed:
+            raise Http404
+        self.since_text = request.GET.get("since", "")
+        self.until_text = request.GET.get("until", "")
+
+    def build(self, user: Any, output: str) -> TransparencyReport:
+        period = Period.of_days(_day(self.since_text), _day(self.until_text))
+        return transparency_report_build(
+            user=user, agency_id=self.agency, period=period, output=output
+        )
+
+
+class TransparencyView(StaffMixin, View):
+    """An agency's transparency report for a period, printable as it is (or as a PDF)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        allowed = statistics_agencies(user=self.user)
+        if not allowed:
+            raise Http404
+        choice = _ReportChoice(request, allowed)
+        context: dict[str, Any] = {"allowed": allowed, "agency": choice.agency}
+        status = 200
+        try:
+            report = choice.build(self.user, "html")
+        except ApiError as refused:
+            if refused.status_code == 404:
+                raise Http404 from None
+            context["error"], status = refused.message, refused.status_code
+        else:
+            context.update(report_context(report))
+        query = {"agency": choice.agency, "since": choice.since_text, "until": choice.until_text}
+        if "report" in context:
+            query["since"] = context["report"].period.since.strftime("%Y-%m-%d")
+            query["until"] = context["report"].period.last_day.strftime("%Y-%m-%d")
+        context.update(since_text=query["since"], until_text=query["until"], query=urlencode(query))
+        return render(request, "oversight/transparency.html", context, status=status)
+
+
+class TransparencyPdfView(StaffMixin, View):
+    """The same report printed to PDF by WeasyPrint, as a download."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        allowed = statistics_agencies(user=self.user)
+        if not allowed:
+            raise Http404
+        choice = _ReportChoice(request, allowed)
+        try:
+            report = choice.build(self.user, "pdf")
+        except ApiError as refused:
+            if refused.status_code == 404:
+                raise Http404 from None
+            return HttpResponse(
+                refused.message, status=refused.status_code, content_type="text/plain"
+            )
+        return report_pdf_response(report, request)
 
 
 def _export_row(export: Any) -> dict[str, Any]:

@@ -66,6 +66,15 @@ fi
 
 .venv/bin/python scripts/fetch_photos.py
 
+# WeasyPrint (the transparency report's PDF) lays text out with Pango; install it and a font
+# when we can (as root). The production image installs the same packages (deploy/Dockerfile).
+if ! ldconfig -p 2>/dev/null | grep 'libpangoft2-1.0.so.0' >/dev/null && [ "$(id -u)" = 0 ] \
+    && command -v apt-get >/dev/null 2>&1; then
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+        libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+fi
+
 # The browser tests drive Debian's chromium; install it when we can (as root).
 if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get -o DPkg::Lock::Timeout=600 update -qq

@@ -48,6 +48,16 @@ def directory_user_facts(*, username: str) -> tuple[str, list[str]] | None:
     return (str(row[0]), list(row[1])) if row else None
 
 
+def directory_policy_people(*, user_ids: Sequence[int]) -> dict[int, str]:
+    """Return the usernames of those ids that are compliance officers, in whichever agency."""
+    if not user_ids:
+        return {}
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT user_pk, user_name FROM directory_policy_people(%s)",
+                       [list(user_ids)])
+        return {int(pk): str(name) for pk, name in cursor.fetchall()}
+
+
 def directory_user_create(
     *, username: str, email: str, roles: Sequence[str], password_hash: str, mfa_enabled: bool,
     using: str = "default",

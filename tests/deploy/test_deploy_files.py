@@ -85,7 +85,16 @@ def test_image_is_multi_stage_unprivileged_and_runtime_only() -> None:
     assert users and users[-1].split(":")[0].isdigit() and users[-1].split(":")[0] != "0"
     assert any(i == "HEALTHCHECK" for i, _ in final)
     froms = [stage[0][1] for stage in stages]
-    assert all(":" in f and "latest" not in f for f in froms), froms
+    named = {f.split()[-1] for f in froms if len(f.split()) == 3}
+    assert all((":" in f and "latest" not in f) or f.split()[0] in named for f in froms), froms
+    # What the final image adds to Python's: its own stage of runtime libraries, and only
+    # Pango and a font (WeasyPrint), without recommended extras.
+    base = final[0][1].split()[0]
+    libraries = next(stage for stage in stages if stage[0][1].split()[-1] == base)
+    installs = " ".join(a for i, a in libraries if i == "RUN")
+    assert "--no-install-recommends" in installs
+    packages = set(re.findall(r"\s([a-z][a-z0-9.+-]+)=", installs))
+    assert packages == {"libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core"}, packages
 
 
 def test_runtime_lock_holds_no_development_tool() -> None:

@@ -1,5 +1,6 @@
-"""An auditor in a real Chromium: statistics with charts, an export watched to the end,
-downloaded, accepted by the standalone verifier, refused once a byte changes.
+"""An auditor in a real Chromium: statistics with charts, the transparency report on screen, in
+print and as a PDF, an export watched to the end, downloaded, accepted by the standalone
+verifier, refused once a byte changes.
 """
 
 from __future__ import annotations
@@ -59,6 +60,35 @@ def _flip_byte(path: Path, offset: int) -> None:
     path.write_bytes(bytes(data))
 
 
+def _transparency_report_seen(portal: Portal, tenant: Tenant, tmp_path: Path) -> None:
+    """The report page: the agency's figures, the policy in force, the verified chain; printed
+    without the portal's chrome; downloaded as a PDF."""
+    page = portal.page
+    page.click("nav a[href='/oversight/transparency']")
+    page.wait_for_url("**/oversight/transparency")
+    assert page.locator("h1").inner_text() == "Transparency report"
+    assert tenant.agency.name in page.locator("[data-field=agency]").inner_text()
+    assert int(page.locator("[data-figure=denials]").inner_text()) >= 1
+    assert page.locator("table[data-table=revisions] tbody tr[data-revision]").count() >= 1
+    assert page.locator("[data-chain]").get_attribute("data-chain") == "ok"
+    portal.check("oversight-transparency")
+    page.emulate_media(media="print")
+    try:
+        assert not page.locator("header.bar").is_visible()
+        assert not page.locator(".report-controls").is_visible()
+        assert page.locator("[data-figure=searches]").is_visible()
+        portal.check("oversight-transparency-print")
+    finally:
+        page.emulate_media(media="screen")
+    with page.expect_download() as download_info:
+        page.click("a[href^='/oversight/transparency.pdf']")
+    download = download_info.value
+    assert download.suggested_filename.startswith(f"probity-transparency-{tenant.agency.id}-")
+    pdf = tmp_path / download.suggested_filename
+    download.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF-")
+
+
 def test_an_auditor_exports_downloads_and_verifies(
     chromium: Any,
     portal_url: str,
@@ -78,6 +108,7 @@ def test_an_auditor_exports_downloads_and_verifies(
         )
         assert tenant_a.agency.id in page.locator("form.filters").inner_text()
         portal.check("oversight-statistics")
+        _transparency_report_seen(portal, tenant_a, tmp_path)
         page.click("nav a[href='/oversight/exports']")
         page.wait_for_url("**/oversight/exports")
         portal.check()
@@ -130,5 +161,13 @@ def test_statistics_in_french(
         assert portal.page.locator("h1").inner_text() == "Statistiques"
         assert "Recherches par mois" in portal.page.content()
         portal.check("oversight-statistics-fr")
+        portal.page.click("nav a[href='/oversight/transparency']")
+        portal.page.wait_for_url("**/oversight/transparency")
+        assert portal.page.locator("h1").inner_text() == "Rapport de transparence"
+        content = portal.page.content()
+        assert "Politique en vigueur pendant la période" in content
+        assert "Vérification de la piste d'audit" in content
+        assert "Télécharger le PDF" in content
+        portal.check("oversight-transparency-fr")
     finally:
         portal.close()
