@@ -348,6 +348,10 @@ CACHES = {
 }
 
 AUTHENTICATION_BACKENDS = ["tenants.passwords.DirectoryAuthenticationBackend"]
+# Sessions are stored by the digest of their key, second-factor secrets sealed: the app role's
+# SQL access yields neither a usable session nor a TOTP secret.
+SESSION_ENGINE = "tenants.sessions"
+MFA_ADAPTER = "tenants.mfa_secrets.SealedSecretsMFAAdapter"
 LANGUAGES = [("en-ca", "English"), ("fr-ca", "Français")]
 FORMAT_MODULE_PATH = ["portal.formats"]
 LOGIN_URL = "account_login"

@@ -16,6 +16,9 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+# The command decides under the revisions in force, which it reads from the database.
+pytestmark = pytest.mark.django_db
+
 CASES = sorted((Path(settings.BASE_DIR) / "policy" / "fixtures" / "cases").glob("*.json"))
 # Documents that override configuration are evaluated by the Rego runner, which can merge it.
 PLAIN = [c for c in CASES if "config" not in json.loads(c.read_text())]

@@ -46,9 +46,20 @@ def run(*args: str) -> str:
 
 
 def agency_create(agency_id: str, *extra: str) -> str:
-    return run("agency_create", "--id", agency_id, "--name", f"Service {agency_id}",
-               "--kind", "municipal", "--jurisdiction", "CA-ON", "--municipality", "Toronto",
-               *extra)
+    return run(
+        "agency_create",
+        "--id",
+        agency_id,
+        "--name",
+        f"Service {agency_id}",
+        "--kind",
+        "municipal",
+        "--jurisdiction",
+        "CA-ON",
+        "--municipality",
+        "Toronto",
+        *extra,
+    )
 
 
 def owner_rows(query: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -78,8 +89,16 @@ def agency_id(committed: None) -> str:
 @pytest.fixture
 def gallery_id(agency_id: str) -> str:
     gallery_id = f"g-{uuid.uuid4().hex[:8]}"
-    run("gallery_create", "--agency", agency_id, "--id", gallery_id,
-        "--legal-basis", "consent", "--no-youth-records")
+    run(
+        "gallery_create",
+        "--agency",
+        agency_id,
+        "--id",
+        gallery_id,
+        "--legal-basis",
+        "consent",
+        "--no-youth-records",
+    )
     return gallery_id
 
 
@@ -93,14 +112,21 @@ def test_agency_create_makes_the_agency_and_its_vector_partition(committed: None
 
     agency = Agency.objects.get(id=agency_id)
     assert (agency.kind, agency.jurisdiction, agency.municipality) == (
-        "municipal", "CA-ON", "Toronto")
+        "municipal",
+        "CA-ON",
+        "Toronto",
+    )
     assert (agency.pia_completed, agency.cai_disclosure_filed, agency.fr_program_approved) == (
-        True, True, False)
+        True,
+        True,
+        False,
+    )
 
     table = f"matching_face_p_{agency_id}"
     assert partition_rows(table) == [(table, f"FOR VALUES IN ('{agency_id}')")]
-    indexes = [d for (d,) in owner_rows(
-        "SELECT indexdef FROM pg_indexes WHERE tablename = %s", [table])]
+    indexes = [
+        d for (d,) in owner_rows("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [table])
+    ]
     assert any("USING btree (agency_id, gallery_id)" in d for d in indexes), indexes
     assert not any("USING hnsw" in d for d in indexes), indexes
     assert owner_rows(
@@ -108,10 +134,12 @@ def test_agency_create_makes_the_agency_and_its_vector_partition(committed: None
     ) == [(True, True)]
     app_role = settings.DATABASES["default"]["USER"]
     assert owner_rows("SELECT has_table_privilege(%s, %s, 'SELECT')", [app_role, table]) == [
-        (False,)]
+        (False,)
+    ]
     with agency_transaction(agency_id):
-        assert list(AuditEvent.objects.filter(agency_id=agency_id)
-                    .values_list("action", flat=True)) == ["agency.created"]
+        assert list(
+            AuditEvent.objects.filter(agency_id=agency_id).values_list("action", flat=True)
+        ) == ["agency.created"]
 
 
 def test_agency_create_refuses_a_duplicate_id(agency_id: str) -> None:
@@ -150,8 +178,16 @@ def test_user_token_authenticates_and_is_stored_only_hashed(
     agency_id: str, gallery_id: str
 ) -> None:
     username = f"{agency_id}_inv"
-    token = run("user_create", "--agency", agency_id, "--username", username,
-                "--role", "investigator", "--token").strip()
+    token = run(
+        "user_create",
+        "--agency",
+        agency_id,
+        "--username",
+        username,
+        "--role",
+        "investigator",
+        "--token",
+    ).strip()
     assert token.startswith(KEY_PREFIX)
 
     client = APIClient()
@@ -178,16 +214,24 @@ def test_user_token_authenticates_and_is_stored_only_hashed(
 
 def test_user_create_without_token_prints_none(agency_id: str) -> None:
     username = f"{agency_id}_aud"
-    assert run("user_create", "--agency", agency_id, "--username", username,
-               "--role", "auditor") == ""
+    assert (
+        run("user_create", "--agency", agency_id, "--username", username, "--role", "auditor") == ""
+    )
     assert not ApiToken.objects.using("owner").filter(user__username=username).exists()
 
 
 def test_user_create_refuses_unknown_agency_role_and_duplicate(agency_id: str) -> None:
     username = f"{agency_id}_dup"
     with pytest.raises(CommandError, match="no agency"):
-        run("user_create", "--agency", new_id("none"), "--username", username,
-            "--role", "investigator")
+        run(
+            "user_create",
+            "--agency",
+            new_id("none"),
+            "--username",
+            username,
+            "--role",
+            "investigator",
+        )
     with pytest.raises(CommandError, match="role"):
         run("user_create", "--agency", agency_id, "--username", username, "--role", "sheriff")
     assert not User.objects.using("owner").filter(username=username).exists()
@@ -201,13 +245,24 @@ def test_user_create_refuses_unknown_agency_role_and_duplicate(agency_id: str) -
 
 
 def test_gallery_create_records_the_legal_basis(agency_id: str) -> None:
-    out = run("gallery_create", "--agency", agency_id, "--id", "volunteers",
-              "--legal-basis", "consent", "--no-youth-records")
+    out = run(
+        "gallery_create",
+        "--agency",
+        agency_id,
+        "--id",
+        "volunteers",
+        "--legal-basis",
+        "consent",
+        "--no-youth-records",
+    )
     assert out.strip() == f"gallery {agency_id}/volunteers created"
     with agency_transaction(agency_id):
         gallery = Gallery.objects.get(agency_id=agency_id, slug="volunteers")
     assert (gallery.legal_basis, gallery.contains_youth_records, gallery.name) == (
-        "consent", False, "volunteers")
+        "consent",
+        False,
+        "volunteers",
+    )
 
 
 def test_gallery_create_refuses_bad_arguments(agency_id: str) -> None:
@@ -215,11 +270,27 @@ def test_gallery_create_refuses_bad_arguments(agency_id: str) -> None:
     with pytest.raises(CommandError, match="youth"):
         run(*base)
     with pytest.raises(CommandError, match="legal-basis"):
-        run("gallery_create", "--agency", agency_id, "--id", "g1", "--legal-basis", "hunch",
-            "--no-youth-records")
+        run(
+            "gallery_create",
+            "--agency",
+            agency_id,
+            "--id",
+            "g1",
+            "--legal-basis",
+            "hunch",
+            "--no-youth-records",
+        )
     with pytest.raises(CommandError, match="no agency"):
-        run("gallery_create", "--agency", new_id("none"), "--id", "g1",
-            "--legal-basis", "consent", "--no-youth-records")
+        run(
+            "gallery_create",
+            "--agency",
+            new_id("none"),
+            "--id",
+            "g1",
+            "--legal-basis",
+            "consent",
+            "--no-youth-records",
+        )
     with agency_transaction(agency_id):
         assert not Gallery.objects.filter(agency_id=agency_id).exists()
     run(*base, "--no-youth-records")
@@ -243,8 +314,16 @@ def test_gallery_enroll_reports_each_file_and_is_idempotent(
     (tmp_path / "nobody").mkdir()
     Image.new("RGB", (320, 240), (120, 160, 200)).save(tmp_path / "nobody" / "blank.png")
     (tmp_path / "obama" / "notes.txt").write_text("not an image")
-    args = ["gallery_enroll", "--agency", agency_id, "--gallery", gallery_id, str(tmp_path),
-            "--inline", "--json"]
+    args = [
+        "gallery_enroll",
+        "--agency",
+        agency_id,
+        "--gallery",
+        gallery_id,
+        str(tmp_path),
+        "--inline",
+        "--json",
+    ]
 
     first = json.loads(run(*args))
     assert first["status"] == "done"
@@ -276,14 +355,35 @@ def test_gallery_enroll_refuses_unknown_gallery_and_empty_directory(
     agency_id: str, gallery_id: str, tmp_path: Path
 ) -> None:
     with pytest.raises(CommandError, match="no such agency or gallery"):
-        run("gallery_enroll", "--agency", agency_id, "--gallery", "nowhere", str(tmp_path),
-            "--inline")
+        run(
+            "gallery_enroll",
+            "--agency",
+            agency_id,
+            "--gallery",
+            "nowhere",
+            str(tmp_path),
+            "--inline",
+        )
     with pytest.raises(CommandError, match="no images"):
-        run("gallery_enroll", "--agency", agency_id, "--gallery", gallery_id, str(tmp_path),
-            "--inline")
+        run(
+            "gallery_enroll",
+            "--agency",
+            agency_id,
+            "--gallery",
+            gallery_id,
+            str(tmp_path),
+            "--inline",
+        )
     with pytest.raises(CommandError, match="not a directory"):
-        run("gallery_enroll", "--agency", agency_id, "--gallery", gallery_id,
-            str(tmp_path / "missing"), "--inline")
+        run(
+            "gallery_enroll",
+            "--agency",
+            agency_id,
+            "--gallery",
+            gallery_id,
+            str(tmp_path / "missing"),
+            "--inline",
+        )
 
 
 # demo_bootstrap
@@ -346,8 +446,10 @@ def test_demo_bootstrap_replaces_a_revoked_token(
     first = demo_tokens()
     revoked = first["tps_investigator"]
     with connections["owner"].cursor() as cursor:
-        cursor.execute("SELECT id FROM tenants_apitoken WHERE digest = %s",
-                       [hashlib.sha256(revoked.encode()).hexdigest()])
+        cursor.execute(
+            "SELECT id FROM tenants_apitoken WHERE digest = %s",
+            [hashlib.sha256(revoked.encode()).hexdigest()],
+        )
         row = cursor.fetchone()
     assert row is not None
     assert token_revoke(agency=Agency.objects.get(id="tps"), token_id=row[0], actor="test")
@@ -355,7 +457,8 @@ def test_demo_bootstrap_replaces_a_revoked_token(
     second = demo_tokens()
     assert second["tps_investigator"] != revoked
     assert {k: v for k, v in second.items() if k != "tps_investigator"} == {
-        k: v for k, v in first.items() if k != "tps_investigator"}
+        k: v for k, v in first.items() if k != "tps_investigator"
+    }
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {second['tps_investigator']}")
     assert client.get("/api/v1/galleries").status_code == 200
@@ -373,7 +476,7 @@ def codes(decision: dict[str, Any]) -> list[str]:
     return [r["code"] for r in decision["reasons"]]
 
 
-def test_policy_eval_reads_a_json_file(tmp_path: Path) -> None:
+def test_policy_eval_reads_a_json_file(db: None, tmp_path: Path) -> None:
     allowed = case("tps_ica_robbery_allowed")
     path = tmp_path / "input.json"
     path.write_text(json.dumps(allowed["input"], indent=2))
@@ -389,7 +492,7 @@ def test_policy_eval_reads_a_json_file(tmp_path: Path) -> None:
     assert all(set(r) == {"code", "message", "authority"} for r in decision["reasons"])
 
 
-def test_policy_eval_reads_json_lines_from_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_policy_eval_reads_json_lines_from_stdin(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
     names = ["tps_ica_robbery_allowed", "unknown_purpose", "shoplifting_below_threshold"]
     documents = [json.dumps(case(name)["input"]) for name in names]
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(documents) + "\n\n"))
@@ -404,9 +507,9 @@ def test_policy_eval_reads_json_lines_from_stdin(monkeypatch: pytest.MonkeyPatch
         assert set(expect["codes_present"]) <= set(codes(decision)), name
 
 
-@pytest.mark.parametrize("bad_line", ['[1, 2]', '"purpose: robbery"', "42", "null", "{not json"])
+@pytest.mark.parametrize("bad_line", ["[1, 2]", '"purpose: robbery"', "42", "null", "{not json"])
 def test_policy_eval_denies_a_line_that_is_not_an_object(
-    monkeypatch: pytest.MonkeyPatch, bad_line: str
+    db: None, monkeypatch: pytest.MonkeyPatch, bad_line: str
 ) -> None:
     allowed = json.dumps(case("tps_ica_robbery_allowed")["input"])
     monkeypatch.setattr(sys, "stdin", io.StringIO(f"{allowed}\n{bad_line}\n{allowed}\n"))
@@ -429,19 +532,34 @@ def galleries_status(key: str) -> int:
 def test_operator_token_lifecycle_by_command(agency_id: str) -> None:
     username = f"{agency_id}_life"
     run("user_create", "--agency", agency_id, "--username", username, "--role", "analyst")
-    key = run("token_issue", "--agency", agency_id, "--username", username, "--days", "7",
-              "--mfa-verified").strip()
+    key = run(
+        "token_issue",
+        "--agency",
+        agency_id,
+        "--username",
+        username,
+        "--days",
+        "7",
+        "--mfa-verified",
+    ).strip()
     assert galleries_status(key) == 200
     listed = [line.split("\t") for line in run("token_list", "--agency", agency_id).splitlines()]
-    (token_id, prefix, user, issued_via, _expires, status), = listed
+    ((token_id, prefix, user, issued_via, _expires, status),) = listed
     assert (prefix, user, issued_via, status) == (
-        key[:12], username, "operator_mfa_check", "active")
+        key[:12],
+        username,
+        "operator_mfa_check",
+        "active",
+    )
 
     rotated = run("token_revoke", "--agency", agency_id, "--id", token_id, "--rotate").strip()
     assert galleries_status(key) == 401
     assert galleries_status(rotated) == 200
-    new_id_ = next(line.split("\t")[0] for line in run("token_list", "--agency", agency_id)
-                   .splitlines() if line.split("\t")[1] == rotated[:12])
+    new_id_ = next(
+        line.split("\t")[0]
+        for line in run("token_list", "--agency", agency_id).splitlines()
+        if line.split("\t")[1] == rotated[:12]
+    )
     run("token_revoke", "--agency", agency_id, "--id", new_id_)
     assert galleries_status(rotated) == 401
     with pytest.raises(CommandError, match="no active token"):
@@ -453,21 +571,26 @@ def test_operator_token_lifecycle_by_command(agency_id: str) -> None:
     run("user_disable", "--agency", agency_id, "--username", username, "--enable")
     assert galleries_status(again) == 200
     with agency_transaction(agency_id):
-        logged = list(AuditEvent.objects.filter(agency_id=agency_id)
-                      .values_list("action", flat=True))
-    for action in ("token.issued", "token.rotated", "token.revoked", "user.disabled",
-                   "user.enabled"):
+        logged = list(
+            AuditEvent.objects.filter(agency_id=agency_id).values_list("action", flat=True)
+        )
+    for action in (
+        "token.issued",
+        "token.rotated",
+        "token.revoked",
+        "user.disabled",
+        "user.enabled",
+    ):
         assert action in logged
 
 
-def test_commands_refuse_another_agencys_token_and_user(
-    agency_id: str, tenant_b: Any
-) -> None:
-    b_token = next(line.split("\t")[0] for line in
-                   run("token_list", "--agency", tenant_b.agency.id).splitlines())
+def test_commands_refuse_another_agencys_token_and_user(agency_id: str, tenant_b: Any) -> None:
+    b_token = next(
+        line.split("\t")[0]
+        for line in run("token_list", "--agency", tenant_b.agency.id).splitlines()
+    )
     with pytest.raises(CommandError, match="no active token"):
         run("token_revoke", "--agency", agency_id, "--id", b_token)
     with pytest.raises(CommandError, match="no user"):
-        run("user_disable", "--agency", agency_id, "--username",
-            tenant_b.users["analyst"].username)
+        run("user_disable", "--agency", agency_id, "--username", tenant_b.users["analyst"].username)
     assert galleries_status(tenant_b.tokens["analyst"]) == 200
