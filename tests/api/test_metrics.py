@@ -68,7 +68,8 @@ def test_metrics_count_searches_decisions_and_latency_after_a_search(
     assert grew("probity_policy_decision_seconds_count", by=2, agency=agency)
     assert _value(after, "probity_policy_decision_seconds_sum", agency=agency) > 0
     assert grew("probity_search_duration_seconds_count", by=2, agency=agency)
-    assert _value(after, "probity_enrollment_images_total", agency=agency, result="enrolled") == 3
+    # Three photos were enrolled with the agency; other tests may enroll more in it.
+    assert _value(after, "probity_enrollment_images_total", agency=agency, result="enrolled") >= 3
     assert _value(after, "probity_broker_up") == 1
     queue = next(iter(after["probity_task_queue_depth"]))
     assert after["probity_task_queue_depth"][queue] >= 0
