@@ -235,4 +235,4 @@ def test_who_may_not_enter_an_approval_learns_nothing_about_the_officer_named(
             role="auditor",
         )
         assert response.status_code == 403, username
-        assert response.json()["error"]["code"] == "role_required"
+        assert response.json()["error"]["code"] == "permission_denied"
