@@ -235,8 +235,8 @@ def _subject_enroll(
                 sha256=kept.upload.sha256, batch=batch,
                 display_name=kept.upload.display_name, filename=kept.upload.filename,
                 width=kept.width, height=kept.height, boxes=kept.boxes,
-                embeddings=kept.embeddings, model_name=MODEL_NAME, model_version=MODEL_VERSION,
-            ), content=kept.jpeg)
+                model_name=MODEL_NAME, model_version=MODEL_VERSION,
+            ), content=kept.jpeg, embeddings=kept.embeddings)
             audit_record(
                 agency_id=agency_id, actor="worker", action="enrollment.photo_held",
                 object_type="enrollment_batch", object_id=str(batch.id),

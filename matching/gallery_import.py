@@ -290,9 +290,8 @@ def _chunk_commit(record: GalleryImport, chunk: list[tuple[str, list[_Examined]]
                         agency_id=agency_id, gallery_id=gallery_id, subject_ref=ref,
                         sha256=item.sha256, display_name=ref.replace("_", " "),
                         filename=item.source.path.name, width=item.width, height=item.height,
-                        boxes=item.boxes, embeddings=item.embeddings, model_name=MODEL_NAME,
-                        model_version=MODEL_VERSION,
-                    ), content=item.jpeg)
+                        boxes=item.boxes, model_name=MODEL_NAME, model_version=MODEL_VERSION,
+                    ), content=item.jpeg, embeddings=item.embeddings)
                 else:
                     known.add((ref, item.sha256))
                     accepted.append((ref, item))

@@ -3,9 +3,10 @@
 Resolving needs no face model: the worker encoded every face when it held the photo. The
 chosen face is enrolled like any other (subject, photo flagged ``admin``, face), the other
 faces' embeddings are erased, and both happen with the audit event in one transaction. The
-held bytes are sealed under a data key of their own (``matching.biometric_bytes``); resolving
-the photo, by enrolling a face (the enrolled photo is sealed under a new key) or by discarding
-it, clears them and destroys that key once the transaction commits.
+held bytes and embeddings are sealed under a data key of their own
+(``matching.biometric_bytes``); resolving the photo, by enrolling a face (the enrolled photo is
+sealed under a new key) or by discarding it, clears them and destroys that key once the
+transaction commits.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from matching.biometric_bytes import (
     held_photo_content_erase,
     held_photo_content_open,
     held_photo_content_seal,
+    held_photo_embeddings_open,
     photo_content_seal,
 )
 from matching.models import Face, HeldPhoto, HeldPhotoStatus, Subject, SubjectPhoto
@@ -42,9 +44,10 @@ class HeldPhotoError(Exception):
         self.code, self.message, self.http_status = code, message, http_status
 
 
-def held_photo_keep(*, held: HeldPhoto, content: bytes) -> bool:
-    """Save a new held photo (unsaved ``held``) with ``content`` sealed; caller's transaction.
+def held_photo_keep(*, held: HeldPhoto, content: bytes, embeddings: list[list[float]]) -> bool:
+    """Save a new held photo (unsaved ``held``), its bytes and embeddings sealed.
 
+    In the caller's agency transaction.
     Return False, storing nothing, if the gallery already holds that photo for the subject.
     """
     if HeldPhoto.objects.filter(
@@ -54,7 +57,7 @@ def held_photo_keep(*, held: HeldPhoto, content: bytes) -> bool:
         sha256=held.sha256,
     ).exists():
         return False
-    held_photo_content_seal(held=held, content=content)
+    held_photo_content_seal(held=held, content=content, embeddings=embeddings)
     try:
         with transaction.atomic():
             held.save(force_insert=True)
@@ -71,7 +74,7 @@ def held_photo_list(*, agency: Agency, status: str = HeldPhotoStatus.PENDING) ->
         return list(
             HeldPhoto.objects.select_related("gallery")
             .filter(agency=agency, status=status)
-            .defer("content", "embeddings")
+            .defer("content", "embeddings_sealed")
             .order_by("created_at")
         )
 
@@ -81,7 +84,7 @@ def held_photo_get(*, agency: Agency, held_id: uuid.UUID) -> HeldPhoto | None:
     with agency_transaction(agency.id):
         return (
             HeldPhoto.objects.select_related("gallery")
-            .defer("content", "embeddings")
+            .defer("content", "embeddings_sealed")
             .filter(agency=agency, id=held_id)
             .first()
         )
@@ -129,7 +132,8 @@ def held_photo_resolve(*, user: User, held_id: uuid.UUID, face: int) -> Face:
     agency = _admin_agency(user)
     with agency_transaction(agency.id):
         held = _pending_locked(agency, held_id)
-        if not 0 <= face < len(held.boxes) or len(held.embeddings) != len(held.boxes):
+        embeddings = held_photo_embeddings_open(held=held)
+        if not 0 <= face < len(held.boxes) or len(embeddings) != len(held.boxes):
             raise HeldPhotoError(
                 HELD_FACE_OUT_OF_RANGE, f"Choose a face from 0 to {len(held.boxes) - 1}.", 400
             )
@@ -160,7 +164,7 @@ def held_photo_resolve(*, user: User, held_id: uuid.UUID, face: int) -> Face:
             gallery_id=held.gallery_id,
             subject=subject,
             photo=photo,
-            embedding=held.embeddings[face],
+            embedding=embeddings[face],
             box=held.boxes[face],
             model_name=held.model_name,
             model_version=held.model_version,

@@ -15,7 +15,9 @@ from audit.models import AuditEvent
 from datakeys.services import DataKeyDestroyedError, sealed_aad
 from matching.biometric_bytes import (
     biometric_keys_sweep,
+    held_embeddings_purpose,
     held_photo_content_open,
+    held_photo_embeddings_open,
     held_photo_purpose,
     photo_content_open,
 )
@@ -70,15 +72,20 @@ def held_photo(tenant: Tenant) -> HeldPhoto:
 def assert_erased(tenant: Tenant, held: HeldPhoto, jpeg: bytes) -> None:
     """The held row holds no bytes, its key is gone and no key left opens its ciphertext."""
     assert held.content_key is not None and held.content is not None
-    sealed, key_id = bytes(held.content), held.content_key
+    assert held.embeddings_sealed is not None
+    sealed, key_id, faces = bytes(held.content), held.content_key, bytes(held.embeddings_sealed)
     with agency_transaction(tenant.agency.id):
         after = HeldPhoto.objects.get(id=held.id)
-    assert (after.content, after.content_key, after.embeddings) == (None, None, [])
+    assert (after.content, after.content_key, after.embeddings_sealed) == (None, None, None)
     with pytest.raises(DataKeyDestroyedError):
         held_photo_content_open(held=held)
+    with pytest.raises(DataKeyDestroyedError):
+        held_photo_embeddings_open(held=held)
     assert not list(Path(settings.DATAKEY_STORE_DIR).rglob(f"{key_id}.key"))
     aad = sealed_aad(tenant.agency.id, key_id, held_photo_purpose(held.id))
-    assert not any(opens(sealed, key, aad) for key in remaining_keys())
+    faces_aad = sealed_aad(tenant.agency.id, key_id, held_embeddings_purpose(held.id))
+    keys = remaining_keys()
+    assert not any(opens(sealed, key, aad) or opens(faces, key, faces_aad) for key in keys)
     checkpoint_and_vacuum()
     assert files_containing(scan_fragment(jpeg)) == []
 
@@ -91,6 +98,9 @@ def test_a_held_photo_is_stored_sealed_and_served_opened(committed: None, tenant
     stored = bytes(held.content)
     assert stored != jpeg and stored.startswith(b"PSB1")
     assert scan_fragment(jpeg) not in stored
+    # Every face's embedding is sealed with the photo, under the same key.
+    assert held.embeddings_sealed is not None and bytes(held.embeddings_sealed)[:4] == b"PSB1"
+    assert len(held_photo_embeddings_open(held=held)) == len(held.boxes) == 2
     served = tenant_a.client("agency_admin").get(f"/api/v1/held-photos/{held.id}/photo")
     assert served.status_code == 200
     assert served.content == jpeg

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -9,9 +10,17 @@ from django.db import connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from datakeys.services import sealed_bytes_open
-from matching.biometric_bytes import held_photo_purpose, photo_purpose
+from matching.biometric_bytes import (
+    held_embeddings_purpose,
+    held_photo_content_open,
+    held_photo_embeddings_open,
+    held_photo_purpose,
+    photo_purpose,
+)
 from matching.galleries import gallery_create
+from matching.models import HeldPhoto
 from tests.conftest import Tenant
+from tests.matching.test_held_photo_erasure import held_photo
 
 BEFORE = ("matching", "0014_gallery_import")
 AFTER = ("matching", "0015_sealed_held_photos")
@@ -53,6 +62,9 @@ def test_existing_held_photos_are_sealed_or_cleared(committed: None, tenant_a: T
         contains_youth_records=False,
     )
     pending_bytes, photo_bytes = b"\xff\xd8pending held photo", b"\xff\xd8enrolled from held"
+    earlier = held_photo(tenant_a)
+    earlier_jpeg = held_photo_content_open(held=earlier)
+    earlier_faces = held_photo_embeddings_open(held=earlier)
     owner = connections["owner"]
     with pytest.raises(_RolledBack), transaction.atomic(using="owner"):
         MigrationExecutor(owner).migrate([BEFORE])
@@ -80,7 +92,7 @@ def test_existing_held_photos_are_sealed_or_cleared(committed: None, tenant_a: T
         with owner.cursor() as cursor:
             cursor.execute("SELECT set_config('app.agency_id', %s, true)", [agency_id])
             cursor.execute(
-                "SELECT id, content, content_key, jsonb_array_length(embeddings) "
+                "SELECT id, content, content_key, embeddings_sealed "
                 "FROM matching_heldphoto "
                 "WHERE id IN (%s, %s)",
                 [pending, enrolled],
@@ -90,8 +102,37 @@ def test_existing_held_photos_are_sealed_or_cleared(committed: None, tenant_a: T
                 "SELECT content, content_key FROM matching_subjectphoto WHERE id = %s", [photo_id]
             )
             photo_row = cursor.fetchone()
+            cursor.execute(
+                "SELECT id, content, content_key, embeddings_sealed FROM matching_heldphoto "
+                "WHERE id = %s",
+                [earlier.id],
+            )
+            again = cursor.fetchone()
+            cursor.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'matching_heldphoto' AND column_name = 'embeddings'"
+            )
+            assert cursor.fetchone() is None
+        # A held photo sealed before the round trip reads the same after it.
+        assert again is not None
+        resealed = HeldPhoto(
+            id=again[0],
+            agency_id=agency_id,
+            content=again[1],
+            content_key=again[2],
+            embeddings_sealed=again[3],
+        )
+        assert held_photo_content_open(held=resealed) == earlier_jpeg
+        assert held_photo_embeddings_open(held=resealed) == earlier_faces
         sealed, key_id, faces = rows[pending]
-        assert bytes(sealed) != pending_bytes and key_id is not None and faces == 2
+        assert bytes(sealed) != pending_bytes and key_id is not None
+        opened = sealed_bytes_open(
+            agency_id=agency_id,
+            purpose=held_embeddings_purpose(pending),
+            key_id=key_id,
+            blob=bytes(faces),
+        )
+        assert json.loads(opened) == [[0.1], [0.2]]
         assert (
             sealed_bytes_open(
                 agency_id=agency_id,
@@ -101,7 +142,7 @@ def test_existing_held_photos_are_sealed_or_cleared(committed: None, tenant_a: T
             )
             == pending_bytes
         )
-        assert rows[enrolled] == (None, None, 0)
+        assert rows[enrolled] == (None, None, None)
         assert photo_row is not None and photo_row[1] is not None
         assert bytes(photo_row[0]) != photo_bytes
         assert (
