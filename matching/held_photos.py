@@ -45,9 +45,8 @@ class HeldPhotoError(Exception):
 
 
 def held_photo_keep(*, held: HeldPhoto, content: bytes, embeddings: list[list[float]]) -> bool:
-    """Save a new held photo (unsaved ``held``), its bytes and embeddings sealed.
+    """Save the unsaved ``held`` with its bytes and embeddings sealed; caller's transaction.
 
-    In the caller's agency transaction.
     Return False, storing nothing, if the gallery already holds that photo for the subject.
     """
     if HeldPhoto.objects.filter(
