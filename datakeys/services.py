@@ -33,6 +33,7 @@ __all__ = [
     "datakeys_sweep",
     "key_store",
     "sealed_aad",
+    "sealed_bytes_add",
     "sealed_bytes_create",
     "sealed_bytes_open",
 ]
@@ -68,9 +69,21 @@ def sealed_aad(agency_id: str, key_id: uuid.UUID, purpose: str) -> bytes:
 def sealed_bytes_create(*, agency_id: str, purpose: str, plaintext: bytes) -> Sealed:
     """Encrypt ``plaintext`` under a new data key of the agency; ``purpose`` names the object."""
     key_id, key = key_store().create(agency_id=agency_id)
+    return Sealed(key_id=key_id, blob=_seal(key, sealed_aad(agency_id, key_id, purpose), plaintext))
+
+
+def sealed_bytes_add(*, agency_id: str, purpose: str, key_id: uuid.UUID, plaintext: bytes) -> bytes:
+    """Encrypt another part of an object under the object's existing key (a purpose of its own).
+
+    The parts are erased together when the key is destroyed.
+    """
+    key = key_store().get(agency_id=agency_id, key_id=key_id)
+    return _seal(key, sealed_aad(agency_id, key_id, purpose), plaintext)
+
+
+def _seal(key: bytes, aad: bytes, plaintext: bytes) -> bytes:
     nonce = secrets.token_bytes(NONCE_BYTES)
-    ciphertext = AESGCM(key).encrypt(nonce, plaintext, sealed_aad(agency_id, key_id, purpose))
-    return Sealed(key_id=key_id, blob=SEAL_MAGIC + nonce + ciphertext)
+    return SEAL_MAGIC + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
 
 
 def sealed_bytes_open(*, agency_id: str, purpose: str, key_id: uuid.UUID, blob: bytes) -> bytes:

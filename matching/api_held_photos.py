@@ -17,7 +17,9 @@ from matching.held_photos import (
     HELD_PHOTO_FORBIDDEN,
     HELD_PHOTO_NOT_FOUND,
     HeldPhotoError,
+    held_photo_discard,
     held_photo_get,
+    held_photo_image,
     held_photo_list,
     held_photo_resolve,
 )
@@ -45,7 +47,9 @@ class HeldPhotoOutput(serializers.Serializer[Any]):
     gallery = serializers.CharField()
     subject_ref = serializers.CharField()
     file = serializers.CharField()
-    status = serializers.CharField(help_text="pending, or enrolled once a face was chosen")
+    status = serializers.CharField(
+        help_text="pending; enrolled once a face was chosen; discarded (both erase the photo)"
+    )
     faces = HeldFaceOutput(many=True)
     chosen_face = serializers.IntegerField(allow_null=True)
     batch = serializers.UUIDField(allow_null=True)
@@ -69,8 +73,10 @@ def held_photo_output(held: HeldPhoto) -> dict[str, Any]:
         "subject_ref": held.subject_ref,
         "file": held.filename,
         "status": held.status,
-        "faces": [{"face": i, "x": b[3], "y": b[0], "w": b[1] - b[3], "h": b[2] - b[0]}
-                  for i, b in enumerate(held.boxes)],
+        "faces": [
+            {"face": i, "x": b[3], "y": b[0], "w": b[1] - b[3], "h": b[2] - b[0]}
+            for i, b in enumerate(held.boxes)
+        ],
         "chosen_face": held.chosen_face,
         "batch": str(held.batch_id) if held.batch_id else None,
         "created_at": held.created_at.isoformat(),
@@ -79,8 +85,7 @@ def held_photo_output(held: HeldPhoto) -> dict[str, Any]:
 
 def _admin(user: User) -> None:
     if not action_allowed(user=user, action="held_photo.resolve"):
-        raise ApiError(HELD_PHOTO_FORBIDDEN, "Only agency admins see held photos.",
-                       http_status=403)
+        raise ApiError(HELD_PHOTO_FORBIDDEN, "Only agency admins see held photos.", http_status=403)
 
 
 def _held_id(value: str) -> uuid.UUID:
@@ -93,9 +98,12 @@ def _held_id(value: str) -> uuid.UUID:
 class HeldPhotoListApi(AgencyApi):
     """``GET /api/v1/held-photos``: the agency's photos waiting for a face to be picked."""
 
-    @extend_schema(operation_id="held_photo_list", tags=["galleries"],
-                   summary="Enrollment photos held because they show several faces (admins)",
-                   responses={200: HeldPhotoListOutput, **error_responses(403)})
+    @extend_schema(
+        operation_id="held_photo_list",
+        tags=["galleries"],
+        summary="Enrollment photos held because they show several faces (admins)",
+        responses={200: HeldPhotoListOutput, **error_responses(403)},
+    )
     def get(self, request: Request) -> Response:
         _admin(self.acting_user(request))
         held = held_photo_list(agency=self.acting_agency(request))
@@ -105,16 +113,21 @@ class HeldPhotoListApi(AgencyApi):
 class HeldPhotoPhotoApi(AgencyApi):
     """``GET /api/v1/held-photos/{id}/photo``: the photo, to see which face is the subject."""
 
-    @extend_schema(operation_id="held_photo_image", tags=["galleries"], parameters=[HELD_ID],
-                   summary="The held photo (JPEG, re-encoded without metadata)",
-                   responses={(200, "image/jpeg"): OpenApiTypes.BINARY,
-                              **error_responses(403, 404)})
+    @extend_schema(
+        operation_id="held_photo_image",
+        tags=["galleries"],
+        parameters=[HELD_ID],
+        summary="The pending held photo (JPEG, re-encoded without metadata); audited",
+        responses={(200, "image/jpeg"): OpenApiTypes.BINARY, **error_responses(403, 404, 409)},
+    )
     def get(self, request: Request, held_id: str) -> HttpResponse:
-        _admin(self.acting_user(request))
-        held = held_photo_get(agency=self.acting_agency(request), held_id=_held_id(held_id))
-        if held is None:
-            raise ApiError(HELD_PHOTO_NOT_FOUND, "No such held photo.", http_status=404)
-        return HttpResponse(bytes(held.content), content_type="image/jpeg")
+        user = self.acting_user(request)
+        _admin(user)
+        try:
+            content = held_photo_image(user=user, held_id=_held_id(held_id))
+        except HeldPhotoError as exc:
+            raise ApiError(exc.code, exc.message, http_status=exc.http_status) from exc
+        return HttpResponse(content, content_type="image/jpeg")
 
 
 class HeldPhotoFaceChoiceApi(AgencyApi):
@@ -122,23 +135,50 @@ class HeldPhotoFaceChoiceApi(AgencyApi):
 
     parser_classes = [JsonParser]
 
-    @extend_schema(operation_id="held_photo_face_choose", tags=["galleries"],
-                   parameters=[HELD_ID],
-                   summary="Enroll the chosen face of a held photo; the other faces are erased",
-                   request=FaceChoiceInput,
-                   responses={200: HeldPhotoResolvedOutput,
-                              **error_responses(400, 403, 404, 409)})
+    @extend_schema(
+        operation_id="held_photo_face_choose",
+        tags=["galleries"],
+        parameters=[HELD_ID],
+        summary="Enroll the chosen face of a held photo; the other faces are erased",
+        request=FaceChoiceInput,
+        responses={200: HeldPhotoResolvedOutput, **error_responses(400, 403, 404, 409)},
+    )
     def post(self, request: Request, held_id: str) -> Response:
         user = self.acting_user(request)
         _admin(user)
         form = FaceChoiceInput(data=request.data)
         form.is_valid(raise_exception=True)
         try:
-            face = held_photo_resolve(user=user, held_id=_held_id(held_id),
-                                      face=form.validated_data["face"])
+            face = held_photo_resolve(
+                user=user, held_id=_held_id(held_id), face=form.validated_data["face"]
+            )
         except HeldPhotoError as exc:
             raise ApiError(exc.code, exc.message, http_status=exc.http_status) from exc
         held = held_photo_get(agency=self.acting_agency(request), held_id=_held_id(held_id))
         assert held is not None  # noqa: S101 - resolved in this request
-        return Response({**held_photo_output(held), "face_id": face.pk,
-                         "subject_id": face.subject_id})
+        return Response(
+            {**held_photo_output(held), "face_id": face.pk, "subject_id": face.subject_id}
+        )
+
+
+class HeldPhotoDiscardApi(AgencyApi):
+    """``POST /api/v1/held-photos/{id}/discard``: none of the faces is the subject's."""
+
+    @extend_schema(
+        operation_id="held_photo_discard",
+        tags=["galleries"],
+        parameters=[HELD_ID],
+        summary="Discard a held photo: its bytes and faces are erased; audited",
+        request=None,
+        responses={200: HeldPhotoOutput, **error_responses(403, 404, 409)},
+    )
+    def post(self, request: Request, held_id: str) -> Response:
+        user = self.acting_user(request)
+        _admin(user)
+        try:
+            held_photo_discard(user=user, held_id=_held_id(held_id))
+        except HeldPhotoError as exc:
+            raise ApiError(exc.code, exc.message, http_status=exc.http_status) from exc
+        held = held_photo_get(agency=self.acting_agency(request), held_id=_held_id(held_id))
+        assert held is not None  # noqa: S101 - discarded in this request
+        return Response(held_photo_output(held))

@@ -1,4 +1,4 @@
-"""Probe, upload and subject-photo bytes: sealed under a data key per object, erased by its key.
+"""Probe, upload, held- and subject-photo bytes: sealed under a key per object, erased by it.
 
 The rows hold ciphertext only (``datakeys``); each object's data key lives in the key store
 outside PostgreSQL. Erasing an object's bytes clears the row and destroys its key once the
@@ -9,6 +9,7 @@ cascade, a rolled-back insert, a process that died before destroying a key).
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -16,10 +17,11 @@ from datetime import datetime
 from datakeys.services import (
     datakey_destroy_on_commit,
     datakeys_sweep,
+    sealed_bytes_add,
     sealed_bytes_create,
     sealed_bytes_open,
 )
-from matching.models import EnrollmentUpload, Probe, SubjectPhoto
+from matching.models import EnrollmentUpload, HeldPhoto, Probe, SubjectPhoto
 from tenants.context import agency_transaction
 
 
@@ -33,6 +35,14 @@ def upload_purpose(batch_id: uuid.UUID, sha256: str) -> str:
 
 def photo_purpose(subject_id: int, sha256: str) -> str:
     return f"subject_photo:{subject_id}:{sha256}"
+
+
+def held_photo_purpose(held_id: uuid.UUID) -> str:
+    return f"held_photo:{held_id}"
+
+
+def held_embeddings_purpose(held_id: uuid.UUID) -> str:
+    return f"held_photo:{held_id}:embeddings"
 
 
 def probe_content_seal(*, probe: Probe, content: bytes) -> None:
@@ -126,11 +136,69 @@ def photo_content_open(*, photo: SubjectPhoto) -> bytes:
     )
 
 
+def held_photo_content_seal(
+    *, held: HeldPhoto, content: bytes, embeddings: list[list[float]]
+) -> None:
+    """Put ``content`` and its faces' embeddings on the (unsaved) held photo, sealed together.
+
+    Both are sealed under one new data key: destroying it erases the photo and every face of it.
+    """
+    sealed = sealed_bytes_create(
+        agency_id=held.agency_id, purpose=held_photo_purpose(held.id), plaintext=content
+    )
+    held.content, held.content_key = sealed.blob, sealed.key_id
+    held.embeddings_sealed = sealed_bytes_add(
+        agency_id=held.agency_id,
+        purpose=held_embeddings_purpose(held.id),
+        key_id=sealed.key_id,
+        plaintext=json.dumps(embeddings).encode(),
+    )
+
+
+def held_photo_content_open(*, held: HeldPhoto) -> bytes:
+    """Return a held photo's bytes (``DataKeyDestroyedError`` once resolved)."""
+    if held.content is None or held.content_key is None:
+        raise ValueError(f"held photo {held.id} holds no bytes")
+    return sealed_bytes_open(
+        agency_id=held.agency_id,
+        purpose=held_photo_purpose(held.id),
+        key_id=held.content_key,
+        blob=bytes(held.content),
+    )
+
+
+def held_photo_embeddings_open(*, held: HeldPhoto) -> list[list[float]]:
+    """Return the embedding of each face of a held photo, in the order of its boxes."""
+    if held.embeddings_sealed is None or held.content_key is None:
+        raise ValueError(f"held photo {held.id} holds no embeddings")
+    embeddings: list[list[float]] = json.loads(
+        sealed_bytes_open(
+            agency_id=held.agency_id,
+            purpose=held_embeddings_purpose(held.id),
+            key_id=held.content_key,
+            blob=bytes(held.embeddings_sealed),
+        )
+    )
+    return embeddings
+
+
+def held_photo_content_erase(*, held: HeldPhoto) -> None:
+    """Clear a held photo's bytes and embeddings, destroy their key on commit.
+
+    For a held photo the caller has locked, in its agency transaction.
+    """
+    HeldPhoto.objects.filter(agency_id=held.agency_id, id=held.id).update(
+        content=None, content_key=None, embeddings_sealed=None
+    )
+    if held.content_key is not None:
+        datakey_destroy_on_commit(agency_id=held.agency_id, key_id=held.content_key)
+
+
 def biometric_keys_sweep(*, agency_id: str, grace_seconds: float = 3600.0) -> int:
     """Destroy the agency's data keys that no probe, upload or photo refers to any more."""
     with agency_transaction(agency_id):
         referenced: set[uuid.UUID] = set()
-        for model in (Probe, EnrollmentUpload, SubjectPhoto):
+        for model in (Probe, EnrollmentUpload, SubjectPhoto, HeldPhoto):
             keys = model.objects.filter(agency_id=agency_id).values_list("content_key", flat=True)
             referenced.update(key for key in keys if key is not None)
     return datakeys_sweep(agency_id=agency_id, referenced=referenced, grace_seconds=grace_seconds)

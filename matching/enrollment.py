@@ -30,6 +30,7 @@ from matching.biometric_bytes import (
     uploads_delete,
 )
 from matching.face_model import face_model_turn
+from matching.held_photos import held_photo_keep
 from matching.images import (
     ImageRejectedError,
     image_decode,
@@ -229,15 +230,13 @@ def _subject_enroll(
                           for a in accepted if a.face_choice == "largest"]},
             )
         for kept in held:
-            HeldPhoto.objects.get_or_create(
+            held_photo_keep(held=HeldPhoto(
                 agency_id=agency_id, gallery_id=batch.gallery_id, subject_ref=ref,
-                sha256=kept.upload.sha256,
-                defaults={"batch": batch, "display_name": kept.upload.display_name,
-                          "filename": kept.upload.filename, "content": kept.jpeg,
-                          "width": kept.width, "height": kept.height, "boxes": kept.boxes,
-                          "embeddings": kept.embeddings, "model_name": MODEL_NAME,
-                          "model_version": MODEL_VERSION},
-            )
+                sha256=kept.upload.sha256, batch=batch,
+                display_name=kept.upload.display_name, filename=kept.upload.filename,
+                width=kept.width, height=kept.height, boxes=kept.boxes,
+                model_name=MODEL_NAME, model_version=MODEL_VERSION,
+            ), content=kept.jpeg, embeddings=kept.embeddings)
             audit_record(
                 agency_id=agency_id, actor="worker", action="enrollment.photo_held",
                 object_type="enrollment_batch", object_id=str(batch.id),

@@ -33,6 +33,7 @@ from audit.services import audit_record
 from matching.biometric_bytes import photo_content_seal
 from matching.face_copy import FACE_COPY_COLUMNS, face_copy_stream
 from matching.face_model import face_model_turn
+from matching.held_photos import held_photo_keep
 from matching.images import (
     ImageRejectedError,
     image_decode,
@@ -285,14 +286,12 @@ def _chunk_commit(record: GalleryImport, chunk: list[tuple[str, list[_Examined]]
                 elif len(item.boxes) > 1 and record.several_faces == SeveralFaces.HOLD:
                     counts["held"] += 1
                     results.append({**row, "status": "held", "reason": SEVERAL_FACES})
-                    HeldPhoto.objects.get_or_create(
+                    held_photo_keep(held=HeldPhoto(
                         agency_id=agency_id, gallery_id=gallery_id, subject_ref=ref,
-                        sha256=item.sha256,
-                        defaults={"display_name": ref.replace("_", " "),
-                                  "filename": item.source.path.name, "content": item.jpeg,
-                                  "width": item.width, "height": item.height,
-                                  "boxes": item.boxes, "embeddings": item.embeddings,
-                                  "model_name": MODEL_NAME, "model_version": MODEL_VERSION})
+                        sha256=item.sha256, display_name=ref.replace("_", " "),
+                        filename=item.source.path.name, width=item.width, height=item.height,
+                        boxes=item.boxes, model_name=MODEL_NAME, model_version=MODEL_VERSION,
+                    ), content=item.jpeg, embeddings=item.embeddings)
                 else:
                     known.add((ref, item.sha256))
                     accepted.append((ref, item))

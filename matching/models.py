@@ -362,13 +362,16 @@ class SeveralFaces(models.TextChoices):
 class HeldPhotoStatus(models.TextChoices):
     PENDING = "pending"
     ENROLLED = "enrolled"
+    DISCARDED = "discarded"
 
 
 class HeldPhoto(models.Model):
     """An enrollment photo with several faces, waiting for an agency admin to pick the subject's.
 
     The worker encodes every face when it holds the photo, so resolving needs no face model;
-    the other faces' embeddings are erased as soon as one is chosen.
+    the other faces' embeddings are erased as soon as one is chosen. The bytes and the
+    embeddings are sealed under a data key of their own, destroyed when the photo is resolved
+    (a face enrolled, or the photo discarded).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -379,11 +382,17 @@ class HeldPhoto(models.Model):
     display_name = models.CharField(max_length=200, blank=True)
     filename = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
-    content = models.BinaryField()
+    content = models.BinaryField(null=True, help_text="Sealed: see datakeys; None once resolved.")
+    content_key = models.UUIDField(
+        null=True, blank=True, help_text="The data key sealing content (key store, not here)."
+    )
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     boxes = models.JSONField(help_text="[[top, right, bottom, left], ...], largest first")
-    embeddings = models.JSONField(help_text="one 128-d embedding per box; emptied on resolution")
+    embeddings_sealed = models.BinaryField(
+        null=True,
+        help_text="Sealed under content_key: one embedding per box (JSON); None once resolved.",
+    )
     model_name = models.CharField(max_length=80)
     model_version = models.CharField(max_length=40)
     status = models.CharField(max_length=20, choices=HeldPhotoStatus.choices,

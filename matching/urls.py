@@ -26,6 +26,8 @@ urlpatterns = [
          name="held-photo-photo"),
     path("held-photos/<str:held_id>/face-choice",
          api_held_photos.HeldPhotoFaceChoiceApi.as_view(), name="held-photo-face-choice"),
+    path("held-photos/<str:held_id>/discard", api_held_photos.HeldPhotoDiscardApi.as_view(),
+         name="held-photo-discard"),
     path("follow-ups", api_lists.FollowUpListApi.as_view(), name="follow-up-list"),
     path("follow-ups/<str:follow_up_id>/complete", api.FollowUpCompleteApi.as_view(),
          name="follow-up-complete"),

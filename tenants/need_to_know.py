@@ -78,7 +78,7 @@ SUMMARIES: dict[str, str] = {
     "subject.enroll": "enroll subjects in a gallery",
     "enrollment_batches.list": "list enrollment batches",
     "subjects.list": "list a gallery's subjects",
-    "held_photo.resolve": "choose the face of a held enrollment photo",
+    "held_photo.resolve": "choose the face of a held enrollment photo, or discard it",
     "users.manage": "list, disable and enable the agency's users",
     "webhooks.manage": "manage webhooks",
     "policy.evaluate": "dry-run the policy",

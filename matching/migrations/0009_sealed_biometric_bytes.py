@@ -16,7 +16,10 @@ TABLES = [
 
 
 def seal_existing(apps, schema_editor):  # type: ignore[no-untyped-def]
-    """Seal every plaintext row, agency by agency (row-level security binds the owner too)."""
+    """Seal every plaintext row, agency by agency.
+
+    Row-level security binds the owner, but not a superuser: every query names the agency too.
+    """
     from datakeys.services import sealed_bytes_create
     from matching.biometric_bytes import photo_purpose, probe_purpose, upload_purpose
 
@@ -26,18 +29,21 @@ def seal_existing(apps, schema_editor):  # type: ignore[no-untyped-def]
             cursor.execute("SELECT set_config('app.agency_id', %s, true)", [agency_id])
             cursor.execute(
                 "SELECT search_id, content FROM matching_probe "
-                "WHERE content IS NOT NULL AND content_key IS NULL"
+                "WHERE agency_id = %s AND content IS NOT NULL AND content_key IS NULL",
+                [agency_id],
             )
             rows = [(key, probe_purpose(key), content) for key, content in cursor.fetchall()]
             cursor.execute(
                 "SELECT id, batch_id, sha256, content FROM matching_enrollmentupload "
-                "WHERE content_key IS NULL"
+                "WHERE agency_id = %s AND content_key IS NULL",
+                [agency_id],
             )
             uploads = [(key, upload_purpose(batch, sha), content)
                        for key, batch, sha, content in cursor.fetchall()]
             cursor.execute(
                 "SELECT id, subject_id, sha256, content FROM matching_subjectphoto "
-                "WHERE content_key IS NULL"
+                "WHERE agency_id = %s AND content_key IS NULL",
+                [agency_id],
             )
             photos = [(key, photo_purpose(subject, sha), content)
                       for key, subject, sha, content in cursor.fetchall()]

@@ -22,6 +22,7 @@ from datakeys.services import (
     datakey_destroy_on_commit,
     datakeys_sweep,
     key_store,
+    sealed_bytes_add,
     sealed_bytes_create,
     sealed_bytes_open,
 )
@@ -37,6 +38,32 @@ def private_store(tmp_path: Path) -> Iterator[Path]:
     kek = base64.b64encode(os.urandom(32)).decode()
     with override_settings(DATAKEY_STORE_DIR=tmp_path / "store", DATAKEY_KEK=kek):
         yield tmp_path / "store"
+
+
+def test_a_part_sealed_under_an_objects_key_opens_as_that_part_and_goes_with_it(
+    private_store: Path,
+) -> None:
+    image = photo("obama.jpg")
+    sealed = sealed_bytes_create(agency_id=AGENCY, purpose="held:1", plaintext=image)
+    part = sealed_bytes_add(
+        agency_id=AGENCY, purpose="held:1:faces", key_id=sealed.key_id, plaintext=b"[[0.5]]"
+    )
+    assert b"[[0.5]]" not in part
+
+    def opened(purpose: str, blob: bytes) -> bytes:
+        return sealed_bytes_open(agency_id=AGENCY, purpose=purpose, key_id=sealed.key_id, blob=blob)
+
+    assert opened("held:1:faces", part) == b"[[0.5]]"
+    assert opened("held:1", sealed.blob) == image
+    with pytest.raises(SealedBytesError):
+        opened("held:1", part)
+    assert key_store().destroy(agency_id=AGENCY, key_id=sealed.key_id)
+    with pytest.raises(DataKeyDestroyedError):
+        opened("held:1:faces", part)
+    with pytest.raises(DataKeyDestroyedError):
+        sealed_bytes_add(
+            agency_id=AGENCY, purpose="held:1:more", key_id=sealed.key_id, plaintext=b"x"
+        )
 
 
 def test_sealed_bytes_open_only_as_what_they_were_sealed_for(private_store: Path) -> None:

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from audit.models import AuditEvent
+from matching.biometric_bytes import held_photo_embeddings_open
 from matching.enrollment import UploadItem, enrollment_batch_create, enrollment_batch_process
 from matching.galleries import gallery_create
 from matching.models import EnrollmentBatch, Face, Gallery, HeldPhoto, SubjectPhoto
@@ -90,7 +91,9 @@ def test_by_default_the_photo_is_held_and_an_admin_picks_the_face(
     with agency_transaction(tenant_a.agency.id):
         held = HeldPhoto.objects.get(subject_ref=ref)
         assert not Face.objects.filter(subject__ref=ref).exists()
-    assert held.status == "pending" and len(held.boxes) == len(held.embeddings) == 2
+    embeddings = held_photo_embeddings_open(held=held)
+    assert held.status == "pending" and len(held.boxes) == len(embeddings) == 2
+    assert np.allclose(np.array(embeddings), _encoded_faces(), atol=1e-5)
 
     admin = tenant_a.client("agency_admin")
     listed = admin.get("/api/v1/held-photos").json()["held_photos"]
@@ -112,7 +115,7 @@ def test_by_default_the_photo_is_held_and_an_admin_picks_the_face(
                                           object_id=str(face.subject_id)).get()
     assert np.allclose(np.array(face.embedding), _encoded_faces()[1], atol=1e-5)
     assert (enrolled_photo.face_choice, enrolled_photo.faces_detected) == ("admin", 2)
-    assert (held.status, held.chosen_face, held.embeddings) == ("enrolled", 1, [])
+    assert (held.status, held.chosen_face, held.embeddings_sealed) == ("enrolled", 1, None)
     assert event.data["face_chosen"] == 1 and event.data["held_photo"] == str(held.id)
 
     again = admin.post(f"/api/v1/held-photos/{held.id}/face-choice", {"face": 0},
@@ -138,7 +141,7 @@ def test_a_face_out_of_range_is_refused_and_nothing_is_enrolled(
     with agency_transaction(tenant_a.agency.id):
         pending.refresh_from_db()
         assert not Face.objects.filter(subject__ref=pending.subject_ref).exists()
-    assert pending.status == "pending" and len(pending.embeddings) == 2
+    assert pending.status == "pending" and len(held_photo_embeddings_open(held=pending)) == 2
 
 
 def test_only_agency_admins_resolve_held_photos(pending: HeldPhoto, tenant_a: Tenant) -> None:
