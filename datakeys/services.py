@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import transaction
 
@@ -31,6 +33,7 @@ __all__ = [
     "SealedBytesError",
     "datakey_destroy_on_commit",
     "datakeys_sweep",
+    "kek_derived_key",
     "key_store",
     "sealed_aad",
     "sealed_bytes_add",
@@ -59,6 +62,21 @@ def key_store() -> KeyStore:
 @functools.lru_cache(maxsize=4)
 def _key_store(root: Path, kek: str, kek_file: Path) -> KeyStore:
     return KeyStore(Path(root), secret_key_bytes(kek, path=Path(kek_file), setting="DATAKEY_KEK"))
+
+
+def kek_derived_key(purpose: bytes) -> bytes:
+    """Return a 32-byte key for ``purpose`` derived (HKDF-SHA256) from the KEK.
+
+    For secrets the service keeps in the database's sign-in state and directory (second-factor
+    secrets, the password pepper): one configured key, a separate key per use.
+    """
+    return _kek_derived(purpose, settings.DATAKEY_KEK, str(settings.DATAKEY_KEK_FILE))
+
+
+@functools.lru_cache(maxsize=8)
+def _kek_derived(purpose: bytes, kek: str, kek_file: str) -> bytes:
+    master = secret_key_bytes(kek, path=Path(kek_file), setting="DATAKEY_KEK")
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master)
 
 
 def sealed_aad(agency_id: str, key_id: uuid.UUID, purpose: str) -> bytes:

@@ -13,18 +13,13 @@ the next time the authenticator is provisioned.
 from __future__ import annotations
 
 import base64
-import functools
 import secrets
-from pathlib import Path
 
 from allauth.mfa.adapter import DefaultMFAAdapter
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
 
-from config.secret_files import secret_key_bytes
+from datakeys.services import kek_derived_key
 
 PREFIX = "psm1:"
 _AAD = b"probity-mfa-secret-v1"
@@ -35,14 +30,8 @@ class MfaSecretError(ValueError):
     """A sealed second-factor secret does not open under this deployment's key."""
 
 
-@functools.lru_cache(maxsize=2)
-def _key(kek: str, kek_file: str) -> bytes:
-    master = secret_key_bytes(kek, path=Path(kek_file), setting="DATAKEY_KEK")
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_AAD).derive(master)
-
-
 def _aead() -> AESGCM:
-    return AESGCM(_key(settings.DATAKEY_KEK, str(settings.DATAKEY_KEK_FILE)))
+    return AESGCM(kek_derived_key(_AAD))
 
 
 def mfa_secret_seal(text: str) -> str:

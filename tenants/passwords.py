@@ -1,20 +1,29 @@
-"""Passwords checked without their hashes ever leaving the database.
+"""Passwords checked without their hashes ever leaving the database, peppered.
 
 The app role cannot read ``tenants_user.password``. To check a password the service asks the
 directory for the hash without its last field (algorithm, parameters and salt), hashes the
 candidate with them, and lets the database compare the two strings. Sign-in resolves the
 username through the directory too, since no agency is known before it.
+
+The stored hash's last field is not the hasher's but ``p1.`` + HMAC-SHA256 of the whole hash
+under a pepper derived from the data-key KEK, which the database never sees. So SQL access as
+the app role, which can call the comparison function, cannot test guesses with it: without the
+pepper no candidate it computes can match. A hash stored before peppering (its last field has
+no ``p1.``) is still accepted and replaced by its peppered form at that user's next sign-in.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 from typing import Any
 
 from allauth.account.auth_backends import AuthenticationBackend
-from django.contrib.auth.hashers import get_hasher, make_password
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, get_hasher, make_password
 
+from datakeys.services import kek_derived_key
 from tenants.context import agency_transaction
 from tenants.directory import (
     directory_password_prefix,
@@ -24,6 +33,23 @@ from tenants.directory import (
     directory_user_sign_in,
 )
 from tenants.models import User
+
+PEPPER_MARK = "p1."
+_PEPPER_PURPOSE = b"probity-password-pepper-v1"
+
+
+def password_peppered(encoded: str) -> str:
+    """Return what the directory stores for the hasher's output ``encoded``."""
+    if encoded.startswith(UNUSABLE_PASSWORD_PREFIX):
+        return encoded
+    prefix = encoded.rsplit("$", 1)[0]
+    mac = hmac.new(kek_derived_key(_PEPPER_PURPOSE), encoded.encode(), hashlib.sha256)
+    return f"{prefix}${PEPPER_MARK}{mac.hexdigest()}"
+
+
+def password_hash(raw_password: str | None) -> str:
+    """Return the directory's form of a new password (None: an unusable one)."""
+    return password_peppered(make_password(raw_password))
 
 
 def _salt(algorithm: str, prefix: str) -> str | None:
@@ -51,7 +77,16 @@ def password_check(*, user_id: int, raw_password: str | None) -> bool:
     salt = _salt(algorithm, prefix)
     if salt is None:
         return False
-    return directory_password_verify(user_id=user_id, candidate=hasher.encode(raw_password, salt))
+    encoded = hasher.encode(raw_password, salt)
+    if directory_password_verify(user_id=user_id, candidate=password_peppered(encoded)):
+        return True
+    if not directory_password_verify(user_id=user_id, candidate=encoded):
+        return False
+    agency_id = directory_user_agency(user_id=user_id)  # stored before peppering: pepper it
+    if agency_id is not None:
+        with agency_transaction(agency_id):
+            directory_password_set(user_id=user_id, password_hash=password_peppered(encoded))
+    return True
 
 
 def password_set(*, user: User, raw_password: str | None) -> bool:
@@ -59,7 +94,7 @@ def password_set(*, user: User, raw_password: str | None) -> bool:
     if user.agency_id is None:
         return False
     with agency_transaction(user.agency_id):
-        return directory_password_set(user_id=user.pk, password_hash=make_password(raw_password))
+        return directory_password_set(user_id=user.pk, password_hash=password_hash(raw_password))
 
 
 def user_of_session(*, user_id: int) -> User | None:

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
@@ -38,6 +37,7 @@ from tenants.models import (
     TrainingRecord,
     User,
 )
+from tenants.passwords import password_hash
 from tenants.tokens import token_digest, token_generate
 
 OWNER_DB = OWNER_ALIAS
@@ -123,7 +123,7 @@ def user_create(
             with transaction.atomic():
                 user_id = directory_user_create(
                     username=username, email=email, roles=list(roles),
-                    password_hash=make_password(password or None), mfa_enabled=mfa_enabled,
+                    password_hash=password_hash(password or None), mfa_enabled=mfa_enabled,
                 )
         except DatabaseError as exc:
             raise _directory_error(exc, "username") from exc

@@ -43,3 +43,42 @@ def test_a_disabled_user_is_signed_out_and_cannot_sign_in(db: None, tenant_a: Te
     again = Client().post("/accounts/login/",
                           {"login": staff.user.username, "password": PASSWORD})
     assert not again.headers.get("Location", "").startswith("/accounts/2fa")
+
+
+def test_the_app_role_cannot_test_a_guess_with_the_comparison(
+    committed: None, tenant_a: Tenant
+) -> None:
+    """Everything an attacker with the app role can compute from the prefix fails to match."""
+    from django.contrib.auth.hashers import get_hasher
+
+    from tenants.passwords import PEPPER_MARK, _salt
+
+    staff = staff_create(tenant_a)
+    stored = stored_hash(staff.user.pk)
+    assert stored.rsplit("$", 1)[1].startswith(PEPPER_MARK)
+    prefix = directory_password_prefix(user_id=staff.user.pk)
+    assert prefix is not None
+    algorithm = prefix.split("$", 1)[0]
+    salt = _salt(algorithm, prefix)
+    assert salt is not None
+    guess = get_hasher(algorithm).encode(PASSWORD, salt)  # the right password, unpeppered
+    assert not directory_password_verify(user_id=staff.user.pk, candidate=guess)
+    assert password_check(user_id=staff.user.pk, raw_password=PASSWORD)
+
+
+def test_a_hash_stored_before_peppering_is_accepted_once_and_peppered(
+    committed: None, tenant_a: Tenant
+) -> None:
+    from django.contrib.auth.hashers import make_password
+
+    from tenants.passwords import PEPPER_MARK
+
+    staff = staff_create(tenant_a)
+    with connections["owner"].cursor() as cursor:
+        cursor.execute("UPDATE tenants_user SET password = %s WHERE id = %s",
+                       [make_password(PASSWORD), staff.user.pk])
+    assert not stored_hash(staff.user.pk).rsplit("$", 1)[1].startswith(PEPPER_MARK)
+    assert not password_check(user_id=staff.user.pk, raw_password=PASSWORD + "!")
+    assert password_check(user_id=staff.user.pk, raw_password=PASSWORD)
+    assert stored_hash(staff.user.pk).rsplit("$", 1)[1].startswith(PEPPER_MARK)
+    assert password_check(user_id=staff.user.pk, raw_password=PASSWORD)
