@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import uuid
 from typing import Any
 
 import pytest
@@ -378,7 +379,7 @@ def test_the_queue_offers_only_reviews_the_service_accepts(
     for search_id, rank in sorted(offered):
         candidate_review(
             user=both.user,
-            search_id=search_id,
+            search_id=uuid.UUID(search_id),
             rank=rank,
             disposition="inconclusive",
             note=NOTE,
