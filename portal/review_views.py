@@ -144,7 +144,9 @@ class ProbeImageView(StaffMixin, View):
 
     def get(self, request: HttpRequest, search_id: uuid.UUID) -> HttpResponse:
         try:
-            image = probe_image_view(user=self.user, search_id=search_id)
+            image = probe_image_view(
+                user=self.user, search_id=search_id, face=request.GET.get("part") == "face"
+            )
         except ApiError as exc:
             if exc.status_code == 410:
                 return HttpResponse(
@@ -161,7 +163,12 @@ class CandidatePhotoView(StaffMixin, View):
 
     def get(self, request: HttpRequest, search_id: uuid.UUID, rank: int) -> HttpResponse:
         try:
-            image = candidate_photo_view(user=self.user, search_id=search_id, rank=rank)
+            image = candidate_photo_view(
+                user=self.user,
+                search_id=search_id,
+                rank=rank,
+                face=request.GET.get("part") == "face",
+            )
         except ApiError as exc:
             raise http_refusal(request, self.user, exc) from None
         return image_response(image)

@@ -44,6 +44,8 @@ def a_finished_search(
             case_number="2026-777",
             justification="Robbery suspect on CCTV; no other leads.",
             probe_meta={},
+            face_boxes=[{"x": 500, "y": 300, "w": 200, "h": 240}],
+            face_choice=0,
         )
         held = Probe(
             search=search,
@@ -139,8 +141,9 @@ def test_the_first_look_is_blind_then_shows_the_score_and_the_reviews(
     response = client.get(page_of(search))
     assert response.status_code == 200
     page = response.content.decode()
-    assert f'src="/searches/{search.id}/probe"' in page
-    assert f'src="/searches/{search.id}/candidates/1/photo"' in page
+    assert f'src="/searches/{search.id}/probe?part=face"' in page
+    assert f'src="/searches/{search.id}/candidates/1/photo?part=face"' in page
+    assert f'href="/searches/{search.id}/probe"' in page
     assert "Candidate 1 of 2" in page and "obama" in page
     assert "0.88" not in page
     assert 'name="csrfmiddlewaretoken"' in page
@@ -198,6 +201,32 @@ def test_the_images_are_the_sealed_bytes_served_on_record_and_never_cached(
     assert client.get(f"/searches/{search.id}/candidates/9/photo").status_code == 404
 
 
+def test_the_faces_are_cropped_around_the_faces_the_search_compared(
+    tenant_a: Tenant, requester: tuple[Client, Staff]
+) -> None:
+    from matching.models import Face
+    from tenants.context import agency_transaction
+
+    client, staff = requester
+    search = a_finished_search(tenant_a, staff.user)
+    probe = client.get(f"/searches/{search.id}/probe?part=face")
+    assert probe.status_code == 200 and probe["Content-Type"] == "image/jpeg"
+    assert probe["Cache-Control"] == "no-store"
+    # The box (500, 300)-(700, 540) with half its larger side (120) around it.
+    assert Image.open(io.BytesIO(probe.content)).size == (440, 480)
+    enrolled = client.get(f"/searches/{search.id}/candidates/1/photo?part=face")
+    assert enrolled.status_code == 200 and enrolled["Content-Type"] == "image/jpeg"
+    with agency_transaction(tenant_a.agency.id):
+        top, right, bottom, left = Face.objects.get(id=_face_of(tenant_a, search, 1)).box
+    width, height = Image.open(io.BytesIO(enrolled.content)).size
+    assert right - left <= width and bottom - top <= height
+    assert "exif" not in Image.open(io.BytesIO(enrolled.content)).info
+    parts = [e.data["part"] for e in events(tenant_a, search, "probe.viewed")]
+    assert parts == ["face"]
+    parts = [e.data["part"] for e in events(tenant_a, search, "candidate.photo_viewed")]
+    assert parts == ["face"]
+
+
 def _face_of(tenant: Tenant, search: Any, rank: int) -> int:
     from matching.models import Candidate
     from tenants.context import agency_transaction
@@ -219,8 +248,8 @@ def test_a_discarded_probe_shows_a_placeholder_and_is_gone(
     page = client.get(page_of(search)).content.decode()
     assert "The probe is no longer kept." in page
     assert 'data-probe="discarded"' in page
-    assert f'src="/searches/{search.id}/probe"' not in page
-    assert f'src="/searches/{search.id}/candidates/1/photo"' in page
+    assert f"/searches/{search.id}/probe" not in page
+    assert f'src="/searches/{search.id}/candidates/1/photo?part=face"' in page
     assert client.get(f"/searches/{search.id}/probe").status_code == 410
     assert events(tenant_a, search, "probe.viewed") == []
 
