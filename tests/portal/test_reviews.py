@@ -443,3 +443,27 @@ def test_review_pages_forbid_caching_and_inline_scripts(
         assert "unsafe-inline" not in response["Content-Security-Policy"]
         body = response.content.decode()
         assert "<script>" not in body and " style=" not in body, url
+
+
+@pytest.mark.parametrize("change", ["quarantined", "running"])
+def test_withheld_results_show_no_candidate_and_no_image(
+    tenant_a: Tenant, requester: tuple[Client, Staff], change: str
+) -> None:
+    from django.utils import timezone
+
+    from matching.models import Search
+    from tenants.context import agency_transaction
+
+    client, staff = requester
+    search = a_finished_search(tenant_a, staff.user)
+    with agency_transaction(tenant_a.agency.id):
+        if change == "quarantined":
+            Search.objects.filter(id=search.id).update(quarantined_at=timezone.now())
+        else:
+            Search.objects.filter(id=search.id).update(status="running")
+    for path in (page_of(search), f"/searches/{search.id}/probe", f"{page_of(search)}/photo"):
+        assert client.get(path).status_code == 404, path
+    assert review(client, search, 1, "possible_match").status_code == 404
+    assert client.get("/reviews").content.decode().count(f'data-search="{search.id}"') == 0
+    assert events(tenant_a, search, "probe.viewed") == []
+    assert events(tenant_a, search, "candidate.photo_viewed") == []
