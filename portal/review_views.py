@@ -118,6 +118,7 @@ class CandidateReviewView(StaffMixin, View):
             "previous_rank": candidate.rank - 1 if candidate.rank > 1 else None,
             "next_rank": candidate.rank + 1 if candidate.rank < under.candidates_total else None,
             "blind": under.owed,
+            "second": bool(under.reviews),
             "form": form,
             "reviewed_by_me": reviewed_by_me,
             "disposition_label": label(DISPOSITION_LABELS, candidate.disposition),

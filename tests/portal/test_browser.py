@@ -500,6 +500,7 @@ def test_an_investigator_reviews_then_a_supervisor_confirms_from_the_queue(
     boss.page.wait_for_url(f"**/searches/{search_id}/candidates/1")
     _both_images_side_by_side(boss)
     assert boss.page.locator("section.reviews").count() == 0  # the first verdict stays hidden
+    assert boss.page.locator("[data-stage=second]").is_visible()
     boss.check("en-candidate-second-review")
 
     boss.page.click("button[name=language][value=fr-ca]")

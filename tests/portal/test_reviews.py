@@ -149,6 +149,7 @@ def test_the_first_look_is_blind_then_shows_the_score_and_the_reviews(
     assert 'name="csrfmiddlewaretoken"' in page
     assert 'value="possible_match"' in page and 'name="note"' in page
     assert "Reviews so far" not in page
+    assert "data-stage" not in page
     seen = events(tenant_a, search, "candidates.viewed")
     assert seen[-1].data["candidates"] == ["obama"] and seen[-1].data["rank"] == 1
 
@@ -348,6 +349,7 @@ def test_a_supervisor_confirms_from_the_queue_and_the_search_is_reviewed(
     assert queued(boss) == [(1, "Second review"), (2, "First review")]
     blind = boss.get(page_of(search)).content.decode()
     assert "0.88" not in blind and NOTE not in blind and 'name="note"' in blind
+    assert 'data-stage="second"' in blind and "data-review=" not in blind
 
     assert review(boss, search, 1, "possible_match").status_code == 302
     assert disposition_of(tenant_a, search, 1) == "possible_match"
