@@ -29,6 +29,8 @@ def portal_context(request: HttpRequest) -> dict[str, Any]:
         and action_allowed(user=user, action="search.submit"),
         # Statistics and exports: an oversight body's auditors, or an agency's leadership.
         "portal_can_oversee": bool(OVERSEEING_ROLES & set(roles)),
+        "portal_can_review": isinstance(user, User)
+        and action_allowed(user=user, action="candidate.review"),
         "portal_can_author": isinstance(user, User)
         and action_allowed(user=user, action="policy.author"),
     }

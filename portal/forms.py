@@ -12,6 +12,7 @@ from matching.models import Gallery
 from matching.searches import SearchRequest
 from policy.vocabulary import PROBE_SOURCES, PURPOSES_PERMITTED, PURPOSES_PROHIBITED
 from portal.labels import (
+    DISPOSITION_LABELS,
     OFFENCE_CATEGORY_LABELS,
     PROBE_SOURCE_LABELS,
     PURPOSE_LABELS,
@@ -45,7 +46,19 @@ SERVICE_MESSAGES = {
 }
 
 
-class SearchForm(forms.Form):
+class DescribedForm(forms.Form):
+    """A form whose invalid inputs name their error text (``_field.html`` renders it)."""
+
+    def errors_described(self) -> None:
+        """Point each invalid input at its error text, so screen readers announce it."""
+        for name in self.errors:
+            if name in self.fields:
+                field = self.fields[name]
+                ids = [f"id_{name}_helptext"] if field.help_text else []
+                field.widget.attrs["aria-describedby"] = " ".join([*ids, f"id_{name}_errors"])
+
+
+class SearchForm(DescribedForm):
     """A new search: what the requester claims, and the probe; the session says who they are."""
 
     probe = forms.FileField(label=_("Probe image (JPEG or PNG)"))
@@ -160,14 +173,6 @@ class SearchForm(forms.Form):
             },
         )
 
-    def errors_described(self) -> None:
-        """Point each invalid input at its error text, so screen readers announce it."""
-        for name in self.errors:
-            if name in self.fields:
-                field = self.fields[name]
-                ids = [f"id_{name}_helptext"] if field.help_text else []
-                field.widget.attrs["aria-describedby"] = " ".join([*ids, f"id_{name}_errors"])
-
     def add_service_error(self, code: str, message: str) -> None:
         """Show a service refusal beside the field it concerns (the probe's, for image codes)."""
         field = ERROR_FIELDS.get(code) or ("probe" if code.startswith("image_") else None)
@@ -177,3 +182,39 @@ class SearchForm(forms.Form):
 
 class TokenIssueForm(forms.Form):
     label = forms.CharField(label=_("What the token is for"), max_length=100)
+
+
+# A reviewer's refusals in the reader's language; the service's own message is the fallback.
+REVIEW_MESSAGES = {
+    "requester_cannot_confirm": _("The requester cannot give a candidate's second review."),
+    "second_reviewer_must_be_supervisor": _("A candidate's second review is a supervisor's."),
+    "already_reviewed_by_you": _("You have already reviewed this candidate."),
+    "candidate_already_decided": _("This candidate's review is already complete."),
+    "training_required": _("Current facial recognition training is required to review."),
+    "mfa_required": _("Sign in with a second factor to review candidates."),
+    "permission_denied": _("Your role does not review the candidates of this search."),
+    "search_state_conflict": _("This search is no longer awaiting review."),
+}
+
+
+class CandidateReviewForm(DescribedForm):
+    """One person's disposition of one candidate, with what they compared."""
+
+    disposition = forms.ChoiceField(
+        label=_("Your disposition"),
+        choices=[
+            (code, DISPOSITION_LABELS[code])
+            for code in ("possible_match", "not_a_match", "inconclusive")
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("What you compared"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The features you examined and why they agree or differ."),
+    )
+
+    def add_service_error(self, code: str, message: str) -> None:
+        """Show the service's refusal above the form, in the reader's language."""
+        self.add_error(None, forms.ValidationError(REVIEW_MESSAGES.get(code, message), code=code))

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from matching.models import Search
+from matching.review_reads import review_owed
 from matching.searches import (
     ACTIVE_STATES,
     search_candidates_view,
@@ -99,8 +100,9 @@ class SearchDetailView(StaffMixin, View):
         search = search_get(agency=self.agency, search_id=search_id)
         if search is None:
             raise Http404
-        if not action_allowed(user=self.user, action="search.read",
-                              owner_id=search.requested_by_id):
+        if not action_allowed(
+            user=self.user, action="search.read", owner_id=search.requested_by_id
+        ):
             raise PermissionDenied
         return render(request, self.template_name, self.search_context(search))
 
@@ -125,8 +127,15 @@ class SearchDetailView(StaffMixin, View):
             "live": search.status in ACTIVE_STATES,
             "denials": [r for r in reasons if r["kind"] == "deny"],
             "notes": [r for r in reasons if r["kind"] != "deny"],
+            # Whoever still owes a candidate a review sees its rank, not its similarity.
             "candidates": [
-                {"candidate": c, "disposition_label": label(DISPOSITION_LABELS, c.disposition)}
+                {
+                    "candidate": c,
+                    "disposition_label": label(DISPOSITION_LABELS, c.disposition),
+                    "blind": review_owed(
+                        user=self.user, search=search, candidate=c, reviews=list(c.reviews.all())
+                    ),
+                }
                 for c in candidates
             ],
             "candidates_withheld": withheld,
@@ -152,7 +161,8 @@ class TokenListView(ReauthenticatedPostMixin, StaffMixin, View):
         key = token_issue(
             user=self.user,
             label=form.cleaned_data["label"],
-            issued_via=TokenIssuer.MFA_SESSION if session_mfa_verified(request)
+            issued_via=TokenIssuer.MFA_SESSION
+            if session_mfa_verified(request)
             else TokenIssuer.PORTAL,
             actor=self.user.username,
         )

@@ -48,16 +48,24 @@ class Staff:
 
 
 def staff_create(
-    tenant: Tenant, role: str = "investigator", *, trained: bool = True, active: bool = True
+    tenant: Tenant,
+    role: str = "investigator",
+    *,
+    trained: bool = True,
+    active: bool = True,
+    also: tuple[str, ...] = (),
 ) -> Staff:
-    """Create a signed-in-able user of ``tenant`` (in the caller's transaction)."""
+    """Create a signed-in-able user of ``tenant`` (in the caller's transaction).
+
+    ``also`` gives the user more roles besides ``role``.
+    """
     from tenants.second_factor import totp_provision
     from tenants.services import training_record_add, user_create
 
     user = user_create(
         agency=tenant.agency,
         username=f"{role}_{uuid.uuid4().hex[:10]}",
-        roles=[role],
+        roles=[role, *also],
         password=PASSWORD,
     )
     if trained:

@@ -458,3 +458,83 @@ def test_officers_change_the_baseline_with_four_eyes_and_roll_it_back(
         french.check("fr-policy-replay", full_page=False)
         for portal in (searcher, a, b, french):
             portal.close()
+
+
+def test_an_investigator_reviews_then_a_supervisor_confirms_from_the_queue(
+    chromium: Any, portal_url: str, tenant_a: Tenant, staff_committed: Any
+) -> None:
+    investigator = staff_committed(tenant_a)
+    supervisor = staff_committed(tenant_a, "supervisor")
+    searcher = Portal(chromium, portal_url)
+    searcher.sign_in(investigator)
+    searcher.new_search()
+    page = searcher.page
+    page.wait_for_selector("[data-status=awaiting_review]", timeout=90_000)
+    search_id = page.url.rsplit("/", 1)[-1]
+    assert page.locator("table.list tbody tr").first.locator(".blind").is_visible()
+    page.click("table.list a[data-rank='1']")
+    page.wait_for_url(f"**/searches/{search_id}/candidates/1")
+    _both_images_side_by_side(searcher)
+    # A blind first look: the rank, never the similarity or another reviewer's verdict.
+    assert "Shown once you have reviewed" in page.locator("[data-similarity]").inner_text()
+    assert page.locator("section.reviews").count() == 0
+    searcher.check("en-candidate-review-blind")
+    page.check("input[name=disposition][value=possible_match]")
+    page.fill("#id_note", "Same ear shape and hairline; no visible scar on either.")
+    page.click("form.review button[type=submit]")
+    page.wait_for_selector("section.reviews")
+    assert page.locator("[data-review=possible_match]").count() == 1
+    assert page.locator("[data-disposition]").get_attribute("data-disposition") == "pending"
+    assert "Shown once" not in page.locator("[data-similarity]").inner_text()
+    _both_images_side_by_side(searcher)
+    searcher.check("en-candidate-reviewed")
+
+    boss = Portal(chromium, portal_url)
+    boss.sign_in(supervisor)
+    boss.page.click("nav a[href='/reviews']")
+    boss.page.wait_for_url("**/reviews")
+    entry = boss.page.locator(f"a[data-search='{search_id}'][data-rank='1']")
+    assert entry.inner_text().startswith("Second review")
+    boss.check("en-review-queue")
+    entry.click()
+    boss.page.wait_for_url(f"**/searches/{search_id}/candidates/1")
+    _both_images_side_by_side(boss)
+    assert boss.page.locator("section.reviews").count() == 0  # the first verdict stays hidden
+    assert boss.page.locator("[data-stage=second]").is_visible()
+    boss.check("en-candidate-second-review")
+
+    boss.page.click("button[name=language][value=fr-ca]")
+    boss.page.wait_for_load_state()
+    assert boss.page.locator("h1").inner_text().startswith("Candidat 1 sur")
+    _both_images_side_by_side(boss)
+    boss.check("fr-candidate-second-review")
+    boss.page.check("input[name=disposition][value=possible_match]")
+    boss.page.fill("#id_note", "Même forme d'oreille et même implantation des cheveux.")
+    boss.page.click("form.review button[type=submit]")
+    boss.page.wait_for_selector("section.reviews")
+    assert boss.page.locator("[data-disposition]").get_attribute("data-disposition") == (
+        "possible_match"
+    )
+    assert boss.page.locator("[data-review=possible_match]").count() == 2
+    assert "Votre examen est enregistré." in boss.page.locator(".messages").inner_text()
+    _both_images_side_by_side(boss)
+    boss.check("fr-candidate-confirmed")
+    boss.page.click("nav a[href='/reviews']")
+    assert boss.page.locator(f"a[data-search='{search_id}'][data-rank='1']").count() == 0
+    boss.check("fr-review-queue")
+    for portal in (searcher, boss):
+        portal.close()
+
+
+def _both_images_side_by_side(portal: Portal) -> None:
+    """Assert the probe and the enrolled photo loaded and sit on one row, probe first."""
+    probe = portal.page.locator("figure.probe img")
+    enrolled = portal.page.locator("figure.enrolled img")
+    for image in (probe, enrolled):
+        image.wait_for()
+        portal.page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+        )
+    left, right = probe.bounding_box(), enrolled.bounding_box()
+    assert left is not None and right is not None
+    assert abs(left["y"] - right["y"]) < 1 and left["x"] + left["width"] <= right["x"]
