@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -22,6 +22,7 @@ from matching.legal_events import (
     legal_events_import,
     legal_hold_lift,
     legal_hold_place,
+    legal_holds_list,
 )
 from matching.models import DeletionCertificate, LegalEventKind, LegalHold
 from tenants.api_schema import error_responses, path_uuid
@@ -216,9 +217,25 @@ class LegalEventImportApi(AgencyApi):
 
 
 class LegalHoldCreateApi(AgencyApi):
-    """``POST``: place a legal hold, stopping the subject's purge until it is lifted."""
+    """``GET``: the holds in force (``?all=true``: every one); ``POST``: place a legal hold,
+    stopping the subject's purge until it is lifted."""
 
     parser_classes = [JsonParser, FormParser]
+
+    @extend_schema(
+        operation_id="legal_holds_list",
+        tags=TAGS,
+        summary="The agency's legal holds (compliance officers)",
+        parameters=[OpenApiParameter("all", bool, description="Lifted holds too.")],
+        responses={
+            200: inline_serializer("LegalHoldPage", fields={"results": HoldOutput(many=True)}),
+            **error_responses(403),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        every = request.query_params.get("all", "false").lower() == "true"
+        holds = legal_holds_list(user=self.acting_user(request), active_only=not every)
+        return Response({"results": [hold_output(h) for h in holds]})
 
     @extend_schema(
         operation_id="legal_hold_place",

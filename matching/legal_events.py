@@ -355,6 +355,19 @@ def legal_hold_lift(*, user: User, hold_id: uuid.UUID, reason: str) -> LegalHold
     return hold
 
 
+def legal_holds_list(*, user: User, active_only: bool = True) -> list[LegalHold]:
+    """Return the agency's legal holds (those in force, or all), newest first."""
+    action_require(user=user, action="legal_hold.manage")
+    assert user.agency_id is not None  # noqa: S101 - an agency user
+    with agency_transaction(user.agency_id):
+        holds = LegalHold.objects.filter(agency_id=user.agency_id).select_related(
+            "subject", "placed_by", "lifted_by"
+        )
+        if active_only:
+            holds = holds.filter(lifted_at__isnull=True)
+        return list(holds.order_by("-placed_at")[:500])
+
+
 def deletion_certificates_list(*, user: User, limit: int = 100) -> list[DeletionCertificate]:
     """Return the agency's deletion certificates, newest first."""
     action_require(user=user, action="deletion_certificates.list")

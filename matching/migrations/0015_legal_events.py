@@ -49,11 +49,16 @@ DROP FUNCTION IF EXISTS matching_certificate_refuse_change();
 """
 
 # Runs as the writer, inside its agency context: the subject row it reads is its own agency's.
+# The row is locked FOR SHARE whatever its state, which waits for a purge in progress (it holds
+# the row FOR UPDATE) and makes a purge that starts later wait for this insert to commit, so
+# the purge deletes it: no photo can slip in beside a purge.
 NO_PHOTO_FOR_PURGED = """
 CREATE FUNCTION matching_photo_refuse_purged_subject() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    purged timestamptz;
 BEGIN
-    IF EXISTS (SELECT 1 FROM matching_subject s
-               WHERE s.id = NEW.subject_id AND s.purged_at IS NOT NULL) THEN
+    SELECT s.purged_at INTO purged FROM matching_subject s WHERE s.id = NEW.subject_id FOR SHARE;
+    IF purged IS NOT NULL THEN
         RAISE EXCEPTION 'subject % was purged: no photo may be enrolled for it', NEW.subject_id
             USING ERRCODE = 'integrity_constraint_violation';
     END IF;
@@ -63,9 +68,28 @@ $$;
 CREATE TRIGGER matching_photo_refuse_purged_subject
     BEFORE INSERT OR UPDATE OF subject_id ON matching_subjectphoto
     FOR EACH ROW EXECUTE FUNCTION matching_photo_refuse_purged_subject();
+
+CREATE FUNCTION matching_held_refuse_purged_subject() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    purged timestamptz;
+BEGIN
+    SELECT s.purged_at INTO purged FROM matching_subject s
+    WHERE s.gallery_id = NEW.gallery_id AND s.ref = NEW.subject_ref FOR SHARE;
+    IF purged IS NOT NULL THEN
+        RAISE EXCEPTION 'subject % was purged: no photo may be held for it', NEW.subject_ref
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER matching_held_refuse_purged_subject
+    BEFORE INSERT ON matching_heldphoto
+    FOR EACH ROW EXECUTE FUNCTION matching_held_refuse_purged_subject();
 """
 
 NO_PHOTO_FOR_PURGED_BACKWARD = """
+DROP TRIGGER IF EXISTS matching_held_refuse_purged_subject ON matching_heldphoto;
+DROP FUNCTION IF EXISTS matching_held_refuse_purged_subject();
 DROP TRIGGER IF EXISTS matching_photo_refuse_purged_subject ON matching_subjectphoto;
 DROP FUNCTION IF EXISTS matching_photo_refuse_purged_subject();
 """

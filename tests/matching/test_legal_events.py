@@ -25,6 +25,7 @@ from matching.biometric_bytes import (
     photo_purpose,
     upload_content_seal,
 )
+from matching.enrollment import UploadItem, enrollment_batch_create, enrollment_batch_process
 from matching.gallery_purge import subjects_purge_due
 from matching.gallery_vectors import gallery_vectors_load, gallery_vectors_sync
 from matching.legal_events import legal_events_import
@@ -294,6 +295,35 @@ def test_a_purged_subject_takes_no_photo_again(committed: None, tenant_a: Tenant
             width=1,
             height=1,
         )
+    with (
+        pytest.raises(DatabaseError, match="was purged"),
+        transaction.atomic(),
+        agency_transaction(tenant_a.agency.id),
+    ):
+        HeldPhoto.objects.create(
+            agency_id=tenant_a.agency.id,
+            gallery=subject.gallery,
+            subject_ref=subject.ref,
+            filename="two.jpg",
+            sha256="2" * 64,
+            content=b"x",
+            width=1,
+            height=1,
+            boxes=[],
+            embeddings=[],
+            model_name="test",
+            model_version="1",
+        )
+    batch = enrollment_batch_create(
+        gallery=tenant_a.gallery,
+        enqueue=False,
+        items=[UploadItem(subject_ref=subject.ref, filename="new.jpg", content=unique_probe())],
+    )
+    enrollment_batch_process(agency_id=tenant_a.agency.id, batch_id=batch.id)
+    with agency_transaction(tenant_a.agency.id):
+        results = EnrollmentBatch.objects.get(id=batch.id).results
+        assert not EnrollmentUpload.objects.filter(batch_id=batch.id).exists()
+    assert [(r["status"], r["reason"]) for r in results] == [("rejected", "subject_purged")]
     again = tenant_a.client("agency_admin").post(
         "/api/v1/legal-events", event_body(subject, "acquittal"), format="json"
     )
@@ -343,6 +373,12 @@ def test_a_hold_stops_the_purge_until_lifted(committed: None, tenant_a: Tenant) 
         ).status_code
         == 409
     )
+    listed = officer.get("/api/v1/legal-holds?all=true").json()["results"]
+    assert any(
+        h["id"] == hold.json()["id"] and h["lift_reason"] == "Claim settled." for h in listed
+    )
+    active = officer.get("/api/v1/legal-holds").json()["results"]
+    assert hold.json()["id"] not in {h["id"] for h in active}
     assert subjects_purge_due(agency_id=agency_id) >= 1
     assert set(biometric_rows(agency_id, subject).values()) == {0}
     with agency_transaction(agency_id):
@@ -557,3 +593,49 @@ def test_a_certificate_cannot_name_another_agencys_subject(
         [tenant_a.agency.id, subject.pk, tenant_a.users["compliance_officer"].pk],
     )
     assert "same_agency" in message
+
+
+def test_a_photo_enrolled_during_a_purge_is_purged_too(committed: None, tenant_a: Tenant) -> None:
+    """A photo inserted while the purge runs either waits and is refused, or is purged."""
+    import threading
+
+    from tests.matching.test_concurrency import Held
+
+    agency_id = tenant_a.agency.id
+    subject = a_subject(tenant_a)
+
+    def photo_insert_uncommitted() -> None:
+        photo = SubjectPhoto(
+            agency_id=agency_id,
+            subject=subject,
+            sha256="1" * 64,
+            content_type="image/jpeg",
+            width=1,
+            height=1,
+        )
+        photo_content_seal(photo=photo, content=unique_probe())
+        photo.save(force_insert=True)
+
+    enrolling = Held(agency_id, photo_insert_uncommitted)
+    enrolling.start()
+    assert enrolling.holding.wait(30) and enrolling.error is None
+    answer: dict[str, Any] = {}
+
+    def record() -> None:
+        answer["response"] = tenant_a.client("compliance_officer").post(
+            "/api/v1/legal-events", event_body(subject), format="json"
+        )
+        connections.close_all()
+
+    purging = threading.Thread(target=record, daemon=True)
+    purging.start()
+    purging.join(1.0)
+    assert purging.is_alive(), "the purge must wait for the photo being enrolled"
+    enrolling.release.set()
+    enrolling.join(30)
+    purging.join(30)
+    assert enrolling.error is None
+    response = answer["response"]
+    assert response.status_code == 201, response.content
+    assert response.json()["certificate"]["photos_deleted"] == 2
+    assert set(biometric_rows(agency_id, subject).values()) == {0}
