@@ -248,6 +248,8 @@ def legal_events_import(
     with agency_transaction(agency_id):
         checked: list[tuple[EventInput, Subject] | None] = []
         seen: set[tuple[int, str, str]] = set()
+        # One instance per subject: a purge by one row is seen by the subject's later rows.
+        subjects: dict[int, Subject] = {}
         for line, row in enumerate(rows, start=2):
             ref = (row.get("subject_ref") or "").strip()
             entry: dict[str, Any] = {"row": line, "subject_ref": ref}
@@ -261,6 +263,7 @@ def legal_events_import(
                 if key in seen:
                     raise ApiError(LEGAL_EVENT_DUPLICATE_ROW, "The same event appears above.")
                 seen.add(key)
+                subject = subjects.setdefault(subject.pk, subject)
             except ApiError as exc:
                 report.rows.append(
                     {**entry, "status": "error", "code": exc.error_code, "message": exc.message}

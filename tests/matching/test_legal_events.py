@@ -501,6 +501,16 @@ def test_an_import_with_a_bad_row_writes_nothing(committed: None, tenant_a: Tena
         "/api/v1/legal-events/import", {"file": csv_file(good[:1])}, format="multipart"
     )
     assert [r["status"] for r in again.json()["rows"]] == ["already_purged"]
+    # Two events for one subject in one file: one purge, one certificate.
+    third = a_subject(tenant_a)
+    both = [
+        [third.ref, "acquittal", today, "ONCJ-2"],
+        [third.ref, "record_suspension", today, "PBC-9"],
+    ]
+    twice = client.post("/api/v1/legal-events/import", {"file": csv_file(both)}, format="multipart")
+    assert [r["status"] for r in twice.json()["rows"]] == ["purged", "already_purged"]
+    with agency_transaction(agency_id):
+        assert DeletionCertificate.objects.filter(subject=third).count() == 1
 
 
 def test_the_import_command_reports_each_row(
