@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from matching.api import AgencyApi
 from matching.legal_events import (
     LEGAL_EVENTS_FILE_INVALID,
+    LEGAL_EVENTS_ROWS_INVALID,
     LEGAL_HOLD_NOT_FOUND,
     EventInput,
     Recorded,
@@ -171,7 +172,8 @@ class LegalEventCreateApi(AgencyApi):
 
 
 class LegalEventImportApi(AgencyApi):
-    """``POST``: a CSV file of events from a records system: all rows applied, or none."""
+    """``POST``: a CSV file of events from a records system: all rows applied, or none (400
+    ``legal_events_rows_invalid``, each row's report in ``error.fields.rows``)."""
 
     parser_classes = [MultiPartParser]
 
@@ -193,7 +195,7 @@ class LegalEventImportApi(AgencyApi):
                 "gallery": serializers.SlugField(required=False),
             },
         ),
-        responses={200: ImportOutput, 400: ImportOutput, **error_responses(403)},
+        responses={200: ImportOutput, **error_responses(400, 403, 413)},
     )
     def post(self, request: Request) -> Response:
         user = self.acting_user(request)
@@ -210,10 +212,14 @@ class LegalEventImportApi(AgencyApi):
         report = legal_events_import(
             agency_id=user.agency_id, content=upload.read(), user=user, gallery=gallery
         )
-        return Response(
-            {"applied": report.applied, "rows": report.rows},
-            status=status.HTTP_200_OK if report.applied else status.HTTP_400_BAD_REQUEST,
-        )
+        if not report.applied:
+            bad = sum(1 for r in report.rows if r["status"] == "error")
+            raise ApiError(
+                LEGAL_EVENTS_ROWS_INVALID,
+                f"{bad} of {len(report.rows)} rows are bad: nothing was written.",
+                fields={"rows": report.rows},
+            )
+        return Response({"applied": True, "rows": report.rows})
 
 
 class LegalHoldCreateApi(AgencyApi):

@@ -477,8 +477,10 @@ def test_an_import_with_a_bad_row_writes_nothing(committed: None, tenant_a: Tena
         "/api/v1/legal-events/import", {"file": csv_file(bad)}, format="multipart"
     )
     assert refused.status_code == 400, refused.content
-    report = refused.json()
-    assert report["applied"] is False
+    assert refused.json()["error"]["code"] == "legal_events_rows_invalid"
+    no_file = client.post("/api/v1/legal-events/import", {}, format="multipart")
+    assert no_file.json()["error"]["code"] == "legal_events_file_invalid"
+    report = refused.json()["error"]["fields"]
     assert [(r["row"], r["status"], r.get("code")) for r in report["rows"]] == [
         (2, "valid", None),
         (3, "valid", None),
