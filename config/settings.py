@@ -308,6 +308,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": AUDIT_CHECKPOINT_SECONDS,
     },
     "probes-purge": {"task": "matching.tasks.probes_purge", "schedule": 3600.0},
+    "subjects-purge": {"task": "matching.tasks.subjects_purge", "schedule": 3600.0},
     "biometric-keys-sweep": {"task": "matching.tasks.biometric_keys_sweep", "schedule": 3600.0},
     "work-recover": {"task": "matching.tasks.work_recover",
                      "schedule": RECOVERY_INTERVAL_SECONDS},

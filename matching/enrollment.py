@@ -55,6 +55,7 @@ from tenants.models import User
 NO_FACE = "no_face"
 SEVERAL_FACES = "several_faces"
 ALREADY_ENROLLED = "already_enrolled"
+SUBJECT_PURGED = "subject_purged"
 ENROLL_MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -179,7 +180,12 @@ def _subject_enroll(
         known = set(
             SubjectPhoto.objects.filter(subject=subject).values_list("sha256", flat=True)
         ) if subject else set()
+    purged = subject is not None and subject.purged_at is not None
     for upload in uploads:
+        if purged:  # a legal event ended the authority to hold this person's photos
+            results.append({"subject": ref, "file": upload.filename, "status": "rejected",
+                            "reason": SUBJECT_PURGED})
+            continue
         if upload.sha256 in known:
             results.append({"subject": ref, "file": upload.filename, "status": "skipped",
                             "reason": ALREADY_ENROLLED})

@@ -61,6 +61,7 @@ IMPORT_MODEL_MISMATCH = "import_model_mismatch"
 NO_FACE = "no_face"
 SEVERAL_FACES = "several_faces"
 ALREADY_ENROLLED = "already_enrolled"
+SUBJECT_PURGED = "subject_purged"
 IMPORT_MAX_BYTES = 20 * 1024 * 1024
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
 CHUNK_SUBJECTS = 200
@@ -277,9 +278,11 @@ def _chunk_commit(record: GalleryImport, chunk: list[tuple[str, list[_Examined]]
         for ref, photos in chunk:
             for item in photos:
                 row = {"subject": ref, "file": item.source.path.name}
-                if item.reason:
+                purged = ref in subjects and subjects[ref].purged_at is not None
+                if item.reason or purged:
                     counts["rejected"] += 1
-                    results.append({**row, "status": "rejected", "reason": item.reason})
+                    results.append({**row, "status": "rejected",
+                                    "reason": SUBJECT_PURGED if purged else item.reason})
                 elif (ref, item.sha256) in known:
                     counts["skipped"] += 1
                     results.append({**row, "status": "skipped", "reason": ALREADY_ENROLLED})

@@ -70,8 +70,10 @@ def enrollment_batch_list(*, agency: Agency, filters: ListFilters) -> QuerySet[E
 
 
 def subject_list(*, agency: Agency, filters: ListFilters) -> QuerySet[Subject]:
-    """Return the agency's enrolled subjects, filtered."""
-    subjects = Subject.objects.select_related("gallery").filter(agency=agency)
+    """Return the agency's enrolled subjects (not purged ones), filtered."""
+    subjects = Subject.objects.select_related("gallery").filter(
+        agency=agency, purged_at__isnull=True
+    )
     if "gallery" in filters:
         subjects = subjects.filter(gallery__slug=filters["gallery"])
     if "ref" in filters:

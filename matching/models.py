@@ -58,6 +58,11 @@ class Subject(models.Model):
     ref = models.CharField(max_length=120, help_text="The agency's own record reference.")
     display_name = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    purged_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Set when a legal event purged the subject: photos and faces are gone and "
+                  "no photo may be enrolled for it again.",
+    )
 
     class Meta:
         constraints = [
@@ -442,3 +447,86 @@ class GalleryImport(models.Model):
     error = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+
+class LegalEventKind(models.TextChoices):
+    """Events in a subject's criminal record that end the agency's authority to hold the photos."""
+
+    ACQUITTAL = "acquittal"
+    CHARGES_WITHDRAWN = "charges_withdrawn"
+    CHARGES_STAYED = "charges_stayed"
+    RECORD_SUSPENSION = "record_suspension"
+    YCJA_ACCESS_PERIOD_END = "ycja_access_period_end"
+
+
+class LegalEvent(models.Model):
+    """A legal event recorded for a subject; the retention rules say when it makes it due."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="legal_events")
+    kind = models.CharField(max_length=40, choices=LegalEventKind.choices)
+    event_date = models.DateField()
+    reference = models.CharField(max_length=120, help_text="Court docket or records reference.")
+    note = models.TextField(blank=True)
+    source = models.CharField(max_length=20, help_text="api or import")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    due_at = models.DateTimeField(help_text="When the subject becomes due for purging.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at"]
+
+
+class LegalHold(models.Model):
+    """A hold on a subject's purge (litigation, an appeal…); active until lifted."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="legal_holds")
+    reason = models.TextField()
+    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+")
+    placed_at = models.DateTimeField(auto_now_add=True)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  null=True, blank=True, related_name="+")
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subject"], condition=models.Q(lifted_at__isnull=True),
+                                    name="legal_hold_one_active_per_subject"),
+        ]
+
+
+class DeletionCertificate(models.Model):
+    """What a purge deleted, why, when, by whom and under which rule; append-only.
+
+    It holds digests and counts, never an image, a thumbnail or an embedding.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+")
+    legal_event = models.ForeignKey(LegalEvent, on_delete=models.PROTECT, related_name="+")
+    subject_ref = models.CharField(max_length=120)
+    gallery_slug = models.CharField(max_length=60)
+    photos_deleted = models.PositiveIntegerField()
+    faces_deleted = models.PositiveIntegerField()
+    held_photos_deleted = models.PositiveIntegerField()
+    uploads_deleted = models.PositiveIntegerField()
+    photo_sha256 = ArrayField(models.CharField(max_length=64), default=list)
+    event_kind = models.CharField(max_length=40, choices=LegalEventKind.choices)
+    event_date = models.DateField()
+    event_reference = models.CharField(max_length=120)
+    rule_id = models.CharField(max_length=40)
+    citation = models.CharField(max_length=300)
+    deleted_by = models.CharField(max_length=150, help_text="A username, or system.")
+    deleted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-deleted_at"]

@@ -74,6 +74,15 @@ def probes_purge() -> int:
 
 
 @shared_task
+def subjects_purge() -> int:
+    """Purge every agency's subjects a legal event has made due, unless on hold (run by beat)."""
+    from matching.gallery_purge import subjects_purge_due
+    from tenants.models import Agency
+
+    return sum(subjects_purge_due(agency_id=a) for a in Agency.objects.values_list("id", flat=True))
+
+
+@shared_task
 def face_changes_purge() -> int:
     """Delete every agency's face change-log entries past their retention (run by beat)."""
     from matching.gallery_vectors import face_changes_purge as purge

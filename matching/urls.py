@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from matching import api, api_held_photos, api_imports, api_lists
+from matching import api, api_held_photos, api_imports, api_legal_events, api_lists
 
 urlpatterns = [
     path("searches", api_lists.SearchCollectionApi.as_view(), name="search-create"),
@@ -28,6 +28,14 @@ urlpatterns = [
          api_held_photos.HeldPhotoFaceChoiceApi.as_view(), name="held-photo-face-choice"),
     path("held-photos/<str:held_id>/discard", api_held_photos.HeldPhotoDiscardApi.as_view(),
          name="held-photo-discard"),
+    path("legal-events", api_legal_events.LegalEventCreateApi.as_view(), name="legal-events"),
+    path("legal-events/import", api_legal_events.LegalEventImportApi.as_view(),
+         name="legal-events-import"),
+    path("legal-holds", api_legal_events.LegalHoldCreateApi.as_view(), name="legal-holds"),
+    path("legal-holds/<str:hold_id>/lift", api_legal_events.LegalHoldLiftApi.as_view(),
+         name="legal-hold-lift"),
+    path("deletion-certificates", api_legal_events.DeletionCertificateListApi.as_view(),
+         name="deletion-certificates"),
     path("follow-ups", api_lists.FollowUpListApi.as_view(), name="follow-up-list"),
     path("follow-ups/<str:follow_up_id>/complete", api.FollowUpCompleteApi.as_view(),
          name="follow-up-complete"),

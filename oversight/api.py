@@ -28,6 +28,7 @@ from oversight.reads import (
     ReadWindow,
     oversight_audit_events,
     oversight_decisions,
+    oversight_deletion_certificates,
     oversight_grants_in_force,
     oversight_grants_visible,
     oversight_searches,
@@ -35,6 +36,7 @@ from oversight.reads import (
 from oversight.report_render import report_pdf_response
 from oversight.serializers import (
     AuditEventRowOutput,
+    CertificateRowOutput,
     DecisionRowOutput,
     ExportCreateInput,
     ExportOutput,
@@ -218,6 +220,26 @@ class DecisionsApi(AgencyApi):
     def get(self, request: Request, agency_id: str) -> Response:
         window, _ = _window(request)
         rows = oversight_decisions(
+            auditor=self.acting_user(request), agency_id=agency_id, window=window
+        )
+        return Response({"results": rows})
+
+
+class DeletionCertificatesApi(AgencyApi):
+    """``GET``: the overseen agency's deletion certificates (the subject's reference withheld)."""
+
+    @extend_schema(
+        operation_id="oversight_deletion_certificates",
+        tags=TAGS,
+        parameters=[AGENCY_PARAM, ReadWindowInput],
+        responses={
+            200: _results("OversightCertificatePage", CertificateRowOutput),
+            **error_responses(400, 404),
+        },
+    )
+    def get(self, request: Request, agency_id: str) -> Response:
+        window, _ = _window(request)
+        rows = oversight_deletion_certificates(
             auditor=self.acting_user(request), agency_id=agency_id, window=window
         )
         return Response({"results": rows})

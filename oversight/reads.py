@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from matching.models import Search
+from matching.models import DeletionCertificate, Search
 from oversight import errors
 from oversight.context import oversight_transaction
 from oversight.models import OversightGrant
@@ -217,6 +217,53 @@ def oversight_decisions(
             auditor=auditor,
             grant=grant,
             resource="decisions",
+            filters=window.facts(),
+            rows=len(rows),
+        )
+    return rows
+
+
+CERTIFICATE_FIELDS = (
+    "id",
+    "gallery_slug",
+    "photos_deleted",
+    "faces_deleted",
+    "held_photos_deleted",
+    "uploads_deleted",
+    "photo_sha256",
+    "event_kind",
+    "event_date",
+    "event_reference",
+    "rule_id",
+    "citation",
+    "deleted_by",
+    "deleted_at",
+)
+
+
+def oversight_deletion_certificates(
+    *, auditor: User, agency_id: str, window: ReadWindow
+) -> list[dict[str, Any]]:
+    """Return the agency's deletion certificates in the window, newest first.
+
+    The subject's reference names a gallery record and is withheld, as in audit event data;
+    the legal event's reference, the rule and the photos' digests are what an audit checks.
+    """
+    grant = oversight_grant_for(auditor=auditor, agency_id=agency_id)
+    with oversight_transaction(auditor_id=auditor.pk):
+        certificates = _window(
+            DeletionCertificate.objects.filter(agency_id=agency_id), "deleted_at", window
+        )
+        rows = [
+            {**row, "subject_ref": WITHHELD}
+            for row in certificates.order_by("-deleted_at").values(*CERTIFICATE_FIELDS)[
+                : _limit(window)
+            ]
+        ]
+        oversight_access_record(
+            auditor=auditor,
+            grant=grant,
+            resource="deletion_certificates",
             filters=window.facts(),
             rows=len(rows),
         )

@@ -13,6 +13,7 @@ SETTING = "app.oversight_user"
 
 # Readable in scope: the audit trail, its checkpoints, searches' metadata, their follow-up
 # tasks (post-hoc reviews and the like) and decisions.
+# Deletion certificates get the same policy in the migration creating them (matching 0015).
 # Never faces, photos, probes, subjects or candidates (images, embeddings, names).
 READABLE_TABLES = (
     "audit_auditevent",

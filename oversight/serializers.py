@@ -100,6 +100,24 @@ class SearchRowOutput(serializers.Serializer[Any]):
     completed_at = serializers.DateTimeField(allow_null=True)
 
 
+class CertificateRowOutput(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    subject_ref = serializers.CharField(help_text="withheld: it names a gallery record")
+    gallery_slug = serializers.CharField()
+    photos_deleted = serializers.IntegerField()
+    faces_deleted = serializers.IntegerField()
+    held_photos_deleted = serializers.IntegerField()
+    uploads_deleted = serializers.IntegerField()
+    photo_sha256 = serializers.ListField(child=serializers.CharField())
+    event_kind = serializers.CharField()
+    event_date = serializers.DateField()
+    event_reference = serializers.CharField()
+    rule_id = serializers.CharField()
+    citation = serializers.CharField()
+    deleted_by = serializers.CharField()
+    deleted_at = serializers.DateTimeField()
+
+
 class DecisionRowOutput(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     search_id = serializers.UUIDField(allow_null=True)

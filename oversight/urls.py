@@ -18,6 +18,11 @@ urlpatterns = [
     path(f"{AGENCY}/searches", api.SearchesApi.as_view(), name="oversight-searches"),
     path(f"{AGENCY}/decisions", api.DecisionsApi.as_view(), name="oversight-decisions"),
     path(
+        f"{AGENCY}/deletion-certificates",
+        api.DeletionCertificatesApi.as_view(),
+        name="oversight-deletion-certificates",
+    ),
+    path(
         f"{AGENCY}/transparency-report",
         api.TransparencyReportApi.as_view(),
         name="oversight-transparency-report",

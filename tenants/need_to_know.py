@@ -58,6 +58,9 @@ ACTIONS: dict[str, dict[str, Scope]] = {
     "webhooks.manage": {_AD: _ALL},
     "policy.evaluate": {_C: _ALL, _AU: _ALL},
     "policy.author": {_C: _ALL},
+    "legal_event.record": {_AD: _ALL, _C: _ALL},
+    "legal_hold.manage": {_C: _ALL},
+    "deletion_certificates.list": {_AD: _ALL, _C: _ALL, _AU: _ALL},
 }
 
 SUMMARIES: dict[str, str] = {
@@ -83,6 +86,9 @@ SUMMARIES: dict[str, str] = {
     "webhooks.manage": "manage webhooks",
     "policy.evaluate": "dry-run the policy",
     "policy.author": "draft, approve and activate policy revisions",
+    "legal_event.record": "record legal events (which purge subjects), one by one or from a file",
+    "legal_hold.manage": "place and lift legal holds on subjects' purges",
+    "deletion_certificates.list": "list deletion certificates",
 }
 
 _REFUSALS: dict[str, str] = {

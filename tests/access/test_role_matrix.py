@@ -260,6 +260,18 @@ AGENCY_ACTIONS: dict[str, tuple[Callable[[APIClient], Any], Callable[[Any], bool
         lambda r: r.status_code == 400,
     ),
     "policy.author": (lambda c: c.get("/api/v1/policy/revisions"), lambda r: r.status_code == 200),
+    "legal_event.record": (
+        lambda c: c.post("/api/v1/legal-events", {}, format="json"),
+        lambda r: r.status_code == 400,
+    ),
+    "legal_hold.manage": (
+        lambda c: c.post("/api/v1/legal-holds", {}, format="json"),
+        lambda r: r.status_code == 400,
+    ),
+    "deletion_certificates.list": (
+        lambda c: c.get("/api/v1/deletion-certificates"),
+        lambda r: r.status_code == 200,
+    ),
 }
 
 

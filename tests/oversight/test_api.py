@@ -76,7 +76,9 @@ def test_a_backwards_period_is_refused(db: None, oversight: Oversight, tenant_a:
     assert response.json()["error"]["code"] == errors.PERIOD_INVALID
 
 
-@pytest.mark.parametrize("resource", ["audit-events", "searches", "decisions"])
+@pytest.mark.parametrize(
+    "resource", ["audit-events", "searches", "decisions", "deletion-certificates"]
+)
 def test_reads_answer_for_the_granted_agency_only(
     db: None, oversight: Oversight, tenant_a: Tenant, tenant_b: Tenant, resource: str
 ) -> None:

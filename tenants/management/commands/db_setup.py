@@ -33,7 +33,7 @@ _DJANGO_ONLY_OPTIONS = {"isolation_level", "pool", "server_side_binding", "assum
 #                                                     consulted before any agency is known
 #   OVERSIGHT_GRANTS                                  read and write (see below)
 APPEND_ONLY = ("audit_auditevent", "audit_auditcheckpoint", "policy_policydecision",
-               "policy_policyactivation")
+               "policy_policyactivation", "matching_deletioncertificate")
 DIRECTORY = {"tenants_user": ("password",), "tenants_apitoken": ("digest",),
              "tenants_trainingrecord": ()}
 READ_ONLY = ("tenants_agency", "tenants_agency_oversees", "django_content_type",
