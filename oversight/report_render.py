@@ -22,6 +22,8 @@ TABLE_TITLES = {
     "by_reason": _("Denials by reason"),
     "candidates_per_search": _("Candidates per completed search"),
     "review_outcomes": _("Candidate review outcomes"),
+    "similarity": _("Similarity of the candidates returned"),
+    "dispositions": _("Candidates' final dispositions after review"),
 }
 
 PROBLEMS = {

@@ -33,6 +33,11 @@ from tenants.models import AgencyKind, Role, User
 LEADERSHIP_ROLES = (Role.SUPERVISOR, Role.COMPLIANCE_OFFICER, Role.AUDITOR, Role.AGENCY_ADMIN)
 REVIEWED_STATES = (SearchStatus.REVIEWED,)
 CANDIDATE_BUCKETS = ("0", "1", "2-5", "6-10", "11-20", ">20")
+# Similarity of the candidates returned (the audit event of each completed search lists them,
+# as numbers only), by band; the floor the policy sets is 0.80 unless it sets a higher one.
+SIMILARITY_BANDS = ((0.85, "0.80-0.85"), (0.90, "0.85-0.90"), (0.95, "0.90-0.95"))
+SIMILARITY_TOP = ">=0.95"
+FINAL_DISPOSITIONS = ("possible_match", "not_a_match", "inconclusive")
 
 
 @dataclass
@@ -54,6 +59,8 @@ class Statistics:
     post_hoc_reviews_open: int = 0
     reviewed: int = 0
     candidates_per_search: dict[str, int] = field(default_factory=dict)
+    similarity: dict[str, int] = field(default_factory=dict)
+    dispositions: dict[str, int] = field(default_factory=dict)
 
     @property
     def searches(self) -> int:
@@ -72,6 +79,8 @@ class Statistics:
             "by_reason": self.by_reason,
             "by_agency": self.by_agency,
             "candidates_per_search": self.candidates_per_search,
+            "similarity": self.similarity,
+            "dispositions": self.dispositions,
         }
 
     def rows(self) -> Iterator[tuple[str, str, int | float]]:
@@ -136,10 +145,19 @@ def _add(target: dict[str, int], rows: Any, key: str) -> None:
         target[name] = target.get(name, 0) + int(row["n"])
 
 
+def _band(similarity: float) -> str:
+    for upper, name in SIMILARITY_BANDS:
+        if similarity < upper:
+            return name
+    return SIMILARITY_TOP
+
+
 @dataclass
 class _Tally:
     reasons: Counter[str] = field(default_factory=Counter)
     buckets: Counter[str] = field(default_factory=Counter)
+    bands: Counter[str] = field(default_factory=Counter)
+    dispositions: Counter[str] = field(default_factory=Counter)
 
 
 def statistics_compute(
@@ -244,6 +262,19 @@ def _agency_add(
         count = data.get("candidates") if isinstance(data, dict) else None
         if isinstance(count, int):
             tally.buckets[_bucket(count)] += 1
+        similarities = data.get("similarities") if isinstance(data, dict) else None
+        for value in similarities if isinstance(similarities, list) else []:
+            if isinstance(value, int | float):
+                tally.bands[_band(float(value))] += 1
+    reviewed = _window(
+        AuditEvent.objects.filter(agency_id=agency_id, action="candidate.reviewed"),
+        "occurred_at",
+        since,
+        until,
+    )
+    for disposition in reviewed.values_list("data__disposition", flat=True):
+        if disposition in FINAL_DISPOSITIONS:
+            tally.dispositions[str(disposition)] += 1
     return total
 
 
@@ -251,6 +282,9 @@ def _finished(stats: Statistics, tally: _Tally) -> Statistics:
     stats.by_reason = dict(tally.reasons.most_common())
     stats.by_month = dict(sorted(stats.by_month.items()))
     stats.candidates_per_search = {b: tally.buckets.get(b, 0) for b in CANDIDATE_BUCKETS}
+    bands = [name for _, name in SIMILARITY_BANDS] + [SIMILARITY_TOP]
+    stats.similarity = {b: tally.bands.get(b, 0) for b in bands}
+    stats.dispositions = {d: tally.dispositions.get(d, 0) for d in FINAL_DISPOSITIONS}
     stats.by_purpose = dict(sorted(stats.by_purpose.items(), key=lambda kv: -kv[1]))
     stats.by_outcome = dict(sorted(stats.by_outcome.items(), key=lambda kv: -kv[1]))
     return stats

@@ -41,6 +41,8 @@ CHART_TITLES = {
     "by_reason": _("Denials by reason"),
     "by_agency": _("Searches by agency"),
     "candidates_per_search": _("Candidates per completed search"),
+    "similarity": _("Similarity of the candidates returned"),
+    "dispositions": _("Candidates' final dispositions after review"),
 }
 
 

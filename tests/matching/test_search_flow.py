@@ -87,8 +87,11 @@ def test_allowed_search_returns_the_enrolled_subject(
     ]
     with agency_transaction(tenant_a.agency.id):
         seen = AuditEvent.objects.get(object_id=created["id"], action="candidates.viewed")
+        completed = AuditEvent.objects.get(object_id=created["id"], action="search.completed")
     assert seen.actor == tenant_a.users["investigator"].username
     assert seen.data["candidates"] == [c["subject_ref"] for c in body["candidates"]]
+    # The completion records the similarities as numbers only, for oversight's distribution.
+    assert completed.data["similarities"] == [round(c["similarity"], 3) for c in body["candidates"]]
 
 
 def test_denied_search_never_decodes_the_probe(

@@ -146,3 +146,32 @@ def test_an_investigator_has_no_statistics_page(db: None, tenant_a: Tenant) -> N
     sign_in(client, staff)
     assert client.get("/oversight/statistics").status_code == 404
     assert client.get("/oversight/exports").status_code == 404
+
+
+def test_similarity_bands_and_final_dispositions_come_from_the_audit_trail(
+    db: None, tenant_a: Tenant
+) -> None:
+    from audit.services import audit_record
+
+    user = tenant_a.users["supervisor"]
+    before = statistics_compute(user=user)
+    with agency_transaction(tenant_a.agency.id):
+        audit_record(agency_id=tenant_a.agency.id, actor="worker", action="search.completed",
+                     object_type="search", object_id="s-1",
+                     data={"candidates": 3, "similarities": [0.97, 0.93, 0.81]})
+        for disposition in ("pending", "possible_match", "not_a_match"):
+            audit_record(agency_id=tenant_a.agency.id, actor=user, action="candidate.reviewed",
+                         object_type="search", object_id="s-1",
+                         data={"rank": 1, "disposition": disposition})
+    after = statistics_compute(user=user)
+
+    def grew(series: dict[str, int], name: str) -> int:
+        return after.series()[name].get(series, 0) - before.series()[name].get(series, 0)
+
+    assert list(after.similarity) == ["0.80-0.85", "0.85-0.90", "0.90-0.95", ">=0.95"]
+    assert [grew(b, "similarity") for b in after.similarity] == [1, 0, 1, 1]
+    assert grew("possible_match", "dispositions") == 1
+    assert grew("not_a_match", "dispositions") == 1
+    assert "pending" not in after.dispositions
+    rows = {(d, k) for d, k, _ in after.rows()}
+    assert ("similarity", ">=0.95") in rows and ("dispositions", "inconclusive") in rows
