@@ -43,8 +43,9 @@ def password_peppered(encoded: str) -> str:
     if encoded.startswith(UNUSABLE_PASSWORD_PREFIX):
         return encoded
     prefix = encoded.rsplit("$", 1)[0]
-    mac = hmac.new(kek_derived_key(_PEPPER_PURPOSE), encoded.encode(), hashlib.sha256)
-    return f"{prefix}${PEPPER_MARK}{mac.hexdigest()}"
+    mac = hmac.new(kek_derived_key(_PEPPER_PURPOSE), encoded.encode(), hashlib.sha256).digest()
+    # base64 keeps the stored form as long as the hasher's own (the column holds 128).
+    return f"{prefix}${PEPPER_MARK}{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
 
 
 def password_hash(raw_password: str | None) -> str:

@@ -82,3 +82,22 @@ def test_a_hash_stored_before_peppering_is_accepted_once_and_peppered(
     assert password_check(user_id=staff.user.pk, raw_password=PASSWORD)
     assert stored_hash(staff.user.pk).rsplit("$", 1)[1].startswith(PEPPER_MARK)
     assert password_check(user_id=staff.user.pk, raw_password=PASSWORD)
+
+
+def test_a_peppered_argon2_hash_fits_the_directory_column(
+    committed: None, tenant_a: Tenant
+) -> None:
+    """The deployed hasher's output, peppered, is stored and checked (the column holds 128)."""
+    import uuid
+
+    from django.test import override_settings
+
+    from tenants.services import user_create
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher"]):
+        user = user_create(agency=tenant_a.agency, username=f"argon_{uuid.uuid4().hex[:8]}",
+                           roles=["analyst"], password=PASSWORD)
+        assert stored_hash(user.pk).startswith("argon2$")
+        assert len(stored_hash(user.pk)) <= 128
+        assert password_check(user_id=user.pk, raw_password=PASSWORD)
+        assert not password_check(user_id=user.pk, raw_password=PASSWORD + "!")
