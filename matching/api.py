@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from matching.enrollment import ENROLL_MAX_BYTES, UploadItem, enrollment_batch_create
 from matching.follow_ups import follow_up_complete
+from matching.lead_outcomes import lead_outcome_record
 from matching.models import (
     Candidate,
     EnrollmentBatch,
@@ -54,6 +55,7 @@ from matching.serializers import (
     CandidateReviewInput,
     FaceChoiceInput,
     FollowUpCompleteInput,
+    LeadOutcomeInput,
     ReviewCompleteInput,
     SearchCreateForm,
     SearchCreateInput,
@@ -466,6 +468,27 @@ class CandidateReviewApi(AgencyApi):
         assert search is not None  # noqa: S101 - just reviewed in this agency
         candidates = search_candidates_view(user=self.acting_user(request), search=search)
         return Response(search_output(search, candidates))
+
+
+class LeadOutcomeApi(CandidateReviewApi):
+    """``POST /api/v1/searches/{id}/candidates/{rank}/outcome``: what became of a lead."""
+
+    @extend_schema(
+        operation_id="lead_outcome_record", tags=["reviews"],
+        parameters=[SEARCH_ID, path_int("rank", "The candidate's rank (1 is the nearest).")],
+        summary="Record what became of a possible match (confirmed, excluded, charged)",
+        request=LeadOutcomeInput,
+        responses={200: SearchOutput, **error_responses(400, 403, 404, 409)},
+    )
+    def post(self, request: Request, search_id: str, rank: int) -> Response:
+        form = LeadOutcomeInput(data=request.data)
+        form.is_valid(raise_exception=True)
+        sid = _uuid_or_404(search_id, SEARCH_NOT_FOUND)
+        lead_outcome_record(user=self.acting_user(request), search_id=sid, rank=rank,
+                            outcome=form.validated_data["outcome"],
+                            note=form.validated_data["note"],
+                            mfa_verified=request_mfa_verified(request))
+        return self._current(request, sid)
 
 
 class SearchReviewCompleteApi(CandidateReviewApi):

@@ -291,6 +291,14 @@ class Disposition(models.TextChoices):
     INCONCLUSIVE = "inconclusive"
 
 
+class LeadOutcome(models.TextChoices):
+    """What became of a possible match once investigated (recorded after the review)."""
+
+    CONFIRMED = "confirmed", "identity confirmed by other evidence"
+    EXCLUDED = "excluded", "excluded by other evidence"
+    CHARGED = "charged", "person charged"
+
+
 class Candidate(models.Model):
     """A gallery face near the probe: an investigative lead awaiting human review."""
 
@@ -303,6 +311,9 @@ class Candidate(models.Model):
     similarity = models.FloatField()
     disposition = models.CharField(max_length=20, choices=Disposition.choices,
                                    default=Disposition.PENDING)
+    outcome = models.CharField(max_length=20, choices=LeadOutcome.choices, blank=True,
+                               help_text="What the investigation made of a possible match.")
+    outcome_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["search", "rank"]

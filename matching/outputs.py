@@ -93,6 +93,10 @@ class CandidateOutput(serializers.Serializer[Any]):
     investigative_lead_only = serializers.SerializerMethodField()
     disposition = serializers.ChoiceField(choices=Disposition.choices)
     reviews = ReviewOutput(many=True, source="reviews.all")
+    outcome = serializers.CharField(
+        help_text="What the investigation made of a possible match (`confirmed`, `excluded`, "
+        "`charged`), empty until recorded."
+    )
 
     def get_similarity(self, candidate: Candidate) -> float:
         return round(candidate.similarity, 4)

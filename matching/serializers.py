@@ -155,6 +155,11 @@ class CandidateReviewInput(serializers.Serializer[Any]):
     note = serializers.CharField(max_length=4000)
 
 
+class LeadOutcomeInput(serializers.Serializer[Any]):
+    outcome = serializers.ChoiceField(choices=["confirmed", "excluded", "charged"])
+    note = serializers.CharField(max_length=2000)
+
+
 class ReviewCompleteInput(serializers.Serializer[Any]):
     note = serializers.CharField(max_length=4000)
 

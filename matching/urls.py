@@ -11,6 +11,8 @@ urlpatterns = [
          name="search-face-choice"),
     path("searches/<str:search_id>/candidates/<int:rank>/reviews",
          api.CandidateReviewApi.as_view(), name="candidate-review"),
+    path("searches/<str:search_id>/candidates/<int:rank>/outcome",
+         api.LeadOutcomeApi.as_view(), name="lead-outcome"),
     path("searches/<str:search_id>/review-complete", api.SearchReviewCompleteApi.as_view(),
          name="search-review-complete"),
     path("galleries", api.GalleryListApi.as_view(), name="gallery-list"),

@@ -24,6 +24,7 @@ TABLE_TITLES = {
     "review_outcomes": _("Candidate review outcomes"),
     "similarity": _("Similarity of the candidates returned"),
     "dispositions": _("Candidates' final dispositions after review"),
+    "lead_outcomes": _("What became of the possible matches"),
 }
 
 PROBLEMS = {

@@ -38,6 +38,7 @@ CANDIDATE_BUCKETS = ("0", "1", "2-5", "6-10", "11-20", ">20")
 SIMILARITY_BANDS = ((0.85, "0.80-0.85"), (0.90, "0.85-0.90"), (0.95, "0.90-0.95"))
 SIMILARITY_TOP = ">=0.95"
 FINAL_DISPOSITIONS = ("possible_match", "not_a_match", "inconclusive")
+LEAD_OUTCOMES = ("confirmed", "excluded", "charged")
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Statistics:
     candidates_per_search: dict[str, int] = field(default_factory=dict)
     similarity: dict[str, int] = field(default_factory=dict)
     dispositions: dict[str, int] = field(default_factory=dict)
+    lead_outcomes: dict[str, int] = field(default_factory=dict)
 
     @property
     def searches(self) -> int:
@@ -81,6 +83,7 @@ class Statistics:
             "candidates_per_search": self.candidates_per_search,
             "similarity": self.similarity,
             "dispositions": self.dispositions,
+            "lead_outcomes": self.lead_outcomes,
         }
 
     def rows(self) -> Iterator[tuple[str, str, int | float]]:
@@ -158,6 +161,7 @@ class _Tally:
     buckets: Counter[str] = field(default_factory=Counter)
     bands: Counter[str] = field(default_factory=Counter)
     dispositions: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
 
 
 def statistics_compute(
@@ -275,6 +279,17 @@ def _agency_add(
     for disposition in reviewed.values_list("data__disposition", flat=True):
         if disposition in FINAL_DISPOSITIONS:
             tally.dispositions[str(disposition)] += 1
+    recorded = _window(
+        AuditEvent.objects.filter(agency_id=agency_id, action="lead.outcome_recorded"),
+        "occurred_at",
+        since,
+        until,
+    ).order_by("seq")
+    latest: dict[tuple[str, Any], str] = {}  # an outcome may be corrected: the last one counts
+    for object_id, data in recorded.values_list("object_id", "data"):
+        if isinstance(data, dict) and data.get("outcome") in LEAD_OUTCOMES:
+            latest[(object_id, data.get("rank"))] = str(data["outcome"])
+    tally.outcomes.update(latest.values())
     return total
 
 
@@ -285,6 +300,7 @@ def _finished(stats: Statistics, tally: _Tally) -> Statistics:
     bands = [name for _, name in SIMILARITY_BANDS] + [SIMILARITY_TOP]
     stats.similarity = {b: tally.bands.get(b, 0) for b in bands}
     stats.dispositions = {d: tally.dispositions.get(d, 0) for d in FINAL_DISPOSITIONS}
+    stats.lead_outcomes = {o: tally.outcomes.get(o, 0) for o in LEAD_OUTCOMES}
     stats.by_purpose = dict(sorted(stats.by_purpose.items(), key=lambda kv: -kv[1]))
     stats.by_outcome = dict(sorted(stats.by_outcome.items(), key=lambda kv: -kv[1]))
     return stats

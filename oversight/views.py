@@ -43,6 +43,7 @@ CHART_TITLES = {
     "candidates_per_search": _("Candidates per completed search"),
     "similarity": _("Similarity of the candidates returned"),
     "dispositions": _("Candidates' final dispositions after review"),
+    "lead_outcomes": _("What became of the possible matches"),
 }
 
 

@@ -22,7 +22,16 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from authorizations.models import RecordStatus, Warrant
-from matching.models import Candidate, FollowUp, FollowUpKind, Probe, Search, SearchStatus, Subject
+from matching.models import (
+    Candidate,
+    Disposition,
+    FollowUp,
+    FollowUpKind,
+    Probe,
+    Search,
+    SearchStatus,
+    Subject,
+)
 from tenants.context import agency_transaction
 from tenants.models import Role, User
 from tenants.need_to_know import ACTIONS, Scope, role_table_markdown
@@ -57,7 +66,13 @@ def colleague(tenant: Tenant) -> User:
 
 
 def a_search(
-    tenant: Tenant, owner: User, status: str, *, candidates: bool = True, faces: bool = False
+    tenant: Tenant,
+    owner: User,
+    status: str,
+    *,
+    candidates: bool = True,
+    faces: bool = False,
+    lead: bool = False,
 ) -> Search:
     with agency_transaction(tenant.agency.id):
         search = Search.objects.create(
@@ -97,6 +112,7 @@ def a_search(
                 face_id=1,
                 distance=0.35,
                 similarity=0.93,
+                disposition=Disposition.POSSIBLE_MATCH if lead else Disposition.PENDING,
             )
     return search
 
@@ -177,6 +193,12 @@ OBJECT_ACTIONS: dict[str, ObjectAction] = {
             {"disposition": "not_a_match", "note": "Different ears."},
             format="json",
         ),
+    ),
+    "lead.outcome_record": ObjectAction(
+        make=lambda t, u: a_search(t, u, SearchStatus.REVIEWED, lead=True),
+        attempt=lambda c, s: c.post(f"/api/v1/searches/{s.id}/candidates/1/outcome",
+                                    {"outcome": "confirmed", "note": "Fingerprints matched."},
+                                    format="json"),
     ),
     "search.review_complete": ObjectAction(
         make=lambda t, u: a_search(t, u, SearchStatus.AWAITING_REVIEW, candidates=False),
