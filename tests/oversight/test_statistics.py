@@ -165,8 +165,8 @@ def test_similarity_bands_and_final_dispositions_come_from_the_audit_trail(
                          data={"rank": 1, "disposition": disposition})
     after = statistics_compute(user=user)
 
-    def grew(series: dict[str, int], name: str) -> int:
-        return after.series()[name].get(series, 0) - before.series()[name].get(series, 0)
+    def grew(key: str, name: str) -> int:
+        return after.series()[name].get(key, 0) - before.series()[name].get(key, 0)
 
     assert list(after.similarity) == ["0.80-0.85", "0.85-0.90", "0.90-0.95", ">=0.95"]
     assert [grew(b, "similarity") for b in after.similarity] == [1, 0, 1, 1]
