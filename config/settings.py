@@ -132,6 +132,8 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+    # The policy editor, bundled from the CodeMirror packages by scripts/build_editor.sh.
+    ("vendor/editor", BASE_DIR / "node_modules" / ".probity-editor"),
 ]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
