@@ -1,8 +1,11 @@
 """The Rego rules behind a reason code: their text and their METADATA annotation.
 
-A rule gives a reason by ``deny contains "<code>"`` (or ``info contains``); the ``# METADATA``
-comment block right above it is YAML (title, description, custom: rule, code, kind,
-authority), read here with a YAML parser so quoted, folded and long values keep their text.
+A rule gives a reason by ``deny contains "<code>"`` (or ``info contains``, or a helper set such
+as ``_exigent_defects contains "<code>"`` that a deny rule reads); the ``# METADATA`` comment
+block right above it is YAML (title, description, custom: rule, code, kind, authority), read
+here with a YAML parser so quoted and folded values, long authorities wrapped over several
+comment lines among them, keep their text. A top-level entry that is not valid YAML (a plain
+description holding ``": "``) is kept as the text it holds, so the other entries still read.
 """
 
 from __future__ import annotations
@@ -43,8 +46,44 @@ def metadata_parse(comment_lines: list[str]) -> dict[str, Any]:
     try:
         parsed = yaml.safe_load("\n".join(body))
     except yaml.YAMLError:
-        return {}
+        return _entries_parse(body)
     return parsed if isinstance(parsed, dict) else {}
+
+
+def _entries_parse(body: list[str]) -> dict[str, Any]:
+    """Parse each top-level entry on its own; one that is not YAML keeps its plain text."""
+    entries: list[list[str]] = []
+    for line in body:
+        if (line and not line[0].isspace()) or not entries:
+            entries.append([line])
+        else:
+            entries[-1].append(line)
+    parsed: dict[str, Any] = {}
+    for entry in entries:
+        try:
+            value = yaml.safe_load("\n".join(entry))
+        except yaml.YAMLError:
+            key, _, rest = entry[0].partition(":")
+            if key.strip() and not key[0].isspace():
+                parsed[key.strip()] = " ".join([rest.strip(), *(e.strip() for e in entry[1:])])
+            continue
+        if isinstance(value, dict):
+            parsed.update(value)
+    return parsed
+
+
+def metadata_blocks(text: str) -> list[dict[str, Any]]:
+    """Return every METADATA block of a module, parsed, in order of appearance."""
+    lines = text.splitlines()
+    blocks = []
+    for index, line in enumerate(lines):
+        if not _METADATA_RE.match(line.strip()):
+            continue
+        end = index + 1
+        while end < len(lines) and lines[end].lstrip().startswith("#"):
+            end += 1
+        blocks.append(metadata_parse(lines[index:end]))
+    return blocks
 
 
 def _rule_end(lines: list[str], head: int) -> int:
@@ -64,7 +103,7 @@ def reason_rules(modules: dict[str, str], code: str) -> list[RuleText]:
     """Return every rule in ``modules`` (tests left out) that gives ``code``, by path and line."""
     if not CODE_RE.match(code):
         return []
-    head_re = re.compile(r'^(?:deny|info)\s+contains\s+"' + re.escape(code) + r'"')
+    head_re = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*\s+contains\s+"' + re.escape(code) + r'"')
     found: list[RuleText] = []
     for path in sorted(modules):
         if path.endswith(TEST_SUFFIX):

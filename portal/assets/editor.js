@@ -9,10 +9,10 @@ import {
 } from "@codemirror/view";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import {
-  StreamLanguage, syntaxHighlighting, defaultHighlightStyle, bracketMatching,
+  StreamLanguage, syntaxHighlighting, defaultHighlightStyle, bracketMatching, ensureSyntaxTree,
 } from "@codemirror/language";
 import { json } from "@codemirror/lang-json";
-import { lintGutter, linter, setDiagnostics } from "@codemirror/lint";
+import { lintGutter, lintKeymap, linter, setDiagnostics } from "@codemirror/lint";
 
 const REGO_KEYWORDS = new Set([
   "package", "import", "as", "default", "else", "not", "with", "some", "every", "in", "if",
@@ -70,20 +70,40 @@ function savedDiagnostics(doc, notes) {
   }));
 }
 
+// Where the JSON grammar first fails to parse, or the end of the text.
+function treeErrorAt(state) {
+  const tree = ensureSyntaxTree(state, state.doc.length, 500);
+  let at = state.doc.length;
+  if (tree) {
+    tree.iterate({
+      enter(node) {
+        if (node.type.isError && node.from < at) at = node.from;
+        return at === state.doc.length;
+      },
+    });
+  }
+  return at;
+}
+
 // The first JSON syntax error, with its position, or null when the text parses.
-function jsonError(text) {
+function jsonError(state) {
+  const text = state.doc.toString();
   try {
     JSON.parse(text);
     return null;
   } catch (error) {
     const found = /position (\d+)/.exec(error.message);
-    let at = found ? Number(found[1]) : text.length;
+    let at = found ? Number(found[1]) : treeErrorAt(state);
     at = Math.min(at, text.length);
     const before = text.slice(0, at).split("\n");
     const detail = error.message.replace(/\s*\(line \d+ column \d+\)/, "");
     return { at, line: before.length, column: before[before.length - 1].length + 1, detail };
   }
 }
+
+// CodeMirror writes its stylesheet into a <style> element: the page's CSP admits it by the
+// nonce the server gave this script (the only inline style the page allows).
+const STYLE_NONCE = (document.currentScript && document.currentScript.nonce) || "";
 
 function enhance(textarea) {
   const kind = textarea.dataset.editor;
@@ -97,12 +117,18 @@ function enhance(textarea) {
     drawSelection(),
     history(),
     bracketMatching(),
-    keymap.of([...defaultKeymap, ...historyKeymap]),
+    // F8 moves to the next finding of the checks, Ctrl-Shift-m lists them all.
+    keymap.of([...lintKeymap, ...defaultKeymap, ...historyKeymap]),
     syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
     lintGutter(),
+    EditorView.cspNonce.of(STYLE_NONCE),
+    EditorView.lineWrapping,
     EditorView.contentAttributes.of({
       "aria-labelledby": label && label.id ? label.id : "",
+      "aria-describedby": [textarea.getAttribute("aria-describedby"), status && status.id]
+        .filter((id, i, all) => id && all.indexOf(id) === i).join(" "),
       spellcheck: "false",
+      tabindex: "0", // the scrolling region's keyboard access: the text itself takes focus
       "data-editor-for": textarea.id,
     }),
     EditorView.updateListener.of((update) => {
@@ -120,7 +146,7 @@ function enhance(textarea) {
     extensions.push(json());
     extensions.push(
       linter((view) => {
-        const error = jsonError(view.state.doc.toString());
+        const error = jsonError(view.state);
         if (status) status.textContent = error ? describe(error) : "";
         if (!error) return [];
         const to = Math.min(error.at + 1, view.state.doc.length);
@@ -139,7 +165,7 @@ function enhance(textarea) {
   if (notes.length) view.dispatch(setDiagnostics(view.state, savedDiagnostics(view.state.doc, notes)));
   if (kind === "json" && textarea.form) {
     textarea.form.addEventListener("submit", (event) => {
-      const error = jsonError(view.state.doc.toString());
+      const error = jsonError(view.state);
       if (!error) return;
       event.preventDefault();
       if (status) {

@@ -94,7 +94,8 @@ def test_the_revision_page_shows_the_differences_from_the_revision_in_force(
         assert saved.status_code == 302
         page = client.get(url).content.decode()
     active, _ = _in_force_bundle()
-    assert f"Compared with the revision in force, #{active.number}." in page
+    assert "Compared with the revision in force:" in page
+    assert f'<a href="/policy/revisions/{active.id}">#{active.number}</a>' in page
     data_table = page[page.find('<table class="diff" data-path="data.json">') :]
     data_table = data_table[: data_table.find("</table>")]
     assert data_table, page[page.find('class="compared"') :][:1500]
@@ -166,3 +167,21 @@ def test_a_reason_page_shows_message_authority_rule_and_recent_count(
     investigator = Client()
     sign_in(investigator, staff_create(tenant_a))
     assert investigator.get("/policy/reasons/justification_insufficient").status_code == 404
+
+
+def test_only_the_editor_page_admits_a_stylesheet_by_nonce_and_no_page_an_inline_script(
+    tenant_a: Tenant,
+) -> None:
+    client = _officer(tenant_a)
+    with override_settings(POLICY_NATIONAL_AGENCIES=[tenant_a.agency.id]):
+        url, _ = _draft(client)
+        editor = client.get(url)
+        listing = client.get("/policy/revisions")
+    policy = editor["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
+    assert directives["script-src"] == "'self'"
+    style = directives["style-src"].split()
+    assert style[0] == "'self'" and len(style) == 2 and style[1].startswith("'nonce-")
+    assert f'nonce="{style[1][7:-1]}"' in editor.content.decode()  # on the editor's script
+    assert "style-src 'self';" in listing["Content-Security-Policy"] + ";"
+    assert "nonce" not in listing["Content-Security-Policy"]
