@@ -132,6 +132,8 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+    # The policy editor, bundled from the CodeMirror packages by scripts/build_editor.sh.
+    ("vendor/editor", BASE_DIR / "node_modules" / ".probity-editor"),
 ]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
@@ -338,7 +340,7 @@ WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 3600.0, minim
                                       maximum=86_400)
 WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 5, minimum=1, maximum=1000)
 # Portal: sign-in by username, password and a second factor (django-allauth).
-from csp.constants import NONE, SELF  # noqa: E402
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
 
 # Sign-in rate limits and used TOTP codes are counted in the cache: share it between processes
 # in production (CACHE_URL=redis://…); one process's memory is enough on a single machine.
@@ -383,7 +385,9 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [NONE],
         "script-src": [SELF],
-        "style-src": [SELF],
+        # A page that asks for a nonce (the policy editor, whose stylesheet CodeMirror writes
+        # into a <style> element) gets one for styles; none for scripts, and no inline style.
+        "style-src": [SELF, NONCE],
         "img-src": [SELF, "data:"],
         "connect-src": [SELF],
         "font-src": [SELF],

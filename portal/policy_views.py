@@ -1,4 +1,5 @@
-"""The portal's policy authoring pages: the revisions, and one revision with its checks.
+"""The portal's policy authoring pages: the revisions, one revision with its checks, its
+differences from the revision in force and its decisions, and one page per reason code.
 
 Views only translate between HTTP and the services: the same four-eyes rules as the API.
 """
@@ -7,19 +8,26 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 
+from policy.api_lists import decision_list
+from policy.revisions.diff import data_text, revision_diff
 from policy.revisions.errors import RevisionError
-from policy.revisions.models import PolicyReplay, PolicyRevision, RevisionScope
+from policy.revisions.history import reason_decision_count, revision_decisions
+from policy.revisions.models import PolicyReplay, PolicyRevision, RevisionScope, RevisionStatus
 from policy.revisions.replay import replay_request
+from policy.revisions.rule_text import CODE_RE, reason_rules
+from policy.revisions.selectors import active_revisions, revision_active
 from policy.revisions.services import (
     officer_may_author,
     revision_activate,
@@ -30,8 +38,14 @@ from policy.revisions.services import (
     revision_submit,
 )
 from portal.mixins import StaffMixin
+from portal.reasons import REASON_MESSAGES
 from tenants.context import agency_transaction
+from tenants.errors import ApiError
 from tenants.models import Role
+from tenants.need_to_know import list_scope
+
+HISTORY_LATEST = 20
+REASON_WINDOW_DAYS = 30
 
 REVISION_STATUS_LABELS = {
     "draft": gettext_lazy("Draft"),
@@ -47,6 +61,14 @@ class _OfficerMixin(StaffMixin):
     def officer_only(self) -> None:
         if Role.COMPLIANCE_OFFICER.value not in (self.user.roles or []):
             raise Http404
+
+    def listable_decisions(self) -> Any:
+        """Return the agency's decisions the officer may list (lazy), or None if none."""
+        try:
+            scope = list_scope(user=self.user, entity="decisions")
+        except ApiError:
+            return None
+        return decision_list(agency=self.agency, user=self.user, scope=scope, filters={})
 
 
 class PolicyRevisionListView(_OfficerMixin, View):
@@ -135,7 +157,11 @@ class PolicyRevisionDetailView(_OfficerMixin, View):
                             notes += more
                             placed.add((where, at))
                 rows.append({"number": n, "text": line, "notes": notes})
-            modules.append({"path": path, "lines": rows})
+            notes_json = json.dumps(
+                [{"line": r["number"], "message": m} for r in rows for m in r["notes"]],
+                ensure_ascii=False,
+            )
+            modules.append({"path": path, "lines": rows, "notes_json": notes_json})
         unplaced = [note for key, notes in by_line.items() if key not in placed for note in notes]
         return {
             "revision": revision,
@@ -143,10 +169,57 @@ class PolicyRevisionDetailView(_OfficerMixin, View):
             "modules": modules,
             "checks": checks,
             "unplaced": unplaced,
-            "data_text": json.dumps(revision.data, indent=2, ensure_ascii=False),
+            "data_text": data_text(revision.data),
             "is_author": revision.author_id == self.user.pk,
             "replay": self.latest_replay(revision),
+            **self.compared(revision),
+            **self.history(revision),
         }
+
+    def compared(self, revision: PolicyRevision) -> dict[str, Any]:
+        """The differences from the revision in force (from its parent, for that one)."""
+        with agency_transaction(self.agency.id):
+            base = revision_active(scope=revision.scope, agency_id=revision.agency_id)
+            if base is not None and base.id == revision.id:
+                base = revision.parent
+        if base is None:
+            return {"base": None, "diffs": []}
+        diffs = revision_diff(
+            old_modules=base.modules,
+            old_data=base.data,
+            new_modules=revision.modules,
+            new_data=revision.data,
+        )
+        is_active = base.status == RevisionStatus.ACTIVE
+        return {"base": base, "base_is_active": is_active, "diffs": diffs}
+
+    def history(self, revision: PolicyRevision) -> dict[str, Any]:
+        """The decisions made under this revision that the officer may list."""
+        decisions = self.listable_decisions()
+        was_in_force = revision.status in (RevisionStatus.ACTIVE, RevisionStatus.SUPERSEDED)
+        if decisions is None or not was_in_force:
+            return {"decisions": [], "decision_count": 0, "was_in_force": was_in_force}
+        with agency_transaction(self.agency.id):
+            made = revision_decisions(decisions, revision)
+            return {
+                "decision_count": made.count(),
+                "decisions": list(made[:HISTORY_LATEST]),
+                "was_in_force": True,
+            }
+
+    def invalid_data(
+        self, request: HttpRequest, revision: PolicyRevision, posted: str, exc: ValueError
+    ) -> HttpResponse:
+        """Show the page again with the posted data document and where it stops parsing."""
+        page = self.page(revision)
+        page["data_text"] = posted
+        if isinstance(exc, json.JSONDecodeError):
+            page["data_error"] = _(
+                "The data document is not valid JSON: line %(line)s, column %(column)s: %(msg)s."
+            ) % {"line": exc.lineno, "column": exc.colno, "msg": exc.msg}
+        else:
+            page["data_error"] = _("The data document is not valid JSON.")
+        return render(request, "portal/policy_revision.html", page, status=400)
 
     def latest_replay(self, revision: PolicyRevision) -> PolicyReplay | None:
         with agency_transaction(self.agency.id):
@@ -166,11 +239,11 @@ class PolicyRevisionDetailView(_OfficerMixin, View):
                 path = request.POST.get("path", "")
                 if path in modules:
                     modules[path] = request.POST.get("text", "").replace("\r\n", "\n")
+                posted = request.POST.get("data", "{}")
                 try:
-                    data = json.loads(request.POST.get("data", "{}"))
-                except ValueError:
-                    messages.error(request, _("The data document is not valid JSON."))
-                    return redirect("portal:policy_revision", revision_id=revision.id)
+                    data = json.loads(posted)
+                except ValueError as exc:
+                    return self.invalid_data(request, revision, posted, exc)
                 revision_draft_update(
                     user=self.user,
                     revision=revision,
@@ -200,3 +273,44 @@ class PolicyRevisionDetailView(_OfficerMixin, View):
         except RevisionError as exc:
             messages.error(request, f"{exc.message} ({exc.code})")
         return redirect("portal:policy_revision", revision_id=revision.id)
+
+
+class PolicyReasonView(_OfficerMixin, View):
+    """One reason code: its message, authority, the rules giving it, how often it was given."""
+
+    def get(self, request: HttpRequest, code: str) -> HttpResponse:
+        self.officer_only()
+        if not CODE_RE.match(code):
+            raise Http404
+        with agency_transaction(self.agency.id):
+            in_force = [r for r in active_revisions() if r.agency_id in (None, self.agency.id)]
+        modules: dict[str, str] = {}
+        for revision in in_force:
+            modules.update(revision.modules)
+        rules = reason_rules(modules, code)
+        message = REASON_MESSAGES.get(code)
+        if not rules and message is None:
+            raise Http404
+        custom = rules[0].custom if rules else {}
+        decisions = self.listable_decisions()
+        count: int | None = None
+        if decisions is not None:
+            since = timezone.now() - timedelta(days=REASON_WINDOW_DAYS)
+            with agency_transaction(self.agency.id):
+                count = reason_decision_count(decisions, code=code, since=since)
+        return render(
+            request,
+            "portal/policy_reason.html",
+            {
+                "code": code,
+                "message": message if message is not None else rules[0].metadata.get("title", ""),
+                "rule_id": custom.get("rule", ""),
+                "kind": custom.get("kind", ""),
+                "authority": custom.get("authority", ""),
+                "description": rules[0].metadata.get("description", "") if rules else "",
+                "rules": rules,
+                "revisions": in_force,
+                "count": count,
+                "days": REASON_WINDOW_DAYS,
+            },
+        )

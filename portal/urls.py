@@ -32,4 +32,7 @@ urlpatterns = [
         policy_views.PolicyRevisionDetailView.as_view(),
         name="policy_revision",
     ),
+    path(
+        "policy/reasons/<str:code>", policy_views.PolicyReasonView.as_view(), name="policy_reason"
+    ),
 ]

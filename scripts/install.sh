@@ -62,6 +62,8 @@ if [ ! -f "$npm_stamp" ]; then
     fi
     touch "$npm_stamp"
 fi
+# The policy editor, bundled from those packages (the image serves it too).
+./scripts/build_editor.sh
 [ "$runtime_only" = 0 ] || exit 0
 
 .venv/bin/python scripts/fetch_photos.py

@@ -9,7 +9,6 @@ import copy
 import functools
 import json
 import random
-import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -121,15 +120,14 @@ def test_every_reason_code_appears_in_a_test_file() -> None:
 
 def test_metadata_blocks_match_the_reason_catalog() -> None:
     """`# METADATA custom:` blocks document the code, rule and authority the decision returns."""
+    from policy.revisions.rule_text import metadata_blocks
+
     documented: dict[str, tuple[str, str]] = {}
-    block = re.compile(
-        r"#   rule: (?P<rule>\S+)\n#   code: (?P<code>\S+)\n#   kind: (?P<kind>\S+)\n"
-        r"#   authority: (?P<authority>\".*\")\n"
-    )
     for text in load_bundle_files(DEFAULT_REGO_DIR).values():
-        for match in block.finditer(text):
-            if match["kind"] in {"deny", "info"}:
-                documented[match["code"]] = (match["rule"], json.loads(match["authority"]))
+        for block in metadata_blocks(text):
+            custom = block.get("custom") or {}
+            if custom.get("kind") in {"deny", "info"}:
+                documented[custom["code"]] = (custom["rule"], custom["authority"])
     catalog = _catalog()
     assert set(documented) == set(catalog)
     for code, (rule_id, authority) in documented.items():

@@ -377,7 +377,24 @@ def test_officers_change_the_baseline_with_four_eyes_and_roll_it_back(
         revision_url = a.page.url
         data = json.loads(a.page.input_value("#data"))
         data["fr"]["config"]["justification_min_chars"] = 21
-        a.page.fill("#data", json.dumps(data, indent=2))
+        # The textareas are enhanced into editors with line numbers; the textarea stays the
+        # form field, and a data document that does not parse is stopped before it is sent.
+        modules = a.page.locator("section.module").count()
+        assert a.page.locator(".cm-editor .cm-lineNumbers").count() == modules + 1
+        assert a.page.locator("section.data-document textarea").is_hidden()
+        editor = a.page.locator("section.data-document .cm-content")
+        editor.fill('{"fr": [')
+        status = a.page.locator("#data-status")
+        status.wait_for(state="visible")  # shown once the browser finds the error
+        assert a.page.input_value("#data") == '{"fr": ['
+        a.page.click("section.data-document button[value=save]")
+        assert status.get_attribute("role") == "alert"
+        assert status.inner_text().startswith("Line 1, column 9: ")
+        assert a.page.url == revision_url
+        a.check("en-policy-editor-invalid-json", full_page=False)
+        editor.fill(json.dumps(data, indent=2))
+        status.wait_for(state="hidden")
+        assert json.loads(a.page.input_value("#data")) == data
         a.page.click("section.data-document button[value=save]")
         a.page.wait_for_load_state()
         failing = a.page.locator(
@@ -386,16 +403,36 @@ def test_officers_change_the_baseline_with_four_eyes_and_roll_it_back(
         assert failing.count() == 1
         assert "regorus, opa" in failing.inner_text()
         a.check("en-policy-editor-test-fails", full_page=False)
+        changed = a.page.locator("table.diff[data-path='data.json'] tr.changed")
+        assert changed.count() == 1
+        assert "20" in changed.locator("del").inner_text()
+        assert "21" in changed.locator("ins").inner_text()
 
         heading = a.page.locator("h2 code", has_text="fr/baseline/request_test.rego")
         module = a.page.locator("section.module", has=heading)
+        module.locator(".cm-content").click()
+        a.page.keyboard.press("F8")  # to the failing test's line, marked in the gutter
+        assert module.locator(".cm-gutter-lint .cm-lint-marker-error").count() >= 1
+        a.page.keyboard.press("Control+Shift+M")  # the findings, listed
+        listed = module.locator(".cm-panel.cm-panel-lint").inner_text()
+        assert "test failed on regorus, opa" in listed
+        a.page.keyboard.press("Escape")
         text = module.locator("textarea").input_value()
         assert text.count(old_line) == 1
-        module.locator("textarea").fill(text.replace(old_line, new_line))
+        module.locator(".cm-content").fill(text.replace(old_line, new_line))
+        assert module.locator("textarea").input_value() == text.replace(old_line, new_line)
+        assert module.locator(".cm-line span:not(.cm-lintRange)").count() >= 1  # highlighted
+        module.locator(".cm-content").click()
+        a.check("en-policy-editor", full_page=False)
         module.locator("button[value=save]").click()
         a.page.wait_for_load_state()
         assert "Passed on both engines" in a.page.locator("dl.facts").inner_text()
         assert a.page.locator("tr.flagged").count() == 0
+        assert a.page.locator(".cm-lint-marker-error").count() == 0
+        module_diff = a.page.locator("table.diff[data-path='fr/baseline/request_test.rego']")
+        assert "Robbery suspect 1 ABC" in module_diff.locator("tr.changed ins").inner_text()
+        module_diff.scroll_into_view_if_needed()
+        a.check("en-policy-diff", full_page=False)
 
         a.page.fill("#days", "1")
         a.page.click("button[value=replay]")
@@ -456,6 +493,24 @@ def test_officers_change_the_baseline_with_four_eyes_and_roll_it_back(
         french.page.goto(revision_url)
         assert "Réussies sur les deux moteurs" in french.page.locator("dl.facts").inner_text()
         french.check("fr-policy-replay", full_page=False)
+        french.page.goto(f"{portal_url}/policy/reasons/justification_insufficient")
+        assert "Règles en vigueur" in french.page.locator("main").inner_text()
+        french.check("fr-policy-reason")
+        french.page.goto(f"{portal_url}/policy/revisions")
+        french.page.click("button[name=scope][value=baseline]")
+        french.page.wait_for_url("**/policy/revisions/*-*")
+        french.page.locator("section.data-document .cm-content").fill('{"fr": [}')
+        french.page.click("section.data-document button[value=save]")
+        assert french.page.locator("#data-status").inner_text().startswith("Ligne 1, colonne 9")
+        french.check("fr-policy-editor", full_page=False)
+        a.page.goto(revision_url)
+        made = a.page.locator("[data-decision-count]").get_attribute("data-decision-count")
+        assert int(made or 0) >= 1
+        a.page.click("section.history a[href='/policy/reasons/justification_insufficient']")
+        a.page.wait_for_url("**/policy/reasons/justification_insufficient")
+        gave = a.page.locator("[data-reason-count]").get_attribute("data-reason-count")
+        assert int(gave or 0) >= 1
+        a.check("en-policy-reason")
         for portal in (searcher, a, b, french):
             portal.close()
 
