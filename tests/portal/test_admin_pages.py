@@ -10,7 +10,7 @@ from django.test import Client
 
 from audit.models import AuditEvent
 from tenants.context import agency_transaction
-from tests.conftest import Tenant
+from tests.conftest import Tenant, photo
 from tests.portal.conftest import Staff, sign_in, staff_create
 
 pytestmark = pytest.mark.django_db
@@ -250,3 +250,17 @@ def test_galleries_subjects_and_a_batchs_files(
     assert page.count('data-result="enrolled"') == batch.enrolled
     for result in batch.results:
         assert result["file"] in page
+
+
+def test_a_batch_in_progress_updates_itself(admin: tuple[Client, Staff], tenant_a: Tenant) -> None:
+    from matching.enrollment import UploadItem, enrollment_batch_create
+
+    client, _ = admin
+    item = UploadItem(
+        subject_ref="pending-1", filename="pending.jpg", content=photo("biden.jpg"), display_name=""
+    )
+    batch = enrollment_batch_create(gallery=tenant_a.gallery, items=[item], enqueue=False)
+    page = client.get(f"/agency/batches/{batch.id}").content.decode()
+    assert 'data-status="queued"' in page and 'max="1" value="0"' in page
+    assert f'hx-get="/agency/batches/{batch.id}"' in page and 'hx-select="#batch-live"' in page
+    assert "No file processed yet." in page
