@@ -6,6 +6,7 @@ from datetime import datetime, time
 from typing import Any
 
 from django import forms
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -55,6 +56,12 @@ class UserCreateForm(forms.Form):
             "only. The person enrols a second factor at first sign-in."
         ),
     )
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if password:
+            validate_password(password)
+        return password
 
     def add_service_errors(self, exc: ValidationError) -> None:
         """Show the directory's refusal beside the field it concerns."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +17,7 @@ from django.views import View
 from matching.searches import search_face_choose
 from matching.searches.probe_picture import search_probe_picture
 from matching.selectors import search_get
-from portal.face_choice import FACE_CHOICE_MESSAGES, face_choice_context
+from portal.face_choice import FACE_CHOICE_MESSAGES
 from portal.mixins import StaffMixin
 from portal.views import SearchDetailView
 from tenants.errors import ApiError
@@ -54,7 +55,7 @@ class FaceChooseView(SearchDetailView):
         ):
             raise PermissionDenied
         raw = request.POST.get("face", "")
-        face = int(raw) if raw.isdigit() else -1
+        face = int(raw) if raw.isascii() and raw.isdigit() else -1
         try:
             search_face_choose(
                 user=self.user,
@@ -66,14 +67,11 @@ class FaceChooseView(SearchDetailView):
             message = str(FACE_CHOICE_MESSAGES.get(exc.error_code, exc.message))
             search = search_get(agency=self.agency, search_id=search_id) or search
             context = self.search_context(search)
-            context.update(
-                face_choice_context(
-                    user=self.user,
-                    search=search,
-                    error=message,
-                    chosen=face if face >= 0 else None,
-                )
-            )
+            if "face_choice" not in context:
+                # The search has moved on (chosen by someone else, cancelled): say so on its page.
+                messages.error(request, message)
+                return redirect("portal:search", search_id=search.id)
+            context["face_choice"].update(error=message, chosen=face if face >= 0 else None)
             status = exc.status_code if exc.status_code in (400, 403, 409) else 400
             return render(request, self.template_name, context, status=status)
         return redirect("portal:search", search_id=search.id)

@@ -2,7 +2,8 @@
 
 Its faces were detected in the upright decoded image (``execute``), so the picture is decoded
 the same way and the boxes fall on it exactly. Reading it needs the need-to-know of one who
-chooses the face or sees the candidates; each reading is audited in the same transaction.
+chooses the face or sees the candidates; every opening of its sealed bytes is audited in the
+same transaction.
 """
 
 from __future__ import annotations
@@ -97,8 +98,8 @@ def search_probe_picture(*, user: User, search_id: uuid.UUID) -> ProbePicture:
 def search_face_boxes(*, user: User, search: Search) -> list[FaceBox]:
     """Return the faces a search awaits a choice among, placed on its picture in percent.
 
-    Only the container's header is read (orientation and size), no pixel is decoded and
-    nothing is shown: the picture itself is audited when it is served.
+    The picture's upright size is read from the probe's header (no pixel is decoded); opening
+    the sealed bytes for it is audited (``probe.opened``), and so is serving the picture.
     """
     if search.status != SearchStatus.AWAITING_FACE_CHOICE or not search.face_boxes:
         return []
@@ -106,6 +107,14 @@ def search_face_boxes(*, user: User, search: Search) -> list[FaceBox]:
     with agency_transaction(user.agency_id):
         _, probe = _probe_of(user, search.id)
         width, height = image_upright_size(_opened(probe))
+        audit_record(
+            agency_id=search.agency_id,
+            actor=user,
+            action="probe.opened",
+            object_type="search",
+            object_id=str(search.id),
+            data={"purpose": "face_boxes", "faces": len(search.face_boxes)},
+        )
 
     def share(value: float, whole: int) -> float:
         return round(min(max(value / whole, 0.0), 1.0) * 100, 3)

@@ -121,6 +121,12 @@ def test_user_form_errors_are_shown_beside_the_fields(
     for field in ("username", "roles", "password"):
         assert f'id="id_{field}_errors"' in page, field
     assert 'aria-describedby="id_username_errors"' in page
+    common = client.post(
+        "/agency/users",
+        {"username": "cst_common", "roles": ["analyst"], "password": "password1234"},
+    )
+    assert common.status_code == 400
+    assert 'id="id_password_errors"' in common.content.decode()
     taken = tenant_a.users["analyst"].username
     response = client.post("/agency/users", {"username": taken, "roles": ["analyst"]})
     assert response.status_code == 400

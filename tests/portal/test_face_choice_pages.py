@@ -35,10 +35,10 @@ def awaiting_choice(client: Client, staff: Staff) -> Any:
     return search
 
 
-def probe_views(agency_id: str, search_id: Any) -> int:
+def probe_views(agency_id: str, search_id: Any, action: str = "probe.viewed") -> int:
     with agency_transaction(agency_id):
         return AuditEvent.objects.filter(
-            agency_id=agency_id, action="probe.viewed", object_id=str(search_id)
+            agency_id=agency_id, action=action, object_id=str(search_id)
         ).count()
 
 
@@ -74,7 +74,8 @@ def test_the_page_outlines_each_face_with_a_labelled_choice_and_stops_polling(
         assert drawn["y"] == pytest.approx(detected["y"] / height * 100, abs=0.01)
         assert drawn["w"] == pytest.approx(detected["w"] / width * 100, abs=0.01)
         assert 0 < drawn["x"] + drawn["w"] <= 100 and 0 < drawn["y"] + drawn["h"] <= 100
-    # Drawing the boxes reads no picture: only serving it is a viewing on record.
+    # Placing the boxes opens the probe's header (on record); the picture is not served yet.
+    assert probe_views(staff.user.agency_id, search.id, "probe.opened") == 1
     assert probe_views(staff.user.agency_id, search.id) == 0
 
 
@@ -107,6 +108,14 @@ def test_choosing_the_left_face_searches_it(signed_in: tuple[Client, Staff]) -> 
     assert response["Location"] == f"/searches/{search.id}"
     chosen = searches_of(staff)[0]
     assert (chosen.status, chosen.face_choice) == ("queued", left)
+    # A second choice finds the search moved on and says so on its page.
+    again = client.post(f"/searches/{search.id}/face", {"face": str(1 - left)})
+    assert again["Location"] == f"/searches/{search.id}"
+    assert (
+        "This search no longer awaits a face choice."
+        in client.get(again["Location"]).content.decode()
+    )
+    assert searches_of(staff)[0].face_choice == left
     search_execute(agency_id=staff.user.agency_id, search_id=search.id)
     page = client.get(f"/searches/{search.id}").content.decode()
     assert searches_of(staff)[0].status == "awaiting_review"
@@ -117,6 +126,9 @@ def test_choosing_the_left_face_searches_it(signed_in: tuple[Client, Staff]) -> 
 def test_a_face_out_of_range_is_refused_on_the_page(signed_in: tuple[Client, Staff]) -> None:
     client, staff = signed_in
     search = awaiting_choice(client, staff)
+    for junk in ("", "²", "-1"):
+        refused = client.post(f"/searches/{search.id}/face", {"face": junk})
+        assert refused.status_code == 400, junk
     response = client.post(f"/searches/{search.id}/face", {"face": "7"})
     assert response.status_code == 400
     page = response.content.decode()
@@ -161,4 +173,5 @@ def test_who_may_not_see_the_probe(
     assert foreign.get(f"/searches/{search.id}/probe").status_code == 404
     assert foreign.post(f"/searches/{search.id}/face", {"face": "0"}).status_code == 404
     assert probe_views(staff.user.agency_id, search.id) == 0
+    assert probe_views(staff.user.agency_id, search.id, "probe.opened") == 0
     assert searches_of(staff)[0].status == "awaiting_face_choice"
