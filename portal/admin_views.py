@@ -16,10 +16,21 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 
-from matching.models import Gallery
+from matching.held_photos import (
+    HELD_FACE_OUT_OF_RANGE,
+    HELD_PHOTO_RESOLVED,
+    HeldPhotoError,
+    held_photo_discard,
+    held_photo_get,
+    held_photo_image,
+    held_photo_list,
+    held_photo_resolve,
+)
+from matching.models import Gallery, HeldPhoto, HeldPhotoStatus
+from matching.searches.probe_picture import FaceBox
 from matching.selectors import gallery_get
 from portal.admin_forms import TrainingRecordForm, UserCreateForm, described
 from portal.admin_selectors import (
@@ -33,6 +44,7 @@ from portal.admin_selectors import (
 from portal.labels import ROLE_LABELS, label
 from portal.mixins import ReauthenticatedPostMixin, StaffMixin
 from tenants.models import User
+from tenants.need_to_know import action_allowed
 from tenants.selectors import token_get, token_list, user_get, user_list
 from tenants.services import (
     token_revoke,
@@ -59,8 +71,6 @@ class ActionRequiredMixin:
     actions: tuple[str, ...] = ()
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        from tenants.need_to_know import action_allowed
-
         user = request.user
         if isinstance(user, User) and not any(
             action_allowed(user=user, action=a) for a in self.actions
@@ -258,8 +268,6 @@ class AdminGalleryDetailView(ActionRequiredMixin, StaffMixin, View):
     actions = GALLERY_ACTIONS
 
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
-        from tenants.need_to_know import action_allowed
-
         gallery: Gallery | None = gallery_get(agency=self.agency, slug=slug)
         if gallery is None:
             raise Http404
@@ -305,5 +313,115 @@ class AdminBatchDetailView(ActionRequiredMixin, StaffMixin, View):
                 "status_label": label(BATCH_STATUS_LABELS, batch.status),
                 "results": results,
                 "live": batch.status in ("queued", "running"),
+                "held": [h for h in held_photo_list(agency=self.agency) if h.batch_id == batch.id]
+                if action_allowed(user=self.user, action="held_photo.resolve")
+                else [],
             },
         )
+
+
+def _held_boxes(held: HeldPhoto) -> list[FaceBox]:
+    """Place a held photo's faces (``[top, right, bottom, left]``) in percent, left to right."""
+
+    def share(value: float, whole: int) -> float:
+        return round(min(max(value / whole, 0.0), 1.0) * 100, 3)
+
+    boxes = [
+        FaceBox(
+            index=i,
+            left=share(left, held.width),
+            top=share(top, held.height),
+            width=share(right - left, held.width),
+            height=share(bottom - top, held.height),
+        )
+        for i, (top, right, bottom, left) in enumerate(held.boxes)
+    ]
+    return sorted(boxes, key=lambda b: b.left)
+
+
+HELD_MESSAGES: dict[str, Promise] = {
+    HELD_FACE_OUT_OF_RANGE: gettext_lazy("Choose one of the outlined faces."),
+    HELD_PHOTO_RESOLVED: gettext_lazy("This photo has already been resolved."),
+}
+
+
+class AdminHeldPhotoView(ActionRequiredMixin, StaffMixin, View):
+    """A photo held at enrollment: pick the subject's face to enroll it, or discard the photo."""
+
+    actions = ("held_photo.resolve",)
+
+    def held(self, held_id: uuid.UUID) -> HeldPhoto:
+        held = held_photo_get(agency=self.agency, held_id=held_id)
+        if held is None:
+            raise Http404
+        return held
+
+    def get(self, request: HttpRequest, held_id: uuid.UUID) -> HttpResponse:
+        return self.page(request, self.held(held_id))
+
+    def post(self, request: HttpRequest, held_id: uuid.UUID) -> HttpResponse:
+        held = self.held(held_id)
+        raw = request.POST.get("face", "")
+        face = int(raw) if raw.isascii() and raw.isdigit() else -1
+        try:
+            if request.POST.get("action") == "discard":
+                held_photo_discard(user=self.user, held_id=held.id)
+                messages.success(request, _("Photo %(file)s discarded.") % {"file": held.filename})
+            else:
+                held_photo_resolve(user=self.user, held_id=held.id, face=face)
+                messages.success(
+                    request, _("Face enrolled for %(ref)s.") % {"ref": held.subject_ref}
+                )
+        except HeldPhotoError as exc:
+            if exc.http_status == 404:
+                raise Http404 from exc
+            error = str(HELD_MESSAGES.get(exc.code, exc.message))
+            return self.page(
+                request,
+                self.held(held_id),
+                error=error,
+                chosen=face if face >= 0 else None,
+                status=exc.http_status,
+            )
+        if held.batch_id is not None:
+            return redirect("portal:admin_batch", batch_id=held.batch_id)
+        return redirect("portal:admin_gallery", slug=held.gallery.slug)
+
+    def page(
+        self,
+        request: HttpRequest,
+        held: HeldPhoto,
+        *,
+        error: str = "",
+        chosen: int | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
+        pending = held.status == HeldPhotoStatus.PENDING
+        return render(
+            request,
+            "portal/admin_held_photo.html",
+            {
+                "held": held,
+                "pending": pending,
+                "boxes": _held_boxes(held) if pending else [],
+                "total": len(held.boxes),
+                "error": error,
+                "chosen": chosen,
+            },
+            status=status,
+        )
+
+
+class AdminHeldPhotoPictureView(ActionRequiredMixin, StaffMixin, View):
+    """A pending held photo's picture; never cached, each viewing audited by the service."""
+
+    actions = ("held_photo.resolve",)
+
+    def get(self, request: HttpRequest, held_id: uuid.UUID) -> HttpResponse:
+        try:
+            content = held_photo_image(user=self.user, held_id=held_id)
+        except HeldPhotoError as exc:
+            raise Http404(exc.message) from exc
+        response = HttpResponse(content, content_type="image/jpeg")
+        response["Cache-Control"] = "no-store"
+        return response

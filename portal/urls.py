@@ -43,4 +43,8 @@ urlpatterns = [
          name="admin_gallery"),
     path("agency/batches/<uuid:batch_id>", admin_views.AdminBatchDetailView.as_view(),
          name="admin_batch"),
+    path("agency/held-photos/<uuid:held_id>", admin_views.AdminHeldPhotoView.as_view(),
+         name="admin_held_photo"),
+    path("agency/held-photos/<uuid:held_id>/picture",
+         admin_views.AdminHeldPhotoPictureView.as_view(), name="admin_held_photo_picture"),
 ]

@@ -10,7 +10,7 @@ from django.test import Client
 
 from audit.models import AuditEvent
 from tenants.context import agency_transaction
-from tests.conftest import Tenant, photo
+from tests.conftest import Tenant, photo, side_by_side
 from tests.portal.conftest import Staff, sign_in, staff_create
 
 pytestmark = pytest.mark.django_db
@@ -270,3 +270,78 @@ def test_a_batch_in_progress_updates_itself(admin: tuple[Client, Staff], tenant_
     assert 'data-status="queued"' in page and 'max="1" value="0"' in page
     assert f'hx-get="/agency/batches/{batch.id}"' in page and 'hx-select="#batch-live"' in page
     assert "No file processed yet." in page
+
+
+def held_batch(tenant: Tenant, ref: str) -> Any:
+    """Enroll a photo with two faces for ``ref``: the batch holds it for a face choice."""
+    from matching.enrollment import UploadItem, enrollment_batch_create, enrollment_batch_process
+
+    item = UploadItem(
+        subject_ref=ref,
+        filename="group.jpg",
+        content=side_by_side("obama.jpg", "biden.jpg"),
+        display_name=ref,
+    )
+    batch = enrollment_batch_create(gallery=tenant.gallery, items=[item], enqueue=False)
+    enrollment_batch_process(agency_id=tenant.agency.id, batch_id=batch.id)
+    return batch
+
+
+def test_an_admin_enrolls_the_chosen_face_of_a_held_photo(
+    admin: tuple[Client, Staff], tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    from matching.held_photos import held_photo_list
+    from matching.models import Subject
+
+    client, staff = admin
+    ref = f"held-{uuid.uuid4().hex[:6]}"
+    batch = held_batch(tenant_a, ref)
+    (held,) = [h for h in held_photo_list(agency=tenant_a.agency) if h.batch_id == batch.id]
+    page = client.get(f"/agency/batches/{batch.id}").content.decode()
+    assert f"/agency/held-photos/{held.id}" in page and 'data-result="held"' in page
+    page = client.get(f"/agency/held-photos/{held.id}").content.decode()
+    assert page.count('type="radio" name="face"') == 2 and "Face 2 of 2" in page
+    assert f'src="/agency/held-photos/{held.id}/picture"' in page
+    picture = client.get(f"/agency/held-photos/{held.id}/picture")
+    assert picture["Cache-Control"] == "no-store" and picture["Content-Type"] == "image/jpeg"
+    assert len(events(staff.user.agency_id, "held_photo.viewed", str(held.id))) == 1
+
+    # Other roles and other agencies find nothing.
+    officer, foreign = Client(), Client()
+    sign_in(officer, staff_create(tenant_a, "compliance_officer"))
+    sign_in(foreign, staff_create(tenant_b, "agency_admin"))
+    for other in (officer, foreign):
+        assert other.get(f"/agency/held-photos/{held.id}").status_code == 404
+        assert other.get(f"/agency/held-photos/{held.id}/picture").status_code == 404
+        assert other.post(f"/agency/held-photos/{held.id}", {"face": "0"}).status_code == 404
+
+    assert client.post(f"/agency/held-photos/{held.id}", {"face": "5"}).status_code == 400
+    left = min(range(2), key=lambda i: held.boxes[i][3])
+    response = client.post(
+        f"/agency/held-photos/{held.id}", {"action": "enroll", "face": str(left)}
+    )
+    assert response["Location"] == f"/agency/batches/{batch.id}"
+    with agency_transaction(tenant_a.agency.id):
+        subject = Subject.objects.get(gallery=tenant_a.gallery, ref=ref)
+        assert subject.photos.get().face_choice == "admin"
+    (enrolled,) = events(staff.user.agency_id, "subject.enrolled", str(subject.pk))
+    assert enrolled.data["face_chosen"] == left
+    again = client.post(f"/agency/held-photos/{held.id}", {"action": "enroll", "face": "0"})
+    assert again.status_code == 409
+    assert "already been resolved" in again.content.decode()
+    assert client.get(f"/agency/held-photos/{held.id}/picture").status_code == 404
+
+
+def test_an_admin_discards_a_held_photo(admin: tuple[Client, Staff], tenant_a: Tenant) -> None:
+    from matching.held_photos import held_photo_get, held_photo_list
+
+    client, staff = admin
+    batch = held_batch(tenant_a, f"held-{uuid.uuid4().hex[:6]}")
+    (held,) = [h for h in held_photo_list(agency=tenant_a.agency) if h.batch_id == batch.id]
+    response = client.post(f"/agency/held-photos/{held.id}", {"action": "discard"})
+    assert response.status_code == 302
+    assert "discarded" in client.get(response["Location"]).content.decode()
+    resolved = held_photo_get(agency=tenant_a.agency, held_id=held.id)
+    assert resolved is not None and resolved.status == "discarded"
+    assert len(events(staff.user.agency_id, "held_photo.discarded", str(held.id))) == 1
+    assert "already been resolved" in client.get(f"/agency/held-photos/{held.id}").content.decode()

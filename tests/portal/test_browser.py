@@ -600,3 +600,38 @@ def test_an_agency_admin_creates_then_disables_a_user(
     french.check("fr-admin-batch")
     for tab in (portal, french):
         tab.close()
+
+
+def test_an_agency_admin_enrolls_the_face_of_a_held_photo(
+    chromium: Any, portal_url: str, tenant_a: Tenant, staff_committed: Any
+) -> None:
+    from matching.enrollment import UploadItem, enrollment_batch_create, enrollment_batch_process
+
+    admin = staff_committed(tenant_a, "agency_admin")
+    ref = f"held-{uuid.uuid4().hex[:6]}"
+    item = UploadItem(
+        subject_ref=ref,
+        filename="group.jpg",
+        content=side_by_side("obama.jpg", "biden.jpg"),
+        display_name="",
+    )
+    batch = enrollment_batch_create(gallery=tenant_a.gallery, items=[item], enqueue=False)
+    enrollment_batch_process(agency_id=tenant_a.agency.id, batch_id=batch.id)
+    portal = Portal(chromium, portal_url)
+    portal.sign_in(admin)
+    page = portal.page
+    portal.goto(f"/agency/batches/{batch.id}")
+    page.click("ul.held a")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.probe-frame img');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
+    boxes = _on_the_picture(page)
+    left = min(range(2), key=lambda i: boxes[i]["x"])
+    page.locator(f"rect[data-face='{left}']").click()
+    portal.check("en-held-photo")
+    page.click("button[value=enroll]")
+    page.wait_for_url(f"**/agency/batches/{batch.id}")
+    assert f"Face enrolled for {ref}." in page.locator(".messages").inner_text()
+    assert page.locator("ul.held").count() == 0
+    portal.close()
