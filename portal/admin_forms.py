@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from matching.enrollment import ENROLL_MAX_BYTES
+from matching.models import SeveralFaces
 from portal.labels import ROLE_LABELS
 from tenants.models import AGENCY_ROLES
 
@@ -96,3 +98,52 @@ class TrainingRecordForm(forms.Form):
         completed = datetime.combine(self.cleaned_data["completed_on"], time.min, zone)
         expires = datetime.combine(self.cleaned_data["expires_on"], time.max, zone)
         return completed, expires
+
+
+class ImagesInput(forms.FileInput):
+    """A file input that takes several photos at once."""
+
+    allow_multiple_selected = True
+
+
+class ImagesField(forms.FileField):
+    """One or more uploaded photos, each checked like a single file."""
+
+    widget = ImagesInput(attrs={"accept": "image/jpeg,image/png"})
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = list(data) if isinstance(data, list | tuple) else [data]
+        if not files:
+            files = [None]  # none sent: the field's own "required" refusal
+        return [super(ImagesField, self).clean(f, initial) for f in files]
+
+
+class SubjectEnrollForm(forms.Form):
+    """One subject's photos for a gallery: enrolled by a worker, batch by batch."""
+
+    ref = forms.CharField(
+        label=_("Record reference"),
+        max_length=120,
+        help_text=_("The agency's own reference for this person (a booking or file number)."),
+    )
+    display_name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    images = ImagesField(label=_("Photos (JPEG or PNG)"))
+    several_faces = forms.ChoiceField(
+        label=_("A photo that shows several faces"),
+        choices=[
+            (SeveralFaces.HOLD, _("Hold it until an administrator picks the face")),
+            (SeveralFaces.REFUSE, _("Reject it")),
+            (SeveralFaces.LARGEST, _("Enroll the largest face")),
+        ],
+        initial=SeveralFaces.HOLD,
+        widget=forms.RadioSelect,
+    )
+
+    def clean_images(self) -> list[Any]:
+        images: list[Any] = self.cleaned_data["images"]
+        for image in images:
+            if image.size is not None and image.size > ENROLL_MAX_BYTES:
+                raise forms.ValidationError(
+                    _("%(file)s is too large.") % {"file": image.name}, code="image_too_large"
+                )
+        return images

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 
+from matching.enrollment import UploadItem, enrollment_batch_create
 from matching.held_photos import (
     HELD_FACE_OUT_OF_RANGE,
     HELD_PHOTO_RESOLVED,
@@ -32,7 +33,12 @@ from matching.held_photos import (
 from matching.models import Gallery, HeldPhoto, HeldPhotoStatus
 from matching.searches.probe_picture import FaceBox
 from matching.selectors import gallery_get
-from portal.admin_forms import TrainingRecordForm, UserCreateForm, described
+from portal.admin_forms import (
+    SubjectEnrollForm,
+    TrainingRecordForm,
+    UserCreateForm,
+    described,
+)
 from portal.admin_selectors import (
     batch_get,
     gallery_batches,
@@ -248,7 +254,7 @@ class AdminTokenRevokeView(ActionRequiredMixin, ReauthenticatedPostMixin, StaffM
         return redirect("portal:admin_tokens")
 
 
-GALLERY_ACTIONS = ("subjects.list", "enrollment_batches.list")
+GALLERY_ACTIONS: tuple[str, ...] = ("subjects.list", "enrollment_batches.list")
 
 
 class AdminGalleryListView(ActionRequiredMixin, StaffMixin, View):
@@ -263,15 +269,29 @@ class AdminGalleryListView(ActionRequiredMixin, StaffMixin, View):
 
 
 class AdminGalleryDetailView(ActionRequiredMixin, StaffMixin, View):
-    """One gallery: its enrollment batches and, a page at a time, its subjects."""
+    """One gallery: its enrollment batches, its subjects a page at a time, and, for agency
+    admins, a form to enroll a subject's photos."""
 
     actions = GALLERY_ACTIONS
 
-    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
-        gallery: Gallery | None = gallery_get(agency=self.agency, slug=slug)
+    def gallery(self, slug: str) -> Gallery:
+        gallery = gallery_get(agency=self.agency, slug=slug)
         if gallery is None:
             raise Http404
-        context: dict[str, Any] = {"gallery": gallery, "subjects": None, "batches": None}
+        return gallery
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        return self.page(request, self.gallery(slug), SubjectEnrollForm())
+
+    def page(
+        self, request: HttpRequest, gallery: Gallery, form: SubjectEnrollForm, status: int = 200
+    ) -> HttpResponse:
+        context: dict[str, Any] = {
+            "gallery": gallery,
+            "subjects": None,
+            "batches": None,
+            "form": None,
+        }
         if action_allowed(user=self.user, action="subjects.list"):
             context["subjects"] = gallery_subjects_page(
                 agency=self.agency, gallery=gallery, page=request.GET.get("page")
@@ -281,7 +301,41 @@ class AdminGalleryDetailView(ActionRequiredMixin, StaffMixin, View):
                 {"batch": b, "status_label": label(BATCH_STATUS_LABELS, b.status)}
                 for b in gallery_batches(agency=self.agency, gallery=gallery)
             ]
-        return render(request, "portal/admin_gallery.html", context)
+        if action_allowed(user=self.user, action="subject.enroll"):
+            context["form"] = form
+        return render(request, "portal/admin_gallery.html", context, status=status)
+
+
+class AdminEnrollView(AdminGalleryDetailView):
+    """``POST``: one subject's photos; a worker enrolls them and the batch's page follows it."""
+
+    actions = ("subject.enroll",)
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        gallery = self.gallery(slug)
+        form = SubjectEnrollForm(request.POST, request.FILES)
+        if not form.is_valid():
+            described(form)
+            return self.page(request, gallery, form, status=400)
+        data = form.cleaned_data
+        items = [
+            UploadItem(
+                subject_ref=data["ref"],
+                filename=image.name or "upload",
+                content=image.read(),
+                display_name=data["display_name"],
+            )
+            for image in data["images"]
+        ]
+        batch = enrollment_batch_create(
+            gallery=gallery,
+            items=items,
+            created_by=self.user,
+            actor=self.user,
+            several_faces=data["several_faces"],
+        )
+        return redirect("portal:admin_batch", batch_id=batch.id)
 
 
 RESULT_LABELS: dict[str, Promise] = {

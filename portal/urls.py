@@ -47,4 +47,6 @@ urlpatterns = [
          name="admin_held_photo"),
     path("agency/held-photos/<uuid:held_id>/picture",
          admin_views.AdminHeldPhotoPictureView.as_view(), name="admin_held_photo_picture"),
+    path("agency/galleries/<slug:slug>/enroll", admin_views.AdminEnrollView.as_view(),
+         name="admin_enroll"),
 ]

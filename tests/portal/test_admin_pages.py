@@ -345,3 +345,43 @@ def test_an_admin_discards_a_held_photo(admin: tuple[Client, Staff], tenant_a: T
     assert resolved is not None and resolved.status == "discarded"
     assert len(events(staff.user.agency_id, "held_photo.discarded", str(held.id))) == 1
     assert "already been resolved" in client.get(f"/agency/held-photos/{held.id}").content.decode()
+
+
+def test_an_admin_enrolls_a_subjects_photos_and_follows_the_batch(
+    admin: tuple[Client, Staff], tenant_a: Tenant
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from matching.models import EnrollmentBatch
+
+    client, staff = admin
+    url = "/agency/galleries/booking/enroll"
+    refused = client.post(url, {"ref": "", "several_faces": "hold"})
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert 'id="id_ref_errors"' in page and 'id="id_images_errors"' in page
+    ref = f"enrol-{uuid.uuid4().hex[:6]}"
+    photos = [
+        SimpleUploadedFile(name, photo(name), content_type="image/jpeg")
+        for name in ("obama.jpg", "obama2.jpg")
+    ]
+    response = client.post(
+        url, {"ref": ref, "display_name": "Barack", "several_faces": "refuse", "images": photos}
+    )
+    assert response.status_code == 302
+    batch_id = response["Location"].rsplit("/", 1)[-1]
+    with agency_transaction(tenant_a.agency.id):
+        batch = EnrollmentBatch.objects.get(id=batch_id)
+    assert (batch.total, batch.several_faces, batch.created_by_id) == (2, "refuse", staff.user.pk)
+    (created,) = events(staff.user.agency_id, "enrollment.batch_created", batch_id)
+    assert created.actor == staff.user.username
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-status="queued"' in page and "hx-get" in page
+
+
+def test_only_agency_admins_enroll(tenant_a: Tenant) -> None:
+    officer = Client()
+    sign_in(officer, staff_create(tenant_a, "compliance_officer"))
+    page = officer.get("/agency/galleries/booking").content.decode()
+    assert "enroll-form" not in page
+    assert officer.post("/agency/galleries/booking/enroll", {"ref": "x"}).status_code == 404
