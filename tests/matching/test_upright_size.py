@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import pytest
 from django.test import override_settings
@@ -28,8 +29,8 @@ def _png() -> bytes:
 
 
 @pytest.mark.parametrize("make", [lambda: photo("obama3.jpg"), _sideways_jpeg, _png])
-def test_the_header_gives_the_decoded_upright_size(make: object) -> None:
-    data = make()  # type: ignore[operator]
+def test_the_header_gives_the_decoded_upright_size(make: Callable[[], bytes]) -> None:
+    data = make()
     assert image_upright_size(data) == image_decode(data).size
 
 
