@@ -192,6 +192,9 @@ def image_inspect(
 
 
 JPEG_SCALES = (1, 2, 4, 8)
+EXIF_ORIENTATION = 0x0112
+# Orientations that turn the image a quarter: width and height trade places.
+TURNED_ORIENTATIONS = (5, 6, 7, 8)
 _PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
 _ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2),
           (0, 1, 1, 2))
@@ -303,6 +306,21 @@ def image_decode(data: bytes) -> Image.Image:
     except (UnidentifiedImageError, SyntaxError, OSError, ValueError, struct.error) as exc:
         code = errors.IMAGE_TRUNCATED if "truncat" in str(exc).lower() else errors.IMAGE_CORRUPT
         raise ImageRejectedError(code, "The image file is corrupt or truncated.") from exc
+
+
+def image_upright_size(data: bytes) -> tuple[int, int]:
+    """Return the size ``image_decode`` gives an inspected image, reading its header only.
+
+    That is its width and height once turned upright per its EXIF orientation, divided by the
+    JPEG decoding scale a large image is decoded at.
+    """
+    fmt = _sniff(data)
+    with Image.open(io.BytesIO(data), formats=[fmt] if fmt else None) as image:
+        width, height = image.size
+        orientation = image.getexif().get(EXIF_ORIENTATION, 1)
+    scale = _jpeg_scale(width, height) if fmt == JPEG else 1
+    width, height = math.ceil(width / scale), math.ceil(height / scale)
+    return (height, width) if orientation in TURNED_ORIENTATIONS else (width, height)
 
 
 def image_pixels(image: Image.Image) -> NDArray[np.uint8]:

@@ -33,4 +33,9 @@ def portal_context(request: HttpRequest) -> dict[str, Any]:
         and action_allowed(user=user, action="candidate.review"),
         "portal_can_author": isinstance(user, User)
         and action_allowed(user=user, action="policy.author"),
+        "portal_can_manage_users": isinstance(user, User)
+        and action_allowed(user=user, action="users.manage"),
+        "portal_can_see_galleries": isinstance(user, User)
+        and any(action_allowed(user=user, action=a)
+                for a in ("subjects.list", "enrollment_batches.list")),
     }

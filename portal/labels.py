@@ -91,6 +91,7 @@ ROLE_LABELS: dict[str, Promise] = {
     "compliance_officer": _("Compliance officer"),
     "agency_admin": _("Agency administrator"),
     "auditor": _("Auditor"),
+    "national_admin": _("National program administrator"),
 }
 
 REGION_LABELS: dict[str, Promise] = {

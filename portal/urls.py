@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal import policy_views, review_views, views
+from portal import admin_views, face_choice_views, policy_views, review_views, views
 
 app_name = "portal"
 
@@ -35,4 +35,33 @@ urlpatterns = [
     path(
         "policy/reasons/<str:code>", policy_views.PolicyReasonView.as_view(), name="policy_reason"
     ),
+    path(
+        "searches/<uuid:search_id>/probe-to-choose",
+        face_choice_views.ProbePictureView.as_view(),
+        name="search_probe",
+    ),
+    path(
+        "searches/<uuid:search_id>/face",
+        face_choice_views.FaceChooseView.as_view(),
+        name="search_face",
+    ),
+    path("agency/users", admin_views.AdminUserListView.as_view(), name="admin_users"),
+    path("agency/users/<int:user_id>", admin_views.AdminUserDetailView.as_view(),
+         name="admin_user"),
+    path("agency/users/<int:user_id>/active", admin_views.AdminUserActiveView.as_view(),
+         name="admin_user_active"),
+    path("agency/tokens", admin_views.AdminTokenListView.as_view(), name="admin_tokens"),
+    path("agency/tokens/<int:token_id>/revoke", admin_views.AdminTokenRevokeView.as_view(),
+         name="admin_token_revoke"),
+    path("agency/galleries", admin_views.AdminGalleryListView.as_view(), name="admin_galleries"),
+    path("agency/galleries/<slug:slug>", admin_views.AdminGalleryDetailView.as_view(),
+         name="admin_gallery"),
+    path("agency/batches/<uuid:batch_id>", admin_views.AdminBatchDetailView.as_view(),
+         name="admin_batch"),
+    path("agency/held-photos/<uuid:held_id>", admin_views.AdminHeldPhotoView.as_view(),
+         name="admin_held_photo"),
+    path("agency/held-photos/<uuid:held_id>/picture",
+         admin_views.AdminHeldPhotoPictureView.as_view(), name="admin_held_photo_picture"),
+    path("agency/galleries/<slug:slug>/enroll", admin_views.AdminEnrollView.as_view(),
+         name="admin_enroll"),
 ]

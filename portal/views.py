@@ -22,6 +22,7 @@ from matching.searches import (
     search_submit,
 )
 from matching.selectors import gallery_list, search_get
+from portal.face_choice import face_choice_context
 from portal.forms import SearchForm, TokenIssueForm
 from portal.labels import DISPOSITION_LABELS, PURPOSE_LABELS, STATUS_LABELS, label
 from portal.mixins import ReauthenticatedPostMixin, StaffMixin
@@ -139,6 +140,7 @@ class SearchDetailView(StaffMixin, View):
                 for c in candidates
             ],
             "candidates_withheld": withheld,
+            **face_choice_context(user=self.user, search=search),
         }
 
 

@@ -21,7 +21,7 @@ import pytest
 from django.conf import settings
 from PIL import Image
 
-from tests.conftest import PHOTOS, Tenant
+from tests.conftest import PHOTOS, Tenant, side_by_side
 from tests.portal.conftest import Staff, staff_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
@@ -87,6 +87,7 @@ class Portal:
         *,
         purpose: str = "criminal_investigation",
         justification: str = "Armed robbery suspect captured on store CCTV; no other leads.",
+        probe: Path = PHOTOS / "obama3.jpg",
         shot: str | None = None,
     ) -> None:
         self.page.click("nav a[href='/searches/new']")
@@ -98,7 +99,7 @@ class Portal:
         self.page.select_option("#id_offence_category", "robbery")
         self.page.fill("#id_offence_code", "CC 344")
         self.page.fill("#id_justification", justification)
-        self.page.set_input_files("#id_probe", str(PHOTOS / "obama3.jpg"))
+        self.page.set_input_files("#id_probe", str(probe))
         self.page.select_option("#id_probe_source", "cctv")
         self.page.fill("#id_probe_captured_at", "2026-11-20T14:30")
         self.page.select_option("#id_probe_collected_in", "CA-ON")
@@ -596,3 +597,200 @@ def _both_images_side_by_side(portal: Portal) -> None:
     left, right = probe.bounding_box(), enrolled.bounding_box()
     assert left is not None and right is not None
     assert abs(left["y"] - right["y"]) < 1 and left["x"] + left["width"] <= right["x"]
+
+
+def _choose_face_page(portal: Portal, probe: Path) -> Any:
+    """Submit a probe with several faces and wait for the page to offer the choice."""
+    page = portal.page
+    portal.new_search(probe=probe)
+    page.wait_for_selector("[data-status=awaiting_face_choice]", timeout=90_000)
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.probe-frame img');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
+    return page
+
+
+def _on_the_picture(page: Any) -> list[dict[str, float]]:
+    """Return each face box's place on screen, checking that it lies on the picture."""
+    picture = page.locator(".probe-frame img").bounding_box()
+    boxes = [page.locator(f"rect[data-face='{i}']").bounding_box() for i in range(2)]
+    for box in boxes:
+        assert box["width"] > 20 and box["height"] > 20
+        right, bottom = picture["x"] + picture["width"], picture["y"] + picture["height"]
+        assert picture["x"] <= box["x"] and box["x"] + box["width"] <= right + 1
+        assert picture["y"] <= box["y"] and box["y"] + box["height"] <= bottom + 1
+    return boxes
+
+
+def test_an_investigator_picks_the_left_face_of_a_two_face_probe(
+    chromium: Any, portal_url: str, tenant_a: Tenant, staff_committed: Any, tmp_path: Path
+) -> None:
+    probe = tmp_path / "two-faces.jpg"
+    probe.write_bytes(side_by_side("obama3.jpg", "biden.jpg"))
+    staff = staff_committed(tenant_a)
+    portal = Portal(chromium, portal_url)
+    portal.sign_in(staff)
+    page = _choose_face_page(portal, probe)
+    assert page.locator("[data-status]").get_attribute("hx-get") is None
+    boxes = _on_the_picture(page)
+    first, second = (page.get_by_role("radio", name=f"Face {n} of 2") for n in (1, 2))
+    # The keyboard moves between the faces like any radio group.
+    first.focus()
+    page.keyboard.press("ArrowRight")
+    assert second.is_checked() and not first.is_checked()
+    portal.check("en-face-choice")
+    left = min(range(2), key=lambda i: boxes[i]["x"])
+    page.locator(f"rect[data-face='{left}']").click()
+    assert page.locator(f"input[name=face][value='{left}']").is_checked()
+    portal.check("en-face-chosen", full_page=False)
+    page.click(".face-choice button[type=submit]")
+    page.wait_for_selector("[data-status=awaiting_review]", timeout=90_000)
+    rows = page.locator("table.list tbody tr")
+    assert rows.first.inner_text().startswith("1")
+    assert "obama" in rows.first.inner_text()
+    portal.check("en-face-choice-result")
+    portal.close()
+
+
+def test_the_face_choice_reads_in_french(
+    chromium: Any, portal_url: str, tenant_a: Tenant, staff_committed: Any, tmp_path: Path
+) -> None:
+    probe = tmp_path / "deux-visages.jpg"
+    probe.write_bytes(side_by_side("obama3.jpg", "biden.jpg"))
+    staff = staff_committed(tenant_a)
+    portal = Portal(chromium, portal_url, locale="fr-CA")
+    portal.sign_in(staff)
+    page = _choose_face_page(portal, probe)
+    _on_the_picture(page)
+    assert page.get_by_role("radio", name="Visage 2 sur 2").count() == 1
+    assert "Choisissez le visage à rechercher" in page.locator(".face-choice h2").inner_text()
+    page.click(".face-choice button[type=submit]")  # nothing chosen
+    page.wait_for_selector("#face-choice-error")
+    error = page.locator("#face-choice-error").inner_text()
+    assert "Choisissez l'un des visages encadrés." in error
+    portal.check("fr-face-choice")
+    portal.close()
+
+
+def _scratch_gallery(tenant: Tenant) -> Any:
+    """A gallery of its own for a test that enrolls: the shared one keeps exactly its faces."""
+    from matching.galleries import gallery_create
+
+    slug = f"scratch-{uuid.uuid4().hex[:8]}"
+    return gallery_create(
+        agency=tenant.agency,
+        slug=slug,
+        name=f"Scratch {slug[-8:]}",
+        legal_basis="identification_of_criminals_act",
+        contains_youth_records=False,
+    )
+
+
+def test_an_agency_admin_creates_then_disables_a_user(
+    chromium: Any, portal_url: str, tenant_a: Tenant, staff_committed: Any
+) -> None:
+    admin = staff_committed(tenant_a, "agency_admin")
+    name = f"cst_{uuid.uuid4().hex[:8]}"
+    scratch = _scratch_gallery(tenant_a)
+    portal = Portal(chromium, portal_url)
+    portal.sign_in(admin)
+    page = portal.page
+    page.click("nav a[href='/agency/users']")
+    page.click("form.user-form button[type=submit]")
+    page.wait_for_selector("#id_username_errors")
+    assert page.locator("#id_roles_errors").is_visible()
+    portal.check("en-admin-user-errors")
+    page.fill("#id_username", name)
+    page.fill("#id_email", f"{name}@police.example")
+    page.check("input[name=roles][value=investigator]")
+    page.fill("#id_password", "a first password for the constable")
+    page.click("form.user-form button[type=submit]")
+    page.wait_for_url("**/agency/users/*")
+    assert page.locator("h1").inner_text() == name
+    page.fill("#id_course", "FR foundations")
+    page.fill("#id_completed_on", "2026-11-02")
+    page.fill("#id_expires_on", "2027-11-02")
+    page.click("form.training-form button[type=submit]")
+    page.wait_for_load_state()
+    assert "FR foundations" in page.locator("main").inner_text()
+    portal.check("en-admin-user")
+    page.click("form.account-state button[type=submit]")
+    page.wait_for_url("**/accounts/reauthenticate/**")
+    page.fill("input[name=password]", admin.password)
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("[data-active=false]")
+    assert "is disabled" in page.locator(".messages").inner_text()
+    history = page.locator("table.history").inner_text()
+    assert "user.disabled" in history and "user.created" in history
+    assert admin.user.username in history
+    portal.check("en-admin-user-disabled")
+    page.click("nav a[href='/agency/users']")
+    row = page.locator(f"tr[data-username='{name}']")
+    assert "Disabled" in row.inner_text()
+    portal.check("en-admin-users")
+    page.click("nav a[href='/agency/tokens']")
+    portal.check("en-admin-tokens")
+    page.click("nav a[href='/agency/galleries']")
+    page.click(f"a[href='/agency/galleries/{scratch.slug}']")
+    portal.check("en-admin-gallery")
+    page.fill("#id_ref", f"enrol-{name}")
+    page.fill("#id_display_name", "Barack Obama")
+    page.set_input_files("#id_images", [str(PHOTOS / "obama3.jpg"), str(PHOTOS / "obama2.jpg")])
+    page.click("form.enroll-form button[type=submit]")
+    page.wait_for_url("**/agency/batches/*")
+    # htmx follows the worker until the batch is done.
+    page.wait_for_selector("[data-status=done]", timeout=90_000)
+    assert page.locator("[data-result=enrolled]").count() == 2
+    portal.check("en-admin-batch")
+
+    french = Portal(chromium, portal_url, locale="fr-CA")
+    french.sign_in(admin)
+    french.page.click("nav a[href='/agency/users']")
+    assert french.page.locator("h1").inner_text() == "Utilisateurs du service"
+    assert "Désactivé" in french.page.locator(f"tr[data-username='{name}']").inner_text()
+    french.check("fr-admin-users")
+    french.page.click(f"a:text-is('{name}')")
+    assert "Réactiver cet utilisateur" in french.page.locator("main").inner_text()
+    french.check("fr-admin-user-disabled")
+    french.page.click("nav a[href='/agency/galleries']")
+    french.page.click(f"a[href='/agency/galleries/{scratch.slug}']")
+    french.page.locator("table.batches a").first.click()
+    french.check("fr-admin-batch")
+    for tab in (portal, french):
+        tab.close()
+
+
+def test_an_agency_admin_enrolls_the_face_of_a_held_photo(
+    chromium: Any, portal_url: str, tenant_a: Tenant, staff_committed: Any
+) -> None:
+    from matching.enrollment import UploadItem, enrollment_batch_create, enrollment_batch_process
+
+    admin = staff_committed(tenant_a, "agency_admin")
+    ref = f"held-{uuid.uuid4().hex[:6]}"
+    item = UploadItem(
+        subject_ref=ref,
+        filename="group.jpg",
+        content=side_by_side("obama.jpg", "biden.jpg"),
+        display_name="",
+    )
+    batch = enrollment_batch_create(gallery=_scratch_gallery(tenant_a), items=[item], enqueue=False)
+    enrollment_batch_process(agency_id=tenant_a.agency.id, batch_id=batch.id)
+    portal = Portal(chromium, portal_url)
+    portal.sign_in(admin)
+    page = portal.page
+    portal.goto(f"/agency/batches/{batch.id}")
+    page.click("ul.held a")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.probe-frame img');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
+    boxes = _on_the_picture(page)
+    left = min(range(2), key=lambda i: boxes[i]["x"])
+    page.locator(f"rect[data-face='{left}']").click()
+    portal.check("en-held-photo")
+    page.click("button[value=enroll]")
+    page.wait_for_url(f"**/agency/batches/{batch.id}")
+    assert f"Face enrolled for {ref}." in page.locator(".messages").inner_text()
+    assert page.locator("ul.held").count() == 0
+    portal.close()
