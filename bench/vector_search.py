@@ -293,25 +293,6 @@ def numpy_floor(vectors: NDArray[np.float32], probes: NDArray[np.float32]) -> di
     return {"ms": latency_summary(seconds)}
 
 
-def two_pass_measure(agency_id: str, gallery_id: int, probes: NDArray[np.float32],
-                     truth: Any, lab: Any, labels: Any) -> dict[str, Any]:
-    """The same held search with the projection bound first (``VECTOR_TWO_PASS_MIN_FACES``)."""
-    from matching.gallery_vectors import HELD_GALLERIES, ProjectionBound
-
-    held = HELD_GALLERIES._held[(agency_id, gallery_id)]
-    saved = held.bound
-    began = time.perf_counter()
-    held.bound = saved or ProjectionBound.fit(held.vectors, held.norms)
-    fit_s = time.perf_counter() - began
-    try:
-        measured = method_measure(
-            "held_two_pass", lambda p: held_search(agency_id, gallery_id, p), probes, truth,
-            lab, labels)
-    finally:
-        held.bound = saved
-    return {**measured, "fit_s": round(fit_s, 2)}
-
-
 def stage_measure(agency_id: str, gallery_id: int, vectors: NDArray[np.float32],
                   ids: NDArray[np.int64], real_probes: NDArray[np.float32], real_labels: list[str],
                   synth_probes: NDArray[np.float32], label_of: dict[int, str],
@@ -335,8 +316,6 @@ def stage_measure(agency_id: str, gallery_id: int, vectors: NDArray[np.float32],
         results["held_exact"] = method_measure(
             "held_exact", lambda p: held_search(agency_id, gallery_id, p), probes, truth, lab,
             labels)
-        results["held_two_pass"] = two_pass_measure(agency_id, gallery_id, probes, truth, lab,
-                                                    labels)
         if hnsw:
             for ef in (100, 400):
                 results[f"hnsw_ef{ef}"] = method_measure(

@@ -251,9 +251,6 @@ HNSW_EF_SEARCH = env_int("HNSW_EF_SEARCH", 100, minimum=1, maximum=1000)
 # Faces a worker process may hold in memory for exact search (512 bytes each; 0 turns it off,
 # and PostgreSQL then scans every gallery exactly itself).
 VECTOR_HELD_MAX_FACES = env_int("VECTOR_HELD_MAX_FACES", 4_000_000, minimum=0)
-# Held galleries from this size are scanned in two exact passes (a projection bound first);
-# 0 leaves every gallery to the single full pass. Off until bench.vector_search shows it faster.
-VECTOR_TWO_PASS_MIN_FACES = env_int("VECTOR_TWO_PASS_MIN_FACES", 0, minimum=0)
 
 LOG_FORMAT = env_str("LOG_FORMAT", "json", choices=("json", "text"))
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))

@@ -10,14 +10,6 @@ from PostgreSQL, under row-level security, for the distances the service records
 Why this and not an index: at one million faces a float32 scan costs ~30-40 ms on two cores,
 while HNSW needs an ``ef_search`` (and build parameters) that cost more than that before its
 recall@10 reaches 0.99 (see the README's benchmark section).
-
-A large gallery may be scanned in two passes that give exactly the full scan's answer
-(``VECTOR_TWO_PASS_MIN_FACES``; off by default until measured faster). Each face is also held
-as its coordinates on the gallery's first ``PRUNE_DIMENSIONS`` principal axes plus the length
-of what those axes leave out. For an orthonormal projection P and its complement R,
-``|x - q|² = |P(x - q)|² + |R(x - q)|² >= |Px - Pq|² + (|Rx| - |Rq|)²``, so that cheap bound,
-a quarter of the arithmetic, never exceeds the true squared distance: every face it puts beyond
-``max_distance`` is truly beyond it, and only the rest are measured in full.
 """
 
 from __future__ import annotations
@@ -26,7 +18,6 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -42,10 +33,6 @@ RELOAD_AFTER_CHANGES = 20_000
 # than this may have missed purged entries, so it reloads instead of following the log.
 CHANGE_LOG_RETENTION_SECONDS = 24 * 3600
 FOLLOW_LOG_FOR_SECONDS = CHANGE_LOG_RETENTION_SECONDS // 2
-PRUNE_DIMENSIONS = 32
-PRUNE_SAMPLE = 50_000
-# Float32 rounding slack on squared distances: a face the database keeps is never dropped.
-_SLACK = 1e-3
 
 # pgvector's binary COPY row: field count, then (length, value) for id, subject_id, embedding.
 _COPY_ROW = np.dtype([
@@ -98,11 +85,6 @@ class GalleryVectors:
     seen: Snapshot
     synced_at: float
     tombstones: int = 0
-    bound: ProjectionBound | None = None
-
-    def __post_init__(self) -> None:
-        if self.bound is None and _two_pass(len(self.ids)):
-            self.bound = ProjectionBound.fit(self.vectors, self.norms)
 
     @property
     def live(self) -> int:
@@ -112,20 +94,13 @@ class GalleryVectors:
         """Return the ids of up to ``limit`` faces within ``max_distance``, nearest first."""
         if not len(self.ids) or limit <= 0:
             return []
+        squared = self.norms - 2.0 * (self.vectors @ probe) + float(probe @ probe)
         # A little slack: float32 rounding must not drop a face the database would keep.
-        ceiling = max_distance * max_distance + 1e-4
-        if self.bound is None:
-            rows = np.arange(len(self.ids))
-            squared = self.norms - 2.0 * (self.vectors @ probe) + float(probe @ probe)
-        else:
-            rows = np.flatnonzero(self.bound.lower(probe) <= ceiling + _SLACK)
-            squared = (self.norms[rows] - 2.0 * (self.vectors[rows] @ probe)
-                       + float(probe @ probe))
-        within = np.flatnonzero(squared <= ceiling)
+        within = np.flatnonzero(squared <= max_distance * max_distance + 1e-4)
         if len(within) > limit:
             within = within[np.argpartition(squared[within], limit - 1)[:limit]]
         order = within[np.argsort(squared[within], kind="stable")]
-        return [int(i) for i in self.ids[rows[order]]]
+        return [int(i) for i in self.ids[order]]
 
     def apply(self, changed: NDArray[np.int64], rows: list[tuple[int, int, str]]) -> None:
         """Drop every changed face, then add back those that still exist."""
@@ -135,8 +110,6 @@ class GalleryVectors:
             for position in range(int(start), int(stop)):
                 if np.isfinite(self.norms[position]):
                     self.norms[position] = np.inf
-                    if self.bound is not None:
-                        self.bound.drop(position)
                     self.tombstones += 1
         if rows:
             ids = np.array([r[0] for r in rows], dtype=np.int64)
@@ -146,12 +119,7 @@ class GalleryVectors:
             self.ids = np.concatenate([self.ids, ids])
             self.subjects = np.concatenate([self.subjects, subjects])
             self.vectors = np.concatenate([self.vectors, vectors])
-            added = np.einsum("ij,ij->i", vectors, vectors)
-            self.norms = np.concatenate([self.norms, added])
-            if self.bound is not None:
-                self.bound.extend(vectors, added)
-            elif _two_pass(len(self.ids)):
-                self.bound = ProjectionBound.fit(self.vectors, self.norms)
+            self.norms = np.concatenate([self.norms, np.einsum("ij,ij->i", vectors, vectors)])
         if self.tombstones * 4 > len(self.ids) or not _ascending(self.ids):
             self._compact()
 
@@ -160,83 +128,7 @@ class GalleryVectors:
         keep = keep[np.argsort(self.ids[keep], kind="stable")]
         self.ids, self.subjects = self.ids[keep], self.subjects[keep]
         self.vectors, self.norms = self.vectors[keep], self.norms[keep]
-        if self.bound is not None:
-            self.bound.keep(keep)
         self.tombstones = 0
-
-
-@dataclass
-class ProjectionBound:
-    """Each face on the gallery's principal axes, and the length of what they leave out.
-
-    ``lower(q)`` is a lower bound of every face's squared distance to ``q`` (see the module);
-    a dropped face's bound is infinite. The axes are fitted once, on the faces held then; faces
-    added later are projected on the same axes (the bound holds for any orthonormal axes, it is
-    only less tight).
-    """
-
-    axes: NDArray[np.float32]
-    projected: NDArray[np.float32]
-    projected_norms: NDArray[np.float32]
-    residuals: NDArray[np.float32]
-
-    @classmethod
-    def fit(cls, vectors: NDArray[np.float32], norms: NDArray[np.float32]) -> ProjectionBound:
-        """Fit the axes on (a sample of) the live faces and project every face."""
-        live = np.flatnonzero(np.isfinite(norms))
-        sample = vectors[live[:: max(1, len(live) // PRUNE_SAMPLE)]].astype(np.float64)
-        centred = sample - sample.mean(axis=0)
-        # The eigenvectors of the covariance, largest first: an orthonormal set of axes.
-        _, eigenvectors = np.linalg.eigh(centred.T @ centred)
-        axes = np.ascontiguousarray(eigenvectors[:, ::-1][:, :PRUNE_DIMENSIONS], np.float32)
-        fitted = cls(axes=axes, projected=np.empty((0, PRUNE_DIMENSIONS), np.float32),
-                     projected_norms=np.empty(0, np.float32), residuals=np.empty(0, np.float32))
-        fitted.extend(vectors, norms)
-        return fitted
-
-    def extend(self, vectors: NDArray[np.float32], norms: NDArray[np.float32]) -> None:
-        """Project faces added after the fit (dropped ones, infinite norm, stay dropped)."""
-        projected = np.ascontiguousarray(vectors @ self.axes, dtype=np.float32)
-        squared = np.einsum("ij,ij->i", projected, projected)
-        finite = np.isfinite(norms)
-        residuals = np.sqrt(np.maximum(np.where(finite, norms, 0.0) - squared, 0.0))
-        self.projected = np.concatenate([self.projected, projected])
-        self.projected_norms = np.concatenate(
-            [self.projected_norms, np.where(finite, squared, np.inf).astype(np.float32)]
-        )
-        self.residuals = np.concatenate([self.residuals, residuals.astype(np.float32)])
-
-    def drop(self, position: int) -> None:
-        self.projected_norms[position] = np.inf
-
-    def keep(self, rows: NDArray[np.int64]) -> None:
-        self.projected = self.projected[rows]
-        self.projected_norms = self.projected_norms[rows]
-        self.residuals = self.residuals[rows]
-
-    def lower(self, probe: NDArray[np.float32]) -> NDArray[np.floating[Any]]:
-        """Return a lower bound of each face's squared distance to ``probe``.
-
-        Computed in place in one buffer of the gallery's length (plus one for the residual
-        gap): the pass is bound by memory traffic, so it allocates no temporary per operation.
-        """
-        onto = probe @ self.axes
-        left = float(probe @ probe) - float(onto @ onto)
-        rest = np.float32(np.sqrt(max(left, 0.0)))
-        bound: NDArray[np.floating[Any]] = np.matmul(self.projected, onto)
-        bound *= np.float32(-2.0)
-        bound += self.projected_norms
-        bound += np.float32(onto @ onto)
-        gap = np.subtract(self.residuals, rest)
-        np.multiply(gap, gap, out=gap)
-        bound += gap
-        return bound
-
-
-def _two_pass(faces: int) -> bool:
-    """Say whether a gallery of this size is scanned in two passes (see the module)."""
-    threshold = int(settings.VECTOR_TWO_PASS_MIN_FACES)
-    return threshold > 0 and faces >= threshold
 
 
 def _ascending(ids: NDArray[np.int64]) -> bool:
