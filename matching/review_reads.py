@@ -24,6 +24,7 @@ from tenants.context import agency_transaction
 from tenants.errors import ApiError
 from tenants.models import Role, User
 from tenants.need_to_know import Scope, action_allowed, action_require, action_scope
+from tenants.row_pages import RowsPage
 
 
 def review_owed(
@@ -125,22 +126,7 @@ class ReviewOwed:
     second: bool
 
 
-@dataclass(frozen=True)
-class ReviewQueuePage:
-    """One page of the queue, with what the pager needs."""
-
-    rows: list[ReviewOwed]
-    number: int
-    num_pages: int
-    total: int
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
+ReviewQueuePage = RowsPage[ReviewOwed]
 
 
 REVIEWS_PER_PAGE = 25
@@ -197,9 +183,4 @@ def review_queue(
             )
             for c in found.object_list
         ]
-        return ReviewQueuePage(
-            rows=rows,
-            number=found.number,
-            num_pages=found.paginator.num_pages,
-            total=found.paginator.count,
-        )
+        return ReviewQueuePage.of(found, rows)

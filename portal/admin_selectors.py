@@ -15,9 +15,9 @@ from django.db.models import Count
 from audit.models import AuditEvent
 from matching.list_selectors import enrollment_batch_list, subject_list
 from matching.models import EnrollmentBatch, Gallery, Subject
-from portal.selectors import SearchPage
 from tenants.context import agency_transaction
 from tenants.models import Agency, TrainingRecord, User
+from tenants.row_pages import RowsPage
 
 SUBJECTS_PER_PAGE = 50
 HISTORY_LENGTH = 50
@@ -42,12 +42,7 @@ class SubjectRow:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class SubjectPage:
-    """One page of a gallery's subjects."""
-
-    rows: list[SubjectRow]
-    pager: SearchPage
+SubjectPage = RowsPage[SubjectRow]
 
 
 def training_records_of(*, agency: Agency, user: User) -> list[TrainingRecord]:
@@ -107,15 +102,7 @@ def gallery_subjects_page(
             for s in found.object_list
             if isinstance(s, Subject)
         ]
-        return SubjectPage(
-            rows=rows,
-            pager=SearchPage(
-                rows=[],
-                number=found.number,
-                num_pages=found.paginator.num_pages,
-                total=found.paginator.count,
-            ),
-        )
+        return SubjectPage.of(found, rows)
 
 
 def gallery_batches(*, agency: Agency, gallery: Gallery) -> list[EnrollmentBatch]:

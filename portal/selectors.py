@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from matching.models import Search
 from tenants.context import agency_transaction
 from tenants.models import Agency, ApiToken, User
+from tenants.row_pages import RowsPage
 
 SEARCHES_PER_PAGE = 20
 
@@ -30,22 +31,7 @@ class SearchRow:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class SearchPage:
-    """One page of searches, with what the pager needs."""
-
-    rows: list[SearchRow]
-    number: int
-    num_pages: int
-    total: int
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
+SearchPage = RowsPage[SearchRow]
 
 
 def searches_requested_page(
@@ -70,12 +56,7 @@ def searches_requested_page(
             )
             for s in found.object_list
         ]
-        return SearchPage(
-            rows=rows,
-            number=found.number,
-            num_pages=found.paginator.num_pages,
-            total=found.paginator.count,
-        )
+        return SearchPage.of(found, rows)
 
 
 def api_tokens_of(*, user: User) -> list[ApiToken]:
