@@ -341,6 +341,24 @@ def _search_facts(agency_id: str, search_id: str) -> str:
         )
 
 
+def _editor_set(page: Any, content: Any, textarea: Any, text: str) -> None:
+    """Replace an editor's whole text and wait for it to reach its form field.
+
+    A fill can land before the editor has taken focus (the old text then stays after the new):
+    select everything first, insert, and try again until the textarea holds exactly ``text``.
+    """
+    for _ in range(5):
+        content.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Delete")
+        page.keyboard.insert_text(text)
+        for _ in range(20):
+            if textarea.input_value() == text:
+                return
+            time.sleep(0.1)
+    raise AssertionError("the editor did not take the text")
+
+
 def _wait_for_replay(portal: Portal, attempts: int = 90) -> None:
     for _ in range(attempts):
         if portal.page.locator("[data-replay-status=done]").count():
@@ -384,7 +402,8 @@ def test_officers_change_the_baseline_with_four_eyes_and_roll_it_back(
         assert a.page.locator(".cm-editor .cm-lineNumbers").count() == modules + 1
         assert a.page.locator("section.data-document textarea").is_hidden()
         editor = a.page.locator("section.data-document .cm-content")
-        editor.fill('{"fr": [')
+        data_field = a.page.locator("#data")
+        _editor_set(a.page, editor, data_field, '{"fr": [')
         status = a.page.locator("#data-status")
         status.wait_for(state="visible")  # shown once the browser finds the error
         assert a.page.input_value("#data") == '{"fr": ['
@@ -393,7 +412,7 @@ def test_officers_change_the_baseline_with_four_eyes_and_roll_it_back(
         assert status.inner_text().startswith("Line 1, column 9: ")
         assert a.page.url == revision_url
         a.check("en-policy-editor-invalid-json", full_page=False)
-        editor.fill(json.dumps(data, indent=2))
+        _editor_set(a.page, editor, data_field, json.dumps(data, indent=2))
         status.wait_for(state="hidden")
         assert json.loads(a.page.input_value("#data")) == data
         a.page.click("section.data-document button[value=save]")
@@ -420,7 +439,8 @@ def test_officers_change_the_baseline_with_four_eyes_and_roll_it_back(
         a.page.keyboard.press("Escape")
         text = module.locator("textarea").input_value()
         assert text.count(old_line) == 1
-        module.locator(".cm-content").fill(text.replace(old_line, new_line))
+        _editor_set(a.page, module.locator(".cm-content"), module.locator("textarea"),
+                    text.replace(old_line, new_line))
         assert module.locator("textarea").input_value() == text.replace(old_line, new_line)
         assert module.locator(".cm-line span:not(.cm-lintRange)").count() >= 1  # highlighted
         module.locator(".cm-content").click()
@@ -500,7 +520,8 @@ def test_officers_change_the_baseline_with_four_eyes_and_roll_it_back(
         french.page.goto(f"{portal_url}/policy/revisions")
         french.page.click("button[name=scope][value=baseline]")
         french.page.wait_for_url("**/policy/revisions/*-*")
-        french.page.locator("section.data-document .cm-content").fill('{"fr": [}')
+        _editor_set(french.page, french.page.locator("section.data-document .cm-content"),
+                    french.page.locator("#data"), '{"fr": [}')
         french.page.click("section.data-document button[value=save]")
         assert french.page.locator("#data-status").inner_text().startswith("Ligne 1, colonne 9")
         french.check("fr-policy-editor", full_page=False)
