@@ -84,8 +84,7 @@ def _record_new(
 ) -> AuthorizationRecord:
     """Return the unsaved record of the entered fields; an officer's username becomes its user."""
     if model is ExigentApproval:
-        fields = {**fields, "granted_to": exigent_grantee(user=user,
-                                                          username=fields["granted_to"])}
+        fields = {**fields, "granted_to": exigent_grantee(user=user, username=fields["granted_to"])}
     return model(**fields)
 
 
@@ -102,8 +101,11 @@ def _record(agency: Agency, kind: str, record_id: str) -> AuthorizationRecord:
     except ValueError as exc:
         raise ApiError(RECORD_NOT_FOUND, "No such record.", http_status=404) from exc
     with agency_transaction(agency.id):
-        record = model._default_manager.select_related(*_related(model)).filter(
-            agency=agency, id=pk).first()
+        record = (
+            model._default_manager.select_related(*_related(model))
+            .filter(agency=agency, id=pk)
+            .first()
+        )
     if record is None:
         raise ApiError(RECORD_NOT_FOUND, "No such record.", http_status=404)
     return record
@@ -111,8 +113,8 @@ def _record(agency: Agency, kind: str, record_id: str) -> AuthorizationRecord:
 
 def _output(agency: Agency, record: AuthorizationRecord) -> dict[str, Any]:
     with agency_transaction(agency.id):
-        fresh = type(record)._default_manager.select_related(*_related(type(record))).get(
-            pk=record.pk
+        fresh = (
+            type(record)._default_manager.select_related(*_related(type(record))).get(pk=record.pk)
         )
         return record_output(fresh)
 
@@ -124,8 +126,10 @@ class RecordCreateApi(AgencyApi):
 
     @classmethod
     def upload_limits(cls) -> UploadLimits:
-        return UploadLimits(total_bytes=DOCUMENT_MAX_BYTES + FORM_FIELDS_ALLOWANCE,
-                            files={"document": FileCap(DOCUMENT_MAX_BYTES)})
+        return UploadLimits(
+            total_bytes=DOCUMENT_MAX_BYTES + FORM_FIELDS_ALLOWANCE,
+            files={"document": FileCap(DOCUMENT_MAX_BYTES)},
+        )
 
     def post(self, request: Request, kind: str) -> Response:
         model, form_class = _kind(kind)
@@ -135,13 +139,14 @@ class RecordCreateApi(AgencyApi):
             form = form_class(data=request.data)
             form.is_valid(raise_exception=True)
             upload = request.FILES.get("document")
-            document = Document(name=upload.name or "document", content=upload.read()) \
-                if upload else None
-            record = record_enter(user=user, record=_record_new(user, model, form.validated_data),
-                                  document=document)
+            document = (
+                Document(name=upload.name or "document", content=upload.read()) if upload else None
+            )
+            record = record_enter(
+                user=user, record=_record_new(user, model, form.validated_data), document=document
+            )
             response = Response(_output(user.agency, record), status=status.HTTP_201_CREATED)  # type: ignore[arg-type]
-            response["Location"] = reverse(f"{kind}-detail",
-                                           kwargs={"record_id": str(record.id)})
+            response["Location"] = reverse(f"{kind}-detail", kwargs={"record_id": str(record.id)})
             return response
 
         return idempotent(request, user=user, create=create)
@@ -177,8 +182,9 @@ class RecordVerifyApi(AgencyApi):
 
     def post(self, request: Request, kind: str, record_id: str) -> Response:
         agency = self.acting_agency(request)
-        record = record_verify(user=self.acting_user(request),
-                               record=_record(agency, kind, record_id))
+        record = record_verify(
+            user=self.acting_user(request), record=_record(agency, kind, record_id)
+        )
         return Response(_output(agency, record))
 
 
@@ -191,18 +197,22 @@ class RecordRevokeApi(AgencyApi):
         agency = self.acting_agency(request)
         form = RevokeInput(data=request.data)
         form.is_valid(raise_exception=True)
-        record, affected = record_revoke(user=self.acting_user(request),
-                                         record=_record(agency, kind, record_id),
-                                         reason=form.validated_data["reason"])
+        record, affected = record_revoke(
+            user=self.acting_user(request),
+            record=_record(agency, kind, record_id),
+            reason=form.validated_data["reason"],
+        )
         return Response({**_output(agency, record), **affected})
 
 
 class RecordListFilter(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=RecordStatus.choices, required=False)
-    case_number = serializers.CharField(required=False, max_length=100,
-                                        help_text="Warrants and exigent approvals.")
-    requested_by = serializers.CharField(required=False, max_length=150,
-                                         help_text="The username of who entered it.")
+    case_number = serializers.CharField(
+        required=False, max_length=100, help_text="Warrants and exigent approvals."
+    )
+    requested_by = serializers.CharField(
+        required=False, max_length=150, help_text="The username of who entered it."
+    )
     created_after = serializers.DateTimeField(required=False)
     created_before = serializers.DateTimeField(required=False)
 
@@ -219,8 +229,9 @@ class RecordCollectionApi(RecordCreateApi):
         form.is_valid(raise_exception=True)
         pages = OrderedCursorPagination(choices=NEWEST_FIRST, default=NEWEST_FIRST[0])
         with agency_transaction(agency.id):
-            records = record_list(model=model, agency=agency, user=user, scope=scope,
-                                  filters=form.validated_data)
+            records = record_list(
+                model=model, agency=agency, user=user, scope=scope, filters=form.validated_data
+            )
             rows = pages.page_rows(records, request)
             return pages.response(OUTPUTS[model](rows, many=True).data)
 
@@ -232,47 +243,79 @@ def _kind_views(kind: str) -> dict[str, type[AgencyApi]]:
     name = output.__name__.removesuffix("Output")
     tag = ["authorities"]
     record_id = path_uuid("record_id", "The record's id.")
-    multipart = {"multipart/form-data": inline_serializer(
-        name=f"{name}Form",
-        fields={**form().get_fields(),
+    multipart = {
+        "multipart/form-data": inline_serializer(
+            name=f"{name}Form",
+            fields={
+                **form().get_fields(),
                 "document": serializers.FileField(
                     required=model is not ExigentApproval,
-                    help_text="The signed document: PDF, JPEG or PNG.")})}
+                    help_text="The signed document: PDF, JPEG or PNG.",
+                ),
+            },
+        )
+    }
     revoked = type(f"{name}RevokedOutput", (output, RevocationEffectOutput), {})
     views: dict[str, type[AgencyApi]] = {
         "collection": extend_schema_view(
             get=extend_schema(
-                operation_id=f"{kind.replace('-', '_')}_list", tags=tag,
+                operation_id=f"{kind.replace('-', '_')}_list",
+                tags=tag,
                 summary=f"The agency's {kind.replace('-', ' ')} (investigators: their own)",
                 parameters=[RecordListFilter, *PAGING, ordering_parameter(NEWEST_FIRST)],
-                responses={200: page_serializer(f"{name}Page", output(many=True)),
-                           **error_responses(400, 403)}),
+                responses={
+                    200: page_serializer(f"{name}Page", output(many=True)),
+                    **error_responses(400, 403),
+                },
+            ),
             post=extend_schema(
-                operation_id=f"{kind.replace('-', '_')}_create", tags=tag,
+                operation_id=f"{kind.replace('-', '_')}_create",
+                tags=tag,
                 summary=f"Enter a record ({kind.replace('-', ' ')}); it is pending until "
-                        "verified. Send `Idempotency-Key` to make retries safe.",
+                "verified. Send `Idempotency-Key` to make retries safe.",
                 request={**multipart, "application/json": form},
-                responses={201: output, **error_responses(400, 403, 413, 415)}),
+                responses={201: output, **error_responses(400, 403, 413, 415)},
+            ),
         )(type(f"{name}CollectionApi", (RecordCollectionApi,), {})),
-        "detail": extend_schema_view(get=extend_schema(
-            operation_id=f"{kind.replace('-', '_')}_get", tags=tag, parameters=[record_id],
-            responses={200: output, **error_responses(404)}),
+        "detail": extend_schema_view(
+            get=extend_schema(
+                operation_id=f"{kind.replace('-', '_')}_get",
+                tags=tag,
+                parameters=[record_id],
+                responses={200: output, **error_responses(404)},
+            ),
         )(type(f"{name}DetailApi", (RecordDetailApi,), {})),
-        "document": extend_schema_view(get=extend_schema(
-            operation_id=f"{kind.replace('-', '_')}_document", tags=tag, parameters=[record_id],
-            summary="The attached document, as uploaded",
-            responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
-                       **error_responses(404)}),
+        "document": extend_schema_view(
+            get=extend_schema(
+                operation_id=f"{kind.replace('-', '_')}_document",
+                tags=tag,
+                parameters=[record_id],
+                summary="The attached document, as uploaded",
+                responses={
+                    (200, "application/octet-stream"): OpenApiTypes.BINARY,
+                    **error_responses(404),
+                },
+            ),
         )(type(f"{name}DocumentApi", (RecordDocumentApi,), {})),
-        "verify": extend_schema_view(post=extend_schema(
-            operation_id=f"{kind.replace('-', '_')}_verify", tags=tag, parameters=[record_id],
-            summary="Verify the record (a supervisor other than its author)", request=None,
-            responses={200: output, **error_responses(403, 404, 409)}),
+        "verify": extend_schema_view(
+            post=extend_schema(
+                operation_id=f"{kind.replace('-', '_')}_verify",
+                tags=tag,
+                parameters=[record_id],
+                summary="Verify the record (a supervisor other than its author)",
+                request=None,
+                responses={200: output, **error_responses(403, 404, 409)},
+            ),
         )(type(f"{name}VerifyApi", (RecordVerifyApi,), {})),
-        "revoke": extend_schema_view(post=extend_schema(
-            operation_id=f"{kind.replace('-', '_')}_revoke", tags=tag, parameters=[record_id],
-            summary="Revoke: dependent searches are cancelled or quarantined", request=RevokeInput,
-            responses={200: revoked, **error_responses(400, 403, 404, 409)}),
+        "revoke": extend_schema_view(
+            post=extend_schema(
+                operation_id=f"{kind.replace('-', '_')}_revoke",
+                tags=tag,
+                parameters=[record_id],
+                summary="Revoke: dependent searches are cancelled or quarantined",
+                request=RevokeInput,
+                responses={200: revoked, **error_responses(400, 403, 404, 409)},
+            ),
         )(type(f"{name}RevokeApi", (RecordRevokeApi,), {})),
     }
     return views

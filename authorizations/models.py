@@ -41,19 +41,23 @@ class AuthorizationRecord(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
-    status = models.CharField(max_length=20, choices=RecordStatus.choices,
-                              default=RecordStatus.PENDING)
+    status = models.CharField(
+        max_length=20, choices=RecordStatus.choices, default=RecordStatus.PENDING
+    )
     document = models.BinaryField(null=True)
     document_name = models.CharField(max_length=255, blank=True)
     document_type = models.CharField(max_length=60, blank=True)
     document_sha256 = models.CharField(max_length=64, blank=True)
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+")
-    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="+")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     verified_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
     revocation_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -74,8 +78,7 @@ class Warrant(AuthorizationRecord):
     expires_at = models.DateTimeField()
     authorized_purposes = ArrayField(models.CharField(max_length=60))
     authorized_case_number = models.CharField(max_length=100)
-    endorsed_jurisdictions = ArrayField(models.CharField(max_length=10), default=list,
-                                        blank=True)
+    endorsed_jurisdictions = ArrayField(models.CharField(max_length=10), default=list, blank=True)
     applicant_agency_id = models.CharField(max_length=40, blank=True)
 
 
@@ -88,11 +91,15 @@ class ExigentApproval(AuthorizationRecord):
     """
 
     case_number = models.CharField(max_length=100)
-    granted_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+",
-                                   help_text="The officer who may rely on the approval.")
-    purpose = models.CharField(max_length=60,
-                               help_text="The search purpose the approval was granted for.")
+    granted_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The officer who may rely on the approval.",
+    )
+    purpose = models.CharField(
+        max_length=60, help_text="The search purpose the approval was granted for."
+    )
     category = models.CharField(max_length=80)
     reason = models.TextField()
 

@@ -24,11 +24,14 @@ class WarrantInput(serializers.Serializer[Any]):
     )
     authorized_case_number = serializers.CharField(max_length=100)
     endorsed_jurisdictions = serializers.ListField(
-        child=serializers.RegexField(REGION_CODE_PATTERN), required=False, default=list,
+        child=serializers.RegexField(REGION_CODE_PATTERN),
+        required=False,
+        default=list,
         max_length=20,
     )
-    applicant_agency_id = serializers.CharField(allow_blank=True, required=False, default="",
-                                                max_length=40)
+    applicant_agency_id = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=40
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["expires_at"] <= attrs["issued_at"]:
@@ -37,14 +40,17 @@ class WarrantInput(serializers.Serializer[Any]):
 
 
 class ExigentInput(serializers.Serializer[Any]):
-    case_number = serializers.CharField(max_length=100,
-                                        help_text="The case the approval is granted for.")
+    case_number = serializers.CharField(
+        max_length=100, help_text="The case the approval is granted for."
+    )
     granted_to = serializers.CharField(
         max_length=150,
         help_text="The username of the officer (investigator or analyst of the agency) the "
-                  "approval is granted to; only they may rely on it.")
-    purpose = serializers.ChoiceField(choices=PURPOSES_PERMITTED,
-                                      help_text="The search purpose the approval is granted for.")
+        "approval is granted to; only they may rely on it.",
+    )
+    purpose = serializers.ChoiceField(
+        choices=PURPOSES_PERMITTED, help_text="The search purpose the approval is granted for."
+    )
     category = serializers.CharField(max_length=80)
     reason = serializers.CharField(max_length=4000)
 
@@ -52,8 +58,9 @@ class ExigentInput(serializers.Serializer[Any]):
 class AgreementInput(serializers.Serializer[Any]):
     reference = serializers.CharField(max_length=100)
     kind = serializers.ChoiceField(choices=InteragencyKind.values)
-    partner_agency_id = serializers.CharField(allow_blank=True, required=False, default="",
-                                              max_length=40)
+    partner_agency_id = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=40
+    )
     partner_jurisdiction = serializers.RegexField(REGION_CODE_PATTERN)
     expires_at = Rfc3339DateTimeField()
 

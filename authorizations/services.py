@@ -47,8 +47,9 @@ def _document_type(content: bytes) -> str:
         return "image/jpeg"
     if content.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"
-    raise ApiError(DOCUMENT_TYPE_UNSUPPORTED, "Attach the document as PDF, JPEG or PNG.",
-                   http_status=415)
+    raise ApiError(
+        DOCUMENT_TYPE_UNSUPPORTED, "Attach the document as PDF, JPEG or PNG.", http_status=415
+    )
 
 
 def _attach(record: AuthorizationRecord, document: Document | None, *, required: bool) -> None:
@@ -65,8 +66,11 @@ def _attach(record: AuthorizationRecord, document: Document | None, *, required:
 
 
 def _record_label(record: AuthorizationRecord) -> str:
-    return {Warrant: "warrant", ExigentApproval: "exigent_approval",
-            InteragencyAgreement: "interagency_agreement"}[type(record)]
+    return {
+        Warrant: "warrant",
+        ExigentApproval: "exigent_approval",
+        InteragencyAgreement: "interagency_agreement",
+    }[type(record)]
 
 
 def record_read_record(*, user: User, record: AuthorizationRecord, document: bool) -> None:
@@ -77,9 +81,11 @@ def record_read_record(*, user: User, record: AuthorizationRecord, document: boo
         action_require(user=user, action="authority_records.list", owner_id=record.entered_by_id)
     label = _record_label(record)
     audit_record(
-        agency_id=user.agency_id, actor=user,
+        agency_id=user.agency_id,
+        actor=user,
         action=f"{label}.document_downloaded" if document else f"{label}.viewed",
-        object_type=label, object_id=str(record.id),
+        object_type=label,
+        object_id=str(record.id),
         data={"sha256": record.document_sha256} if document else {},
     )
 
@@ -93,12 +99,15 @@ def exigent_grantee(*, user: User, username: str) -> User:
     assert user.agency_id is not None  # noqa: S101 - authenticated users always have an agency
     action_require(user=user, action="authority_record.enter")
     with agency_transaction(user.agency_id):
-        grantee = User.objects.filter(agency_id=user.agency_id, username=username,
-                                      is_active=True).first()
+        grantee = User.objects.filter(
+            agency_id=user.agency_id, username=username, is_active=True
+        ).first()
     if grantee is None or not action_allowed(user=grantee, action="search.submit"):
-        raise ApiError(GRANTEE_INVALID,
-                       "Name an active investigator or analyst of your agency.",
-                       fields={"granted_to": ["No such investigator or analyst in your agency."]})
+        raise ApiError(
+            GRANTEE_INVALID,
+            "Name an active investigator or analyst of your agency.",
+            fields={"granted_to": ["No such investigator or analyst in your agency."]},
+        )
     return grantee
 
 
@@ -113,8 +122,11 @@ def record_enter(*, user: User, record: Record, document: Document | None) -> Re
     with agency_transaction(user.agency.id):
         record.save()
         audit_record(
-            agency_id=user.agency.id, actor=user, action=f"{_record_label(record)}.entered",
-            object_type=_record_label(record), object_id=str(record.id),
+            agency_id=user.agency.id,
+            actor=user,
+            action=f"{_record_label(record)}.entered",
+            object_type=_record_label(record),
+            object_id=str(record.id),
             data={"document_sha256": record.document_sha256, **_grant(record)},
         )
     return record
@@ -124,8 +136,11 @@ def _grant(record: AuthorizationRecord) -> dict[str, str]:
     """Return what an exigent approval is granted for, as its audit event records it."""
     if not isinstance(record, ExigentApproval):
         return {}
-    return {"case_number": record.case_number, "granted_to": record.granted_to.username,
-            "purpose": record.purpose}
+    return {
+        "case_number": record.case_number,
+        "granted_to": record.granted_to.username,
+        "purpose": record.purpose,
+    }
 
 
 def record_verify(*, user: User, record: Record) -> Record:
@@ -135,23 +150,32 @@ def record_verify(*, user: User, record: Record) -> Record:
     with agency_transaction(user.agency.id):
         locked = type(record)._default_manager.select_for_update().get(pk=record.pk)
         if locked.entered_by_id == user.pk:
-            raise ApiError(SELF_VERIFICATION_REFUSED,
-                           "The person who entered a record cannot verify or approve it.",
-                           http_status=409)
+            raise ApiError(
+                SELF_VERIFICATION_REFUSED,
+                "The person who entered a record cannot verify or approve it.",
+                http_status=409,
+            )
         if isinstance(locked, ExigentApproval) and locked.granted_to_id == user.pk:
-            raise ApiError(SELF_VERIFICATION_REFUSED,
-                           "An officer cannot approve an exigent search granted to them.",
-                           http_status=409)
+            raise ApiError(
+                SELF_VERIFICATION_REFUSED,
+                "An officer cannot approve an exigent search granted to them.",
+                http_status=409,
+            )
         if locked.status != RecordStatus.PENDING:
-            raise ApiError(RECORD_STATE_CONFLICT, f"The record is {locked.status}.",
-                           http_status=409)
+            raise ApiError(
+                RECORD_STATE_CONFLICT, f"The record is {locked.status}.", http_status=409
+            )
         locked.status = RecordStatus.VERIFIED
         locked.verified_by = user
         locked.verified_at = timezone.now()
         locked.save(update_fields=["status", "verified_by", "verified_at"])
         audit_record(
-            agency_id=user.agency.id, actor=user, action=f"{_record_label(locked)}.verified",
-            object_type=_record_label(locked), object_id=str(locked.id), data={},
+            agency_id=user.agency.id,
+            actor=user,
+            action=f"{_record_label(locked)}.verified",
+            object_type=_record_label(locked),
+            object_id=str(locked.id),
+            data={},
         )
     return locked
 
@@ -165,8 +189,7 @@ def record_revoke(*, user: User, record: Record, reason: str) -> tuple[Record, d
     with agency_transaction(user.agency.id):
         locked = type(record)._default_manager.select_for_update().get(pk=record.pk)
         if locked.status == RecordStatus.REVOKED:
-            raise ApiError(RECORD_STATE_CONFLICT, "The record is already revoked.",
-                           http_status=409)
+            raise ApiError(RECORD_STATE_CONFLICT, "The record is already revoked.", http_status=409)
         locked.status = RecordStatus.REVOKED
         locked.revoked_by = user
         locked.revoked_at = timezone.now()
@@ -174,8 +197,11 @@ def record_revoke(*, user: User, record: Record, reason: str) -> tuple[Record, d
         locked.save(update_fields=["status", "revoked_by", "revoked_at", "revocation_reason"])
         affected = searches_stop_for_revoked_authority(record=locked, actor=user, reason=reason)
         audit_record(
-            agency_id=user.agency.id, actor=user, action=f"{_record_label(locked)}.revoked",
-            object_type=_record_label(locked), object_id=str(locked.id),
+            agency_id=user.agency.id,
+            actor=user,
+            action=f"{_record_label(locked)}.revoked",
+            object_type=_record_label(locked),
+            object_id=str(locked.id),
             data={"reason": reason, **affected},
         )
     return locked, affected

@@ -41,12 +41,15 @@ PHOTO = Path(__file__).resolve().parent.parent / "var" / "photos" / "obama3.jpg"
 
 def _search_body(case_number: str) -> dict[str, Any]:
     return {
-        "gallery": "booking", "purpose": "protest_monitoring",
+        "gallery": "booking",
+        "purpose": "protest_monitoring",
         "offence": {"code": "CC 430", "category": "mischief", "indictable": False},
         "case_number": case_number,
         "justification": "Identify people attending a demonstration downtown.",
-        "probe_source": "cctv", "probe_collected_in": "CA-ON",
-        "probe_collected_municipality": "Toronto", "probe_subject_believed_minor": False,
+        "probe_source": "cctv",
+        "probe_collected_in": "CA-ON",
+        "probe_collected_municipality": "Toronto",
+        "probe_subject_believed_minor": False,
         "probe_captured_at": "2026-11-20T14:30:00-05:00",
         "probe": base64.b64encode(PHOTO.read_bytes()).decode(),
     }
@@ -73,15 +76,17 @@ def measure(rounds: int, rows: int) -> dict[str, Any]:
     tenant = bench_tenant()
     token = token_issue(user=tenant.user, issued_via=TokenIssuer.OPERATOR_MFA_CHECK)
     # The per-user and per-agency budgets would stop the seeding; they are not what is measured.
-    SimpleRateThrottle.THROTTLE_RATES = dict.fromkeys(SimpleRateThrottle.THROTTLE_RATES,
-                                                      "1000000/min")
+    SimpleRateThrottle.THROTTLE_RATES = dict.fromkeys(
+        SimpleRateThrottle.THROTTLE_RATES, "1000000/min"
+    )
     client = Client(HTTP_AUTHORIZATION=f"Token {token}")
 
     def submit(key: str | None, case: str) -> float:
         headers: dict[str, Any] = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
         began = time.perf_counter()
-        response = client.post("/api/v1/searches", _search_body(case),
-                               content_type="application/json", **headers)
+        response = client.post(
+            "/api/v1/searches", _search_body(case), content_type="application/json", **headers
+        )
         elapsed = time.perf_counter() - began
         assert response.status_code == 201, response.content
         return elapsed
@@ -94,9 +99,18 @@ def measure(rounds: int, rows: int) -> dict[str, Any]:
     from rest_framework.test import APIRequestFactory
 
     factory = APIRequestFactory()
-    timings: dict[str, list[float]] = {k: [] for k in (
-        "list_http", "list_direct", "submit_with_key", "submit_without_key", "replay", "fresh",
-        "metrics")}
+    timings: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "list_http",
+            "list_direct",
+            "submit_with_key",
+            "submit_without_key",
+            "replay",
+            "fresh",
+            "metrics",
+        )
+    }
     progress(f"{rounds} rounds")
     scrape_token = secrets.token_urlsafe(16)
     with override_settings(METRICS_TOKEN=scrape_token):
@@ -111,16 +125,22 @@ def measure(rounds: int, rows: int) -> dict[str, Any]:
             request = Request(factory.get("/api/v1/searches?page_size=50"))
             pages = OrderedCursorPagination(choices=("-created_at",), default="-created_at")
             with agency_transaction(tenant.agency.id):
-                found = pages.page_rows(search_list(agency=tenant.agency, user=tenant.user,
-                                                    scope=Scope.OWN, filters={}), request)
+                found = pages.page_rows(
+                    search_list(
+                        agency=tenant.agency, user=tenant.user, scope=Scope.OWN, filters={}
+                    ),
+                    request,
+                )
                 rendered = SearchSummaryOutput(found, many=True).data
             timings["list_direct"].append(time.perf_counter() - began)
             assert len(rendered) == 50
 
             key = str(uuid.uuid4())
             # Alternate which arm goes first, so neither always runs on a warmer cache.
-            arms = [("submit_with_key", key, f"KEY-{n}"), ("submit_without_key", None,
-                                                           f"NOKEY-{n}")]
+            arms = [
+                ("submit_with_key", key, f"KEY-{n}"),
+                ("submit_without_key", None, f"NOKEY-{n}"),
+            ]
             for name, arm_key, case in arms if n % 2 else arms[::-1]:
                 timings[name].append(submit(arm_key, case))
             arms = [("replay", key, f"KEY-{n}"), ("fresh", None, f"FRESH-{n}")]
@@ -139,8 +159,9 @@ def measure(rounds: int, rows: int) -> dict[str, Any]:
         "baseline_list_selector_and_serializer_ms": summary["list_direct"],
         "submit_with_idempotency_key_ms": summary["submit_with_key"],
         "baseline_submit_without_key_ms": summary["submit_without_key"],
-        "idempotency_key_overhead_ms_p50": round(summary["submit_with_key"]["p50"]
-                                                 - summary["submit_without_key"]["p50"], 3),
+        "idempotency_key_overhead_ms_p50": round(
+            summary["submit_with_key"]["p50"] - summary["submit_without_key"]["p50"], 3
+        ),
         "replayed_submit_ms": summary["replay"],
         "baseline_fresh_submit_ms": summary["fresh"],
         "metrics_scrape_ms": summary["metrics"],
@@ -161,13 +182,16 @@ def main(argv: list[str] | None = None) -> int:
     info = django_start()
     with bench_database():
         figures = measure(args.rounds, args.rows)
-    json_emit(out, {
-        "benchmark": "api_overhead",
-        **figures,
-        "setup": info,
-        "environment": environment(load_at_start),
-        "runtime_seconds": round(time.perf_counter() - started, 1),
-    })
+    json_emit(
+        out,
+        {
+            "benchmark": "api_overhead",
+            **figures,
+            "setup": info,
+            "environment": environment(load_at_start),
+            "runtime_seconds": round(time.perf_counter() - started, 1),
+        },
+    )
     return 0
 
 

@@ -28,11 +28,17 @@ from bench.harness import (
 
 
 def _events(agency_id: str, count: int) -> list[dict[str, Any]]:
-    return [{"decision_id": str(uuid.uuid4()), "path": "fr/main/decision",
-             "bundles": {"probity": {"revision": "sha256:bench"}},
-             "input": {"agency": {"id": agency_id}},
-             "result": {"allow": True, "reasons": [], "obligations": {}},
-             "timestamp": "2026-11-26T15:00:00Z"} for _ in range(count)]
+    return [
+        {
+            "decision_id": str(uuid.uuid4()),
+            "path": "fr/main/decision",
+            "bundles": {"probity": {"revision": "sha256:bench"}},
+            "input": {"agency": {"id": agency_id}},
+            "result": {"allow": True, "reasons": [], "obligations": {}},
+            "timestamp": "2026-11-26T15:00:00Z",
+        }
+        for _ in range(count)
+    ]
 
 
 def ingest_measure(agency_id: str, count: int, per_transaction: int) -> dict[str, Any]:
@@ -60,16 +66,20 @@ def ingest_measure(agency_id: str, count: int, per_transaction: int) -> dict[str
     thread.start()
     time.sleep(0.2)
     began = time.perf_counter()
-    report = ingest.decision_logs_ingest(_events(agency_id, count),
-                                         represented=frozenset({agency_id}))
+    report = ingest.decision_logs_ingest(
+        _events(agency_id, count), represented=frozenset({agency_id})
+    )
     elapsed = time.perf_counter() - began
     stop.set()
     thread.join()
-    return {"events_per_transaction": per_transaction, "recorded": report.recorded,
-            "ingest_seconds": round(elapsed, 2),
-            "probe_audit_write_ms": latency_summary(waits),
-            "probe_longest_wait_ms": round(max(waits) * 1000, 1) if waits else None,
-            "probe_writes": len(waits)}
+    return {
+        "events_per_transaction": per_transaction,
+        "recorded": report.recorded,
+        "ingest_seconds": round(elapsed, 2),
+        "probe_audit_write_ms": latency_summary(waits),
+        "probe_longest_wait_ms": round(max(waits) * 1000, 1) if waits else None,
+        "probe_writes": len(waits),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,9 +99,17 @@ def main(argv: list[str] | None = None) -> int:
         service = ingest_measure(tenant.agency.id, args.events, chunk)
         progress(f"baseline: {args.events} events in one transaction")
         baseline = ingest_measure(tenant.agency.id, args.events, args.events)
-    json_emit(out, {"benchmark": "decision_log_ingest", "events": args.events,
-                    "service": service, "baseline_one_transaction": baseline, "setup": info,
-                    "runtime_seconds": round(time.perf_counter() - started, 1)})
+    json_emit(
+        out,
+        {
+            "benchmark": "decision_log_ingest",
+            "events": args.events,
+            "service": service,
+            "baseline_one_transaction": baseline,
+            "setup": info,
+            "runtime_seconds": round(time.perf_counter() - started, 1),
+        },
+    )
     return 0
 
 

@@ -43,9 +43,11 @@ def _model_key() -> str:
 
     from matching.faces import MODEL_VERSION
 
-    return (f"{MODEL_VERSION}|{settings.FACE_DETECTOR}|upsample={settings.FACE_UPSAMPLE}"
-            f"|detect_max_px={settings.FACE_DETECT_MAX_PIXELS}"
-            f"|decode_max_px={settings.IMAGE_DECODE_MAX_PIXELS}")
+    return (
+        f"{MODEL_VERSION}|{settings.FACE_DETECTOR}|upsample={settings.FACE_UPSAMPLE}"
+        f"|detect_max_px={settings.FACE_DETECT_MAX_PIXELS}"
+        f"|decode_max_px={settings.IMAGE_DECODE_MAX_PIXELS}"
+    )
 
 
 def _photo_encode(path: str) -> tuple[int, list[int], list[float], int, int]:
@@ -72,8 +74,14 @@ def _cache_read(key: str) -> dict[tuple[str, str], tuple[Any, ...]]:
         return {
             (str(f), str(h)): (int(n), [int(x) for x in b], e, int(w), int(hh))
             for f, h, n, b, e, w, hh in zip(
-                cached["files"], cached["sha256"], cached["faces"], cached["boxes"],
-                cached["encodings"], cached["width"], cached["height"], strict=True,
+                cached["files"],
+                cached["sha256"],
+                cached["faces"],
+                cached["boxes"],
+                cached["encodings"],
+                cached["width"],
+                cached["height"],
+                strict=True,
             )
         }
 
@@ -108,16 +116,20 @@ def encodings_load(photos: list[EvalPhoto], *, workers: int | None = None) -> li
     key = _model_key()
     cached = _cache_read(key)
     digests = [hashlib.sha256(p.path.read_bytes()).hexdigest() for p in photos]
-    todo = [i for i, (p, h) in enumerate(zip(photos, digests, strict=True))
-            if (p.file, h) not in cached]
+    todo = [
+        i for i, (p, h) in enumerate(zip(photos, digests, strict=True)) if (p.file, h) not in cached
+    ]
     results: dict[int, tuple[Any, ...]] = {
-        i: cached[(p.file, h)] for i, (p, h) in enumerate(zip(photos, digests, strict=True))
+        i: cached[(p.file, h)]
+        for i, (p, h) in enumerate(zip(photos, digests, strict=True))
         if (p.file, h) in cached
     }
     if todo:
         count = workers or os.cpu_count() or 1
-        progress(f"encoding {len(todo)} photos with the service's face code on {count} processes "
-                 f"(cached: {len(results)}); this is done once")
+        progress(
+            f"encoding {len(todo)} photos with the service's face code on {count} processes "
+            f"(cached: {len(results)}); this is done once"
+        )
         started = time.perf_counter()
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
@@ -127,18 +139,25 @@ def encodings_load(photos: list[EvalPhoto], *, workers: int | None = None) -> li
             ):
                 results[i] = outcome
                 if done % 200 == 0:
-                    progress(f"  {done}/{len(todo)} encoded "
-                             f"({time.perf_counter() - started:.0f} s)")
+                    progress(
+                        f"  {done}/{len(todo)} encoded ({time.perf_counter() - started:.0f} s)"
+                    )
     rows = []
     for i, photo in enumerate(photos):
         faces, box, encoding, width, height = results[i]
         vector = np.asarray(encoding, dtype=np.float64)
         has_face = faces > 0 and vector.size == DIMENSIONS and not np.isnan(vector).any()
-        rows.append(PhotoEncoding(
-            photo=photo, sha256=digests[i], faces=faces,
-            box=(box[0], box[1], box[2], box[3]) if has_face else None,
-            encoding=vector if has_face else None, width=width, height=height,
-        ))
+        rows.append(
+            PhotoEncoding(
+                photo=photo,
+                sha256=digests[i],
+                faces=faces,
+                box=(box[0], box[1], box[2], box[3]) if has_face else None,
+                encoding=vector if has_face else None,
+                width=width,
+                height=height,
+            )
+        )
     if todo:
         _cache_write(key, rows)
     return rows

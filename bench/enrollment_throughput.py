@@ -70,14 +70,15 @@ def library_enroll(photos: list[EvalPhoto], run: LibraryRun) -> None:
         image = face_recognition.load_image_file(io.BytesIO(photo.path.read_bytes()))
         decoded = time.perf_counter()
         locations = face_recognition.face_locations(
-            image, number_of_times_to_upsample=settings.FACE_UPSAMPLE,
-            model=settings.FACE_DETECTOR)
+            image, number_of_times_to_upsample=settings.FACE_UPSAMPLE, model=settings.FACE_DETECTOR
+        )
         detected = time.perf_counter()
         run.stages["decode"].append(decoded - began)
         run.stages["detect"].append(detected - decoded)
         if len(locations) == 1:
-            face_recognition.face_encodings(image, known_face_locations=locations,
-                                            num_jitters=1, model="small")
+            face_recognition.face_encodings(
+                image, known_face_locations=locations, num_jitters=1, model="small"
+            )
             run.stages["encode"].append(time.perf_counter() - detected)
             run.single_face += 1
         run.cpu.append(time.thread_time() - began_cpu)
@@ -111,7 +112,8 @@ def service_timed(run: ServiceRun) -> Iterator[None]:
             return subject_enroll(batch, ref, uploads)
         finally:
             run.subjects.append(
-                (len(uploads), time.perf_counter() - began, time.thread_time() - began_cpu))
+                (len(uploads), time.perf_counter() - began, time.thread_time() - began_cpu)
+            )
 
     def examine_timed(upload: Any, several_faces: str) -> Any:
         began = time.perf_counter()
@@ -149,8 +151,11 @@ def batch_status(agency_id: str, batch_id: Any) -> str:
     from tenants.context import agency_transaction
 
     with agency_transaction(agency_id):
-        return str(EnrollmentBatch.objects.filter(agency_id=agency_id, id=batch_id)
-                   .values_list("status", flat=True).first())
+        return str(
+            EnrollmentBatch.objects.filter(agency_id=agency_id, id=batch_id)
+            .values_list("status", flat=True)
+            .first()
+        )
 
 
 def batch_wait(agency_id: str, batch_id: Any, finished: TaskFinished) -> float:
@@ -177,13 +182,21 @@ def service_enroll(
     from tenants.context import agency_transaction
 
     agency_id = tenant.agency.id
-    items = [UploadItem(subject_ref=p.identity, filename=p.file, content=p.path.read_bytes(),
-                        display_name=p.identity.replace("_", " ")) for p in photos]
+    items = [
+        UploadItem(
+            subject_ref=p.identity,
+            filename=p.file,
+            content=p.path.read_bytes(),
+            display_name=p.identity.replace("_", " "),
+        )
+        for p in photos
+    ]
     if finished is not None:
         finished.arm()
     began = time.perf_counter()
-    batch = enrollment_batch_create(gallery=tenant.gallery, items=items, created_by=tenant.user,
-                                    enqueue=finished is not None)
+    batch = enrollment_batch_create(
+        gallery=tenant.gallery, items=items, created_by=tenant.user, enqueue=finished is not None
+    )
     run.batch_create.append(time.perf_counter() - began)
     if finished is None:
         enrollment_batch_process(agency_id=agency_id, batch_id=batch.id)
@@ -193,8 +206,15 @@ def service_enroll(
     run.wall += done_at - began
     with agency_transaction(agency_id):
         done = EnrollmentBatch.objects.get(agency_id=agency_id, id=batch.id)
-    run.counts.update({"batches": 1, "enrolled": done.enrolled, "rejected": done.rejected,
-                       "skipped": done.skipped, f"status_{done.status}": 1})
+    run.counts.update(
+        {
+            "batches": 1,
+            "enrolled": done.enrolled,
+            "rejected": done.rejected,
+            "skipped": done.skipped,
+            f"status_{done.status}": 1,
+        }
+    )
     run.reasons.update(r["reason"] for r in done.results if r.get("reason"))
 
 
@@ -204,19 +224,25 @@ def faces_in_gallery(tenant: BenchTenant) -> int:
     from tenants.context import agency_transaction
 
     with agency_transaction(tenant.agency.id):
-        return Face.objects.filter(agency_id=tenant.agency.id,
-                                   gallery_id=tenant.gallery.id).count()
+        return Face.objects.filter(agency_id=tenant.agency.id, gallery_id=tenant.gallery.id).count()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Measure and print one JSON document."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--photos", type=int, default=200)
-    parser.add_argument("--chunks", type=int, default=4,
-                        help="batches, each run through the library and the service in turn")
+    parser.add_argument(
+        "--chunks",
+        type=int,
+        default=4,
+        help="batches, each run through the library and the service in turn",
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--in-process", action="store_true",
-                        help="call enrollment_batch_process here instead of a Celery worker")
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="call enrollment_batch_process here instead of a Celery worker",
+    )
     args = parser.parse_args(argv)
     out = stdout_reserve()
     load_at_start = load_average()
@@ -226,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = random.Random(args.seed).sample(everything, min(args.photos, len(everything)) + 1)
     warmup, photos = chosen[0], sorted(chosen[1:], key=lambda p: p.file)
     size = -(-len(photos) // max(1, args.chunks))
-    chunks = [photos[i:i + size] for i in range(0, len(photos), size)]
+    chunks = [photos[i : i + size] for i in range(0, len(photos), size)]
     library, service = LibraryRun(), ServiceRun()
     library_enroll([warmup], LibraryRun())
     with bench_database():
@@ -258,27 +284,33 @@ def main(argv: list[str] | None = None) -> int:
         "subjects": len({p.identity for p in photos}),
         "batches": len(chunks),
         "service": {
-            "path": "enrollment_batch_process called in this process" if args.in_process
-                    else "enrollment_batch_create + Celery worker (solo pool, one thread)",
+            "path": "enrollment_batch_process called in this process"
+            if args.in_process
+            else "enrollment_batch_create + Celery worker (solo pool, one thread)",
             "images_per_second": round(service_ips, 3),
             "images_per_worker_cpu_second": round(count / sum(per_image_cpu), 3),
             "per_image_ms": service_ms,
             "examine_per_photo_ms": latency_summary(service.examine),
-            "steps_ms_p50": {name: latency_summary(values)["p50"]
-                             for name, values in steps.items()},
+            "steps_ms_p50": {
+                name: latency_summary(values)["p50"] for name, values in steps.items()
+            },
             "wall_seconds": round(service.wall, 2),
             "batch_create_ms_p50": latency_summary(service.batch_create)["p50"],
-            "outcome": {**dict(service.counts), "faces_in_gallery": stored_faces,
-                        "reasons": sorted(service.reasons)},
+            "outcome": {
+                **dict(service.counts),
+                "faces_in_gallery": stored_faces,
+                "reasons": sorted(service.reasons),
+            },
         },
         "baseline_library": {
             "path": "face_recognition load_image_file + face_locations + face_encodings "
-                    "(exactly one face)",
+            "(exactly one face)",
             "images_per_second": round(library_ips, 3),
             "images_per_cpu_second": round(count / sum(library.cpu), 3),
             "per_image_ms": library_ms,
-            "stages_ms_p50": {name: latency_summary(values)["p50"]
-                              for name, values in library.stages.items()},
+            "stages_ms_p50": {
+                name: latency_summary(values)["p50"] for name, values in library.stages.items()
+            },
             "wall_seconds": round(library.total_wall, 2),
             "single_face_photos": library.single_face,
         },

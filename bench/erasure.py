@@ -48,8 +48,9 @@ from bench.vector_search import (
 ERASED_FRACTION = 0.01
 
 
-def vacuum_with_searches(agency_id: str, gallery_id: int, probes: Any,
-                         erased: set[int]) -> dict[str, Any]:
+def vacuum_with_searches(
+    agency_id: str, gallery_id: int, probes: Any, erased: set[int]
+) -> dict[str, Any]:
     """VACUUM the partition in a thread while searching; return timings and leaks."""
     from django.db import connections
 
@@ -77,8 +78,11 @@ def vacuum_with_searches(agency_id: str, gallery_id: int, probes: Any,
         leaked += len(erased & set(found))
         i += 1
     thread.join()
-    return {"vacuum_s": round(vacuum_s[0], 2), "searches_during_vacuum_ms":
-            latency_summary(seconds), "erased_faces_returned": leaked}
+    return {
+        "vacuum_s": round(vacuum_s[0], 2),
+        "searches_during_vacuum_ms": latency_summary(seconds),
+        "erased_faces_returned": leaked,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,8 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     split = probe_split(encodings_load(eval_photos(eval_faces_dir())))
     model = model_fit(split.enrolled)
     rng = np.random.default_rng(args.seed)
-    document: dict[str, Any] = {"benchmark": "erasure", "faces": args.faces,
-                                "erased_fraction": ERASED_FRACTION, "runs": {}}
+    document: dict[str, Any] = {
+        "benchmark": "erasure",
+        "faces": args.faces,
+        "erased_fraction": ERASED_FRACTION,
+        "runs": {},
+    }
     with bench_database():
         from django.db import connection
 
@@ -106,8 +114,9 @@ def main(argv: list[str] | None = None) -> int:
             tenant = bench_tenant()
             agency_id, gallery_id = tenant.agency.id, tenant.gallery.pk
             faces, subjects, _ = synthetic_gallery(model, "project", args.faces, rng)
-            sids, pids = subjects_create(agency_id, gallery_id,
-                                         [f"e-{s}" for s in range(int(subjects.max()) + 1)])
+            sids, pids = subjects_create(
+                agency_id, gallery_id, [f"e-{s}" for s in range(int(subjects.max()) + 1)]
+            )
             hnsw_drop(agency_id)
             faces_copy(agency_id, gallery_id, faces, sids[subjects], pids[subjects], "bench-e")
             build = hnsw_build(agency_id) if with_hnsw else None
@@ -124,8 +133,10 @@ def main(argv: list[str] | None = None) -> int:
             doomed = sorted({int(ids[i]) for i in np.concatenate([picked, extra])})
             began = time.perf_counter()
             with agency_transaction(agency_id), connection.cursor() as cursor:
-                cursor.execute("DELETE FROM matching_face WHERE agency_id = %s AND id = ANY(%s)",
-                               [agency_id, doomed])
+                cursor.execute(
+                    "DELETE FROM matching_face WHERE agency_id = %s AND id = ANY(%s)",
+                    [agency_id, doomed],
+                )
             delete_s = time.perf_counter() - began
             first_after = time.perf_counter()
             found = held_search(agency_id, gallery_id, probes[0])
@@ -133,10 +144,12 @@ def main(argv: list[str] | None = None) -> int:
             during = vacuum_with_searches(agency_id, gallery_id, probes, set(doomed))
             document["runs"][label] = {
                 "hnsw_build_s": round(build, 2) if build is not None else None,
-                "erased": len(doomed), "delete_s": round(delete_s, 2),
+                "erased": len(doomed),
+                "delete_s": round(delete_s, 2),
                 "first_search_after_delete_ms": round(first_after_s * 1000, 1),
                 "first_search_returned_erased": bool(set(found) & set(doomed)),
-                "searches_before_ms": latency_summary(before), **during,
+                "searches_before_ms": latency_summary(before),
+                **during,
             }
     document["setup"] = info
     document["environment"] = environment(load_at_start)

@@ -132,7 +132,11 @@ def celery_worker() -> Iterator[Any]:
     from config.celery import app
 
     with start_worker(
-        app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
+        app,
+        pool="solo",
+        concurrency=1,
+        perform_ping_check=False,
+        loglevel="WARNING",
         shutdown_timeout=60,
     ) as worker:
         yield worker
@@ -234,8 +238,12 @@ def bench_tenant() -> BenchTenant:
 
     agency_id = f"bench_{uuid.uuid4().hex[:8]}"
     agency_create(
-        agency_id=agency_id, name="Benchmark Police Service", kind="municipal",
-        jurisdiction="CA-ON", municipality="Toronto", pia_completed=True,
+        agency_id=agency_id,
+        name="Benchmark Police Service",
+        kind="municipal",
+        jurisdiction="CA-ON",
+        municipality="Toronto",
+        pia_completed=True,
         fr_program_approved=True,
     )
     # agency_create returns an instance bound to the owner connection, and Django routes every
@@ -244,10 +252,19 @@ def bench_tenant() -> BenchTenant:
     username = f"{agency_id}_investigator"
     user = user_create(agency=agency, username=username, roles=["investigator"])
     now = timezone.now()
-    training_record_add(user=user, course="FR", completed_at=now - timedelta(days=30),
-                        expires_at=now + timedelta(days=335))
-    gallery_create(agency=agency, slug="booking", name="Booking photos",
-                   legal_basis="identification_of_criminals_act", contains_youth_records=False)
+    training_record_add(
+        user=user,
+        course="FR",
+        completed_at=now - timedelta(days=30),
+        expires_at=now + timedelta(days=335),
+    )
+    gallery_create(
+        agency=agency,
+        slug="booking",
+        name="Booking photos",
+        legal_basis="identification_of_criminals_act",
+        contains_youth_records=False,
+    )
     gallery = gallery_get(agency=agency, slug="booking")
     return BenchTenant(agency=agency, user=user, gallery=gallery)
 

@@ -91,9 +91,12 @@ def tar_at_far(gallery: list[PhotoEncoding], rng: np.random.Generator) -> dict[s
     """TAR at FAR 1e-3 and 1e-2 over all genuine and 100,000 sampled impostor pairs."""
     vectors = np.stack([g.encoding for g in gallery if g.encoding is not None])
     labels = np.array([g.photo.identity for g in gallery])
-    genuine = [float(np.linalg.norm(vectors[i] - vectors[j]))
-               for i in range(len(vectors)) for j in range(i + 1, len(vectors))
-               if labels[i] == labels[j]]
+    genuine = [
+        float(np.linalg.norm(vectors[i] - vectors[j]))
+        for i in range(len(vectors))
+        for j in range(i + 1, len(vectors))
+        if labels[i] == labels[j]
+    ]
     a, b = rng.integers(0, len(vectors), 300_000), rng.integers(0, len(vectors), 300_000)
     keep = labels[a] != labels[b]
     impostor = np.linalg.norm(vectors[a[keep]][:100_000] - vectors[b[keep]][:100_000], axis=1)
@@ -117,15 +120,19 @@ def service_identify(
     index = {ref: i for i, ref in enumerate(refs)}
     rows = np.array([index[g.photo.identity] for g in gallery])
     vectors = np.stack([g.encoding for g in gallery if g.encoding is not None]).astype(np.float32)
-    faces_copy(tenant.agency.id, tenant.gallery.pk, vectors, sids[rows], pids[rows],
-               "bench-eval")
+    faces_copy(tenant.agency.id, tenant.gallery.pk, vectors, sids[rows], pids[rows], "bench-eval")
     name_of = {int(sids[i]): ref for i, ref in enumerate(refs)}
     ordered, seconds = [], []
     for probe in probes:
         assert probe.encoding is not None
         began = time.perf_counter()
-        found = faces_nearest(agency_id=tenant.agency.id, gallery_id=tenant.gallery.pk,
-                              embedding=probe.encoding, limit=SEARCH_LIMIT, max_distance=10.0)
+        found = faces_nearest(
+            agency_id=tenant.agency.id,
+            gallery_id=tenant.gallery.pk,
+            embedding=probe.encoding,
+            limit=SEARCH_LIMIT,
+            max_distance=10.0,
+        )
         seconds.append(time.perf_counter() - began)
         ordered.append([name_of[n.subject_id] for n in _best_face_per_subject(found)])
     return ordered, seconds
@@ -142,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     probes, gallery = protocol_split(rows)
     truth = [p.photo.identity for p in probes]
     document: dict[str, Any] = {
-        "benchmark": "identification_accuracy", "probes": len(probes),
+        "benchmark": "identification_accuracy",
+        "probes": len(probes),
         "gallery_photos": len(gallery),
         "gallery_photos_with_several_faces": sum(g.faces > 1 for g in gallery),
     }
@@ -154,13 +162,15 @@ def main(argv: list[str] | None = None) -> int:
             progress(f"service, several faces = {mode}: {len(enrolled)} gallery photos")
             ordered, seconds = service_identify(probes, enrolled)
             document[f"service_several_faces_{mode}"] = {
-                **ranks_of(ordered, truth), "gallery_photos": len(enrolled),
+                **ranks_of(ordered, truth),
+                "gallery_photos": len(enrolled),
                 "faces_nearest_ms": latency_summary(seconds),
             }
     document["verification"] = tar_at_far(gallery, np.random.default_rng(args.seed))
     largest = document["service_several_faces_largest"]
-    document["meets_target"] = all(largest[f"rank{k}"] >= document["library"][f"rank{k}"]
-                                   for k in RANKS)
+    document["meets_target"] = all(
+        largest[f"rank{k}"] >= document["library"][f"rank{k}"] for k in RANKS
+    )
     document["setup"] = info
     document["environment"] = environment(load_at_start)
     json_emit(out, document)

@@ -58,13 +58,25 @@ def ontario_input() -> dict[str, Any]:
     """Return an allowable input: a trained Toronto investigator, an ICA gallery, a CCTV probe."""
     return {
         "now": "2026-11-26T17:00:00Z",
-        "user": {"id": "inv-1", "agency_id": "tps", "roles": ["investigator"],
-                 "training_completed": True, "training_expires_at": "2027-06-30T00:00:00Z",
-                 "mfa_verified": True},
-        "agency": {"id": "tps", "name": "Toronto Police Service", "kind": "municipal",
-                   "jurisdiction": "CA-ON", "municipality": "Toronto",
-                   "service_area_municipalities": ["Toronto"], "pia_completed": True,
-                   "cai_disclosure_filed": False, "fr_program_approved": True},
+        "user": {
+            "id": "inv-1",
+            "agency_id": "tps",
+            "roles": ["investigator"],
+            "training_completed": True,
+            "training_expires_at": "2027-06-30T00:00:00Z",
+            "mfa_verified": True,
+        },
+        "agency": {
+            "id": "tps",
+            "name": "Toronto Police Service",
+            "kind": "municipal",
+            "jurisdiction": "CA-ON",
+            "municipality": "Toronto",
+            "service_area_municipalities": ["Toronto"],
+            "pia_completed": True,
+            "cai_disclosure_filed": False,
+            "fr_program_approved": True,
+        },
         "purpose": "criminal_investigation",
         "offence": {"code": "CC 344", "category": "robbery", "indictable": True},
         "case_number": "2026-123456",
@@ -72,13 +84,26 @@ def ontario_input() -> dict[str, Any]:
         "warrant": None,
         "exigent": {"claimed": False},
         "interagency": None,
-        "probe": {"source": "cctv", "collected_in": "CA-ON", "collected_municipality": "Toronto",
-                  "subject_believed_minor": False, "captured_at": "2026-11-20T14:30:00-05:00"},
-        "gallery": {"id": "booking", "owner_agency_id": "tps", "owner_jurisdiction": "CA-ON",
-                    "legal_basis": "identification_of_criminals_act",
-                    "contains_youth_records": False, "ycja_access_period_enforced": False,
-                    "shared_with": [], "sharing_agreement_id": "", "cai_disclosure_filed": False,
-                    "consent_express": False, "authorized_case_number": ""},
+        "probe": {
+            "source": "cctv",
+            "collected_in": "CA-ON",
+            "collected_municipality": "Toronto",
+            "subject_believed_minor": False,
+            "captured_at": "2026-11-20T14:30:00-05:00",
+        },
+        "gallery": {
+            "id": "booking",
+            "owner_agency_id": "tps",
+            "owner_jurisdiction": "CA-ON",
+            "legal_basis": "identification_of_criminals_act",
+            "contains_youth_records": False,
+            "ycja_access_period_enforced": False,
+            "shared_with": [],
+            "sharing_agreement_id": "",
+            "cai_disclosure_filed": False,
+            "consent_express": False,
+            "authorized_case_number": "",
+        },
     }
 
 
@@ -167,7 +192,7 @@ def engine_compare(
     allowed = 0
     for i, index in enumerate(order):
         policy_input = inputs[index]
-        for which in ((0, 1) if i % 2 == 0 else (1, 0)):
+        for which in (0, 1) if i % 2 == 0 else (1, 0):
             began, began_cpu = time.perf_counter(), time.thread_time()
             if which == 0:
                 raw.set_input(policy_input)
@@ -200,8 +225,10 @@ def slowest_cases(
     for index, cpu in zip(timings.case, timings.cpu, strict=True):
         by_case[index].append(cpu)
     medians = sorted(((float(np.median(v)) * 1000, i) for i, v in by_case.items()), reverse=True)
-    return [{"case": cases[i].get("name", str(i)), "cpu_ms_p50": round(ms, 3)}
-            for ms, i in medians[:count]]
+    return [
+        {"case": cases[i].get("name", str(i)), "cpu_ms_p50": round(ms, 3)}
+        for ms, i in medians[:count]
+    ]
 
 
 def gate_measure(inputs: list[dict[str, Any]], decisions: int, seed: int) -> dict[str, Any]:
@@ -241,8 +268,12 @@ def main(argv: list[str] | None = None) -> int:
     """Measure and print one JSON document."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--decisions", type=int, default=2000)
-    parser.add_argument("--gate-decisions", type=int, default=200,
-                        help="policy_decide calls on the bench database (0 skips the database)")
+    parser.add_argument(
+        "--gate-decisions",
+        type=int,
+        default=200,
+        help="policy_decide calls on the bench database (0 skips the database)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     out = stdout_reserve()

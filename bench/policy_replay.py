@@ -63,23 +63,37 @@ def replay_measure(decisions: int) -> dict[str, Any]:
     for index in range(decisions):
         policy_input = inputs[index % len(inputs)]
         decided = engine.decide(policy_input)
-        rows.append(PolicyDecision(
-            agency_id=agency.id, engine=decided.engine, bundle_revision=decided.bundle_revision,
-            input=policy_input, input_digest=policy_input_digest(policy_input),
-            allow=decided.allow, reasons=decided.reasons, obligations=decided.obligations,
-            latency_ms=decided.latency_ms,
-        ))
+        rows.append(
+            PolicyDecision(
+                agency_id=agency.id,
+                engine=decided.engine,
+                bundle_revision=decided.bundle_revision,
+                input=policy_input,
+                input_digest=policy_input_digest(policy_input),
+                allow=decided.allow,
+                reasons=decided.reasons,
+                obligations=decided.obligations,
+                latency_ms=decided.latency_ms,
+            )
+        )
     with agency_transaction(agency.id):
         PolicyDecision.objects.bulk_create(rows, batch_size=1000)
     data = copy.deepcopy(seed.data)
     data["fr"]["config"]["justification_min_chars"] = 60
     draft = PolicyRevision.objects.create(
-        scope="baseline", number=2, modules=seed.modules, data=data, digest="bench",
-        parent=seed, change_note="bench: longer justifications", author=tenant.user,
+        scope="baseline",
+        number=2,
+        modules=seed.modules,
+        data=data,
+        digest="bench",
+        parent=seed,
+        change_note="bench: longer justifications",
+        author=tenant.user,
     )
     with agency_transaction(agency.id):
-        replay = PolicyReplay.objects.create(agency_id=agency.id, revision=draft,
-                                             requested_by=tenant.user, days=1)
+        replay = PolicyReplay.objects.create(
+            agency_id=agency.id, revision=draft, requested_by=tenant.user, days=1
+        )
     progress("replaying")
     began = time.perf_counter()
     done = replay_execute(agency_id=agency.id, replay_id=replay.id)
@@ -111,8 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     django_start()
     with bench_database():
         result = replay_measure(args.decisions)
-    json_emit(out, {"benchmark": "policy_replay", **result,
-                    "environment": environment(load_at_start)})
+    json_emit(
+        out, {"benchmark": "policy_replay", **result, "environment": environment(load_at_start)}
+    )
     return 0
 
 

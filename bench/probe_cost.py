@@ -52,8 +52,12 @@ CHILD_DATABASE_URL = "postgresql://bench@127.0.0.1:1/unused"
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return (struct.pack(">I", len(data)) + kind + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
 
 
 def png_uniform(width: int, height: int, value: int = 0x80) -> bytes:
@@ -62,15 +66,19 @@ def png_uniform(width: int, height: int, value: int = 0x80) -> bytes:
     packer = zlib.compressobj(9)
     row = b"\x00" + bytes([value]) * 3 * width
     stream = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", stream)
-            + _png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", stream)
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def jpeg_claiming(data: bytes, width: int, height: int) -> bytes:
     """Rewrite a JPEG's frame header to claim another size; the scan data stays as it was."""
     sos = data.rfind(b"\xff\xda")
     sof = max(data.rfind(marker, 0, sos) for marker in (b"\xff\xc0", b"\xff\xc2"))
-    return data[: sof + 5] + struct.pack(">HH", height, width) + data[sof + 9:]
+    return data[: sof + 5] + struct.pack(">HH", height, width) + data[sof + 9 :]
 
 
 def photo_on_canvas(name: str, size: int, fmt: str, *, fill: bool) -> bytes:
@@ -81,8 +89,9 @@ def photo_on_canvas(name: str, size: int, fmt: str, *, fill: bool) -> bytes:
     canvas = Image.new("RGB", (size, size), (128, 128, 128))
     if fill:
         scale = size / max(source.size)
-        source = source.resize((round(source.width * scale), round(source.height * scale)),
-                               Image.Resampling.BICUBIC)
+        source = source.resize(
+            (round(source.width * scale), round(source.height * scale)), Image.Resampling.BICUBIC
+        )
     canvas.paste(source, ((size - source.width) // 2, (size - source.height) // 2))
     out = io.BytesIO()
     canvas.save(out, format=fmt, **({"quality": 90} if fmt == "JPEG" else {"compress_level": 6}))
@@ -93,8 +102,9 @@ def probes_make(directory: Path) -> dict[str, Path]:
     """Write the probes to ``directory``; return their paths by name."""
     made = {
         "png_39_9_megapixels": png_uniform(6320, 6320),
-        "jpeg_header_claims_6324x6324": jpeg_claiming((PHOTOS / "obama.jpg").read_bytes(),
-                                                      6324, 6324),
+        "jpeg_header_claims_6324x6324": jpeg_claiming(
+            (PHOTOS / "obama.jpg").read_bytes(), 6324, 6324
+        ),
         "photo_1434x2333": (PHOTOS / "obama3.jpg").read_bytes(),
         "jpeg_6324x6324_complete": photo_on_canvas("obama3.jpg", 6324, "JPEG", fill=True),
         "png_4000x4000": photo_on_canvas("obama3.jpg", 4000, "PNG", fill=False),
@@ -141,8 +151,9 @@ def _decode_before(data: bytes) -> Any:
 
 def child_run(path: Path, mode: str) -> dict[str, Any]:
     """Run one probe through one path in this process; return timings and the outcome."""
-    os.environ["DATABASE_URL"] = os.environ.get("PROBITY_BENCH_CHILD_DATABASE_URL",
-                                                CHILD_DATABASE_URL)
+    os.environ["DATABASE_URL"] = os.environ.get(
+        "PROBITY_BENCH_CHILD_DATABASE_URL", CHILD_DATABASE_URL
+    )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -175,8 +186,9 @@ def child_run(path: Path, mode: str) -> dict[str, Any]:
         result["decoded"] = f"{pixels.shape[1]}x{pixels.shape[0]}"
         began = time.perf_counter()
         if mode == "before":
-            found = face_recognition.face_locations(pixels, number_of_times_to_upsample=1,
-                                                    model="hog")
+            found = face_recognition.face_locations(
+                pixels, number_of_times_to_upsample=1, model="hog"
+            )
         else:
             found = faces_detect(pixels)
         stages["detect"] = time.perf_counter() - began
@@ -197,7 +209,9 @@ def case_measure(path: Path, mode: str) -> dict[str, Any]:
     """Run one probe through one path in a fresh process; add that process's peak memory."""
     child = subprocess.Popen(  # noqa: S603 - our own interpreter running our own module
         [sys.executable, "-m", "bench.probe_cost", "--child", str(path), mode],
-        cwd=PROJECT_DIR, stdout=subprocess.PIPE, text=True,
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert child.stdout is not None
     output = child.stdout.read()
@@ -239,8 +253,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     out = stdout_reserve()
     load_at_start = load_average()
-    os.environ["DATABASE_URL"] = os.environ.get("PROBITY_BENCH_CHILD_DATABASE_URL",
-                                                CHILD_DATABASE_URL)
+    os.environ["DATABASE_URL"] = os.environ.get(
+        "PROBITY_BENCH_CHILD_DATABASE_URL", CHILD_DATABASE_URL
+    )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.conf import settings
 
@@ -261,20 +276,32 @@ def main(argv: list[str] | None = None) -> int:
             before, after = case["before"], case["after"]
             if "error" not in before and "error" not in after:
                 case["wall_ratio_before_to_after"] = round(
-                    before["wall_s"] / max(after["wall_s"], 1e-6), 1)
+                    before["wall_s"] / max(after["wall_s"], 1e-6), 1
+                )
                 case["added_memory_mb_saved"] = round(
-                    before["added_by_probe_mb"] - after["added_by_probe_mb"], 1)
+                    before["added_by_probe_mb"] - after["added_by_probe_mb"], 1
+                )
             cases[name] = case
-    json_emit(out, {
-        "benchmark": "probe_cost",
-        "settings": {name: getattr(settings, name) for name in (
-            "IMAGE_MAX_PIXELS", "IMAGE_DECODE_MAX_PIXELS", "FACE_DETECT_MAX_PIXELS",
-            "FACE_UPSAMPLE", "FACE_DETECTOR")},
-        "baseline": "before: Pillow full decode + HOG (1 upsampling) on every pixel, as the "
-                    "service did before the pixel budget; each path in a fresh process",
-        "cases": cases,
-        "environment": environment(load_at_start),
-    })
+    json_emit(
+        out,
+        {
+            "benchmark": "probe_cost",
+            "settings": {
+                name: getattr(settings, name)
+                for name in (
+                    "IMAGE_MAX_PIXELS",
+                    "IMAGE_DECODE_MAX_PIXELS",
+                    "FACE_DETECT_MAX_PIXELS",
+                    "FACE_UPSAMPLE",
+                    "FACE_DETECTOR",
+                )
+            },
+            "baseline": "before: Pillow full decode + HOG (1 upsampling) on every pixel, as the "
+            "service did before the pixel budget; each path in a fresh process",
+            "cases": cases,
+            "environment": environment(load_at_start),
+        },
+    )
     return 0
 
 

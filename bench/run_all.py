@@ -37,8 +37,11 @@ def benchmark_run(name: str) -> dict[str, Any]:
     progress(f"=== {name} ===")
     began = time.perf_counter()
     completed = subprocess.run(  # noqa: S603 - our own interpreter running our own module
-        [sys.executable, "-m", f"bench.{name}"], cwd=PROJECT_DIR, stdout=subprocess.PIPE,
-        text=True, check=False,
+        [sys.executable, "-m", f"bench.{name}"],
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=False,
     )
     elapsed = round(time.perf_counter() - began, 1)
     if completed.returncode != 0:
@@ -59,11 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     results = {name: benchmark_run(name) for name in BENCHMARKS if name not in args.skip}
     failed = [name for name, doc in results.items() if "error" in doc]
-    json_emit(out, {
-        "benchmarks": results,
-        "failed": failed,
-        "runtime_seconds": round(time.perf_counter() - began, 1),
-    })
+    json_emit(
+        out,
+        {
+            "benchmarks": results,
+            "failed": failed,
+            "runtime_seconds": round(time.perf_counter() - began, 1),
+        },
+    )
     return 1 if failed else 0
 
 

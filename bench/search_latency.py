@@ -117,9 +117,12 @@ def probe_split(rows: list[PhotoEncoding]) -> ProbeSplit:
         else:
             enrolled.extend(items)
     return ProbeSplit(
-        enrolled=enrolled, probes=probes,
-        not_enrolled={"no_face": sum(r.faces == 0 for r in rows),
-                      "several_faces": sum(r.faces > 1 for r in rows)},
+        enrolled=enrolled,
+        probes=probes,
+        not_enrolled={
+            "no_face": sum(r.faces == 0 for r in rows),
+            "several_faces": sum(r.faces > 1 for r in rows),
+        },
     )
 
 
@@ -170,9 +173,12 @@ def _pair_medians(
     groups: dict[str, list[int]] = defaultdict(list)
     for i, label in enumerate(labels):
         groups[label].append(i)
-    genuine = [float(np.linalg.norm(vectors[a] - vectors[b]))
-               for members in groups.values() for i, a in enumerate(members)
-               for b in members[i + 1:]][:20000]
+    genuine = [
+        float(np.linalg.norm(vectors[a] - vectors[b]))
+        for members in groups.values()
+        for i, a in enumerate(members)
+        for b in members[i + 1 :]
+    ][:20000]
     first, second = rng.integers(0, len(labels), 40000), rng.integers(0, len(labels), 40000)
     keep = [i for i in range(first.size) if labels[first[i]] != labels[second[i]]][:20000]
     impostor = np.linalg.norm(vectors[first[keep]] - vectors[second[keep]], axis=1)
@@ -180,8 +186,11 @@ def _pair_medians(
 
 
 def synthetic_check(
-    real: NDArray[np.float64], real_labels: list[str], synthetic: NDArray[np.float64],
-    synthetic_labels: list[str], rng: np.random.Generator,
+    real: NDArray[np.float64],
+    real_labels: list[str],
+    synthetic: NDArray[np.float64],
+    synthetic_labels: list[str],
+    rng: np.random.Generator,
 ) -> dict[str, Any]:
     """Compare synthetic and real distance distributions, so the top-up is seen to be fair."""
     real_genuine, real_impostor = _pair_medians(real, real_labels, rng)
@@ -191,8 +200,9 @@ def synthetic_check(
     real_nearest_other = []
     for i in rng.choice(len(real), size=min(500, len(real)), replace=False):
         distances = np.linalg.norm(real - real[i], axis=1)
-        others = [d for d, label in zip(distances, real_labels, strict=True)
-                  if label != real_labels[i]]
+        others = [
+            d for d, label in zip(distances, real_labels, strict=True) if label != real_labels[i]
+        ]
         real_nearest_other.append(min(others))
     return {
         "real_genuine_median": real_genuine,
@@ -227,7 +237,9 @@ def placeholder_jpeg() -> bytes:
 
 
 def gallery_load(
-    tenant: BenchTenant, enrolled: list[PhotoEncoding], synthetic: NDArray[np.float64],
+    tenant: BenchTenant,
+    enrolled: list[PhotoEncoding],
+    synthetic: NDArray[np.float64],
     synthetic_subjects: NDArray[np.int64],
 ) -> Gallery:
     """Insert subjects and photos through the ORM and every face with one COPY.
@@ -252,23 +264,42 @@ def gallery_load(
     placeholder_sha = hashlib.sha256(placeholder).hexdigest()
     with agency_transaction(agency.id):
         subjects = Subject.objects.bulk_create(
-            [Subject(agency=agency, gallery=gallery, ref=ref, display_name=ref.replace("_", " "))
-             for ref in real_refs + synthetic_refs],
+            [
+                Subject(agency=agency, gallery=gallery, ref=ref, display_name=ref.replace("_", " "))
+                for ref in real_refs + synthetic_refs
+            ],
             batch_size=2000,
         )
         subject_id = {s.ref: s.pk for s in subjects}
         photos = SubjectPhoto.objects.bulk_create(
-            [SubjectPhoto(agency=agency, subject_id=subject_id[r.photo.identity],
-                          sha256=r.sha256, content=r.photo.path.read_bytes(),
-                          content_type="image/jpeg", width=r.width, height=r.height)
-             for r in enrolled]
-            + [SubjectPhoto(agency=agency, subject_id=subject_id[ref], sha256=placeholder_sha,
-                            content=placeholder, content_type="image/jpeg", width=8, height=8)
-               for ref in synthetic_refs],
+            [
+                SubjectPhoto(
+                    agency=agency,
+                    subject_id=subject_id[r.photo.identity],
+                    sha256=r.sha256,
+                    content=r.photo.path.read_bytes(),
+                    content_type="image/jpeg",
+                    width=r.width,
+                    height=r.height,
+                )
+                for r in enrolled
+            ]
+            + [
+                SubjectPhoto(
+                    agency=agency,
+                    subject_id=subject_id[ref],
+                    sha256=placeholder_sha,
+                    content=placeholder,
+                    content_type="image/jpeg",
+                    width=8,
+                    height=8,
+                )
+                for ref in synthetic_refs
+            ],
             batch_size=1000,
         )
-    real_photo_ids = [p.pk for p in photos[:len(enrolled)]]
-    synthetic_photo_ids = [p.pk for p in photos[len(enrolled):]]
+    real_photo_ids = [p.pk for p in photos[: len(enrolled)]]
+    synthetic_photo_ids = [p.pk for p in photos[len(enrolled) :]]
     now = timezone.now()
     with (
         transaction.atomic(using="owner"),
@@ -277,23 +308,47 @@ def gallery_load(
     ):
         for row, photo_id in zip(enrolled, real_photo_ids, strict=True):
             assert row.encoding is not None
-            copy.write_row([agency.id, gallery.id, subject_id[row.photo.identity], photo_id,
-                            vector_literal(row.encoding), json.dumps(list(row.box or ())),
-                            MODEL_NAME, MODEL_VERSION, now])
+            copy.write_row(
+                [
+                    agency.id,
+                    gallery.id,
+                    subject_id[row.photo.identity],
+                    photo_id,
+                    vector_literal(row.encoding),
+                    json.dumps(list(row.box or ())),
+                    MODEL_NAME,
+                    MODEL_VERSION,
+                    now,
+                ]
+            )
         for vector, subject in zip(synthetic, synthetic_subjects, strict=True):
-            copy.write_row([agency.id, gallery.id, subject_id[synthetic_refs[subject]],
-                            synthetic_photo_ids[subject], vector_literal(vector),
-                            "[0, 8, 8, 0]", MODEL_NAME, SYNTHETIC_MODEL_VERSION, now])
+            copy.write_row(
+                [
+                    agency.id,
+                    gallery.id,
+                    subject_id[synthetic_refs[subject]],
+                    synthetic_photo_ids[subject],
+                    vector_literal(vector),
+                    "[0, 8, 8, 0]",
+                    MODEL_NAME,
+                    SYNTHETIC_MODEL_VERSION,
+                    now,
+                ]
+            )
     with connections["owner"].cursor() as cursor:
         cursor.execute("ANALYZE matching_face")
-    vectors = np.vstack([np.stack([r.encoding for r in enrolled if r.encoding is not None]),
-                         synthetic])
+    vectors = np.vstack(
+        [np.stack([r.encoding for r in enrolled if r.encoding is not None]), synthetic]
+    )
     refs = [r.photo.identity for r in enrolled] + [synthetic_refs[s] for s in synthetic_subjects]
     return Gallery(
-        vectors=vectors.astype(np.float32).astype(np.float64), refs=refs,
+        vectors=vectors.astype(np.float32).astype(np.float64),
+        refs=refs,
         ref_by_subject_id={pk: ref for ref, pk in subject_id.items()},
-        real_faces=len(enrolled), synthetic_faces=len(synthetic),
-        synthetic_subjects=synthetic_count, load_seconds=time.perf_counter() - started,
+        real_faces=len(enrolled),
+        synthetic_faces=len(synthetic),
+        synthetic_subjects=synthetic_count,
+        load_seconds=time.perf_counter() - started,
     )
 
 
@@ -322,12 +377,18 @@ def search_request() -> Any:
     from matching.searches import SearchRequest
 
     return SearchRequest(
-        gallery="booking", purpose="criminal_investigation", case_number="2026-123456",
+        gallery="booking",
+        purpose="criminal_investigation",
+        case_number="2026-123456",
         justification="Armed robbery suspect captured on store CCTV; no other leads.",
         offence={"code": "CC 344", "category": "robbery", "indictable": True},
-        probe={"source": "cctv", "collected_in": "CA-ON", "collected_municipality": "Toronto",
-               "subject_believed_minor": False,
-               "captured_at": rfc3339(timezone.now().astimezone(UTC) - timedelta(days=1))},
+        probe={
+            "source": "cctv",
+            "collected_in": "CA-ON",
+            "collected_municipality": "Toronto",
+            "subject_believed_minor": False,
+            "captured_at": rfc3339(timezone.now().astimezone(UTC) - timedelta(days=1)),
+        },
     )
 
 
@@ -357,8 +418,11 @@ def search_status(agency_id: str, search_id: Any) -> str:
     from tenants.context import agency_transaction
 
     with agency_transaction(agency_id):
-        return str(Search.objects.filter(agency_id=agency_id, id=search_id)
-                   .values_list("status", flat=True).first())
+        return str(
+            Search.objects.filter(agency_id=agency_id, id=search_id)
+            .values_list("status", flat=True)
+            .first()
+        )
 
 
 def search_wait(agency_id: str, search_id: Any, finished: TaskFinished) -> tuple[str, float]:
@@ -375,8 +439,10 @@ def search_wait(agency_id: str, search_id: Any, finished: TaskFinished) -> tuple
             return status, at or time.perf_counter()
         if at is not None:
             finished.arm()
-    raise RuntimeError(f"search {search_id} not finished after {SEARCH_TIMEOUT_SECONDS:.0f} s; "
-                       "is the worker consuming the bench queue?")
+    raise RuntimeError(
+        f"search {search_id} not finished after {SEARCH_TIMEOUT_SECONDS:.0f} s; "
+        "is the worker consuming the bench queue?"
+    )
 
 
 def search_one(
@@ -394,33 +460,47 @@ def search_one(
     outcome = SearchOutcome(probe=probe)
     finished.arm()
     began = time.perf_counter()
-    search = search_submit(user=tenant.user, mfa_verified=True, request=request,
-                           probe_bytes=data, probe_content_type="image/jpeg")
+    search = search_submit(
+        user=tenant.user,
+        mfa_verified=True,
+        request=request,
+        probe_bytes=data,
+        probe_content_type="image/jpeg",
+    )
     outcome.submit_s = time.perf_counter() - began
     outcome.status, done_at = search_wait(agency_id, search.id, finished)
     outcome.total_s = done_at - began
     with agency_transaction(agency_id):
         row = Search.objects.get(agency_id=agency_id, id=search.id)
-        events = dict(AuditEvent.objects.filter(agency_id=agency_id, object_type="search",
-                                                object_id=str(search.id))
-                      .values_list("action", "occurred_at"))
-        top = (Candidate.objects.filter(agency_id=agency_id, search_id=search.id)
-               .order_by("rank").first())
-        outcome.candidates = Candidate.objects.filter(agency_id=agency_id,
-                                                      search_id=search.id).count()
+        events = dict(
+            AuditEvent.objects.filter(
+                agency_id=agency_id, object_type="search", object_id=str(search.id)
+            ).values_list("action", "occurred_at")
+        )
+        top = (
+            Candidate.objects.filter(agency_id=agency_id, search_id=search.id)
+            .order_by("rank")
+            .first()
+        )
+        outcome.candidates = Candidate.objects.filter(
+            agency_id=agency_id, search_id=search.id
+        ).count()
     outcome.max_candidates, outcome.max_distance = row.max_candidates, row.max_distance
     if top is not None:
         outcome.top_ref = gallery.ref_by_subject_id[top.subject_id]
         outcome.top_face_id, outcome.top_distance = top.face_id, top.distance
-    steps = [("submit_to_queued", "search.submitted", "search.queued"),
-             ("queued_to_started", "search.queued", "search.started"),
-             ("started_to_completed", "search.started", "search.completed")]
+    steps = [
+        ("submit_to_queued", "search.submitted", "search.queued"),
+        ("queued_to_started", "search.queued", "search.started"),
+        ("started_to_completed", "search.started", "search.completed"),
+    ]
     for name, first, last in steps:
         if first in events and last in events:
             outcome.stages_s[name] = (events[last] - events[first]).total_seconds()
     if row.completed_at is not None:
         outcome.stages_s["created_to_completed"] = (
-            row.completed_at - row.created_at).total_seconds()
+            row.completed_at - row.created_at
+        ).total_seconds()
     return outcome
 
 
@@ -437,12 +517,14 @@ def library_search(
     times["decode"] = time.perf_counter() - began
     mark = time.perf_counter()
     locations = face_recognition.face_locations(
-        image, number_of_times_to_upsample=settings.FACE_UPSAMPLE, model=settings.FACE_DETECTOR)
+        image, number_of_times_to_upsample=settings.FACE_UPSAMPLE, model=settings.FACE_DETECTOR
+    )
     times["detect"] = time.perf_counter() - mark
     mark = time.perf_counter()
     largest = max(locations, key=lambda b: (b[2] - b[0]) * (b[1] - b[3]))
     (encoding,) = face_recognition.face_encodings(
-        image, known_face_locations=[largest], num_jitters=1, model="small")
+        image, known_face_locations=[largest], num_jitters=1, model="small"
+    )
     times["encode"] = time.perf_counter() - mark
     mark = time.perf_counter()
     distances = np.linalg.norm(gallery.vectors - encoding, axis=1)
@@ -471,7 +553,12 @@ def _plan_outline(plan: dict[str, Any]) -> str:
 
 
 def sql_nearest(
-    agency_id: str, gallery_id: int, vector: NDArray[np.float64], limit: int, *, exact: bool,
+    agency_id: str,
+    gallery_id: int,
+    vector: NDArray[np.float64],
+    limit: int,
+    *,
+    exact: bool,
     explain: bool = False,
 ) -> tuple[float, list[tuple[int, int, float]], str]:
     """Run the service's nearest-face SQL with its session settings, by HNSW or exactly."""
@@ -482,11 +569,17 @@ def sql_nearest(
     from tenants.context import agency_transaction
 
     sql = EXACT_SQL if exact else HNSW_SQL
-    params: dict[str, str | int] = {"probe": vector_literal(vector), "agency": agency_id,
-                                    "gallery": gallery_id, "limit": limit}
+    params: dict[str, str | int] = {
+        "probe": vector_literal(vector),
+        "agency": agency_id,
+        "gallery": gallery_id,
+        "limit": limit,
+    }
     with agency_transaction(agency_id), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)",
-                       [str(max(settings.HNSW_EF_SEARCH, limit))])
+        cursor.execute(
+            "SELECT set_config('hnsw.ef_search', %s, true)",
+            [str(max(settings.HNSW_EF_SEARCH, limit))],
+        )
         cursor.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
         outline = ""
         if explain:
@@ -502,18 +595,24 @@ def sql_nearest(
 
 
 def sql_compare(
-    tenant: BenchTenant, probes: list[PhotoEncoding], gallery: Gallery, limit: int,
-    max_distance: float, k: int,
+    tenant: BenchTenant,
+    probes: list[PhotoEncoding],
+    gallery: Gallery,
+    limit: int,
+    max_distance: float,
+    k: int,
 ) -> tuple[dict[str, Any], dict[str, tuple[int, float]]]:
     """Compare HNSW and exact SQL on every held-out probe, and rank-1 of ``faces_nearest``."""
     from matching.selectors import faces_nearest
 
     agency_id, gallery_id = tenant.agency.id, tenant.gallery.id
     vectors = [p.encoding for p in probes if p.encoding is not None]
-    _, _, hnsw_plan = sql_nearest(agency_id, gallery_id, vectors[0], limit, exact=False,
-                                  explain=True)
-    _, _, exact_plan = sql_nearest(agency_id, gallery_id, vectors[0], limit, exact=True,
-                                   explain=True)
+    _, _, hnsw_plan = sql_nearest(
+        agency_id, gallery_id, vectors[0], limit, exact=False, explain=True
+    )
+    _, _, exact_plan = sql_nearest(
+        agency_id, gallery_id, vectors[0], limit, exact=True, explain=True
+    )
     for vector in vectors[:5]:
         sql_nearest(agency_id, gallery_id, vector, limit, exact=False)
         sql_nearest(agency_id, gallery_id, vector, limit, exact=True)
@@ -529,11 +628,17 @@ def sql_compare(
         recalls.append(len(exact_ids & {r[0] for r in hnsw_rows[:k]}) / len(exact_ids))
         exact_top[probe.photo.file] = (exact_rows[0][0], exact_rows[0][2])
         began = time.perf_counter()
-        found = faces_nearest(agency_id=agency_id, gallery_id=gallery_id, embedding=vector,
-                              limit=limit, max_distance=max_distance)
+        found = faces_nearest(
+            agency_id=agency_id,
+            gallery_id=gallery_id,
+            embedding=vector,
+            limit=limit,
+            max_distance=max_distance,
+        )
         selector_s.append(time.perf_counter() - began)
         selector_hits += bool(found) and (
-            gallery.ref_by_subject_id[found[0].subject_id] == probe.photo.identity)
+            gallery.ref_by_subject_id[found[0].subject_id] == probe.photo.identity
+        )
     hnsw_ms, exact_ms = latency_summary(hnsw_s), latency_summary(exact_s)
     return {
         "queries": len(vectors),
@@ -561,13 +666,15 @@ def library_rank(
         order = np.argsort(distances)
         top_refs = [gallery.refs[i] for i in order[:10]]
         rank1 += top_refs[0] == probe.photo.identity
-        rank1_within += (top_refs[0] == probe.photo.identity
-                         and distances[order[0]] <= max_distance)
+        rank1_within += top_refs[0] == probe.photo.identity and distances[order[0]] <= max_distance
         rank10 += probe.photo.identity in top_refs
     count = len(probes)
-    return {"probes": count, "rank1": round(rank1 / count, 4),
-            "rank1_within_max_distance": round(rank1_within / count, 4),
-            "rank10": round(rank10 / count, 4)}
+    return {
+        "probes": count,
+        "rank1": round(rank1 / count, 4),
+        "rank1_within_max_distance": round(rank1_within / count, 4),
+        "rank10": round(rank10 / count, 4),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -584,6 +691,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.conf import settings
 
     from bench.vector_search import HNSW_EF_CONSTRUCTION, HNSW_M, hnsw_build
+
     rows = encodings_load(eval_photos(eval_faces_dir()))
     encode_seconds = time.perf_counter() - started
     split = probe_split(rows)
@@ -593,11 +701,15 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(args.seed)
     synthetic, synthetic_subjects = synthetic_faces(split.enrolled, synthetic_count, rng)
     real_matrix = np.stack([r.encoding for r in split.enrolled if r.encoding is not None])
-    check = synthetic_check(real_matrix, [r.photo.identity for r in split.enrolled], synthetic,
-                            [str(s) for s in synthetic_subjects], rng)
+    check = synthetic_check(
+        real_matrix,
+        [r.photo.identity for r in split.enrolled],
+        synthetic,
+        [str(s) for s in synthetic_subjects],
+        rng,
+    )
     picker = random.Random(args.seed)
-    chosen = picker.sample(split.probes, min(len(split.probes),
-                                             args.searches + WARMUP_SEARCHES))
+    chosen = picker.sample(split.probes, min(len(split.probes), args.searches + WARMUP_SEARCHES))
     warmup, measured = chosen[:WARMUP_SEARCHES], chosen[WARMUP_SEARCHES:]
     k = 10
     with bench_database():
@@ -621,26 +733,40 @@ def main(argv: list[str] | None = None) -> int:
                         outcomes.append(search_one(tenant, probe, gallery, finished))
                     for stage, seconds in times.items():
                         library[stage].append(seconds)
-                    progress(f"  search {i}/{len(measured)}: {outcomes[-1].status} in "
-                             f"{outcomes[-1].total_s * 1000:.0f} ms (library "
-                             f"{times['total'] * 1000:.0f} ms)")
+                    progress(
+                        f"  search {i}/{len(measured)}: {outcomes[-1].status} in "
+                        f"{outcomes[-1].total_s * 1000:.0f} ms (library "
+                        f"{times['total'] * 1000:.0f} ms)"
+                    )
         limit = outcomes[0].max_candidates or 20
         max_distance = outcomes[0].max_distance or 0.6
         progress(f"HNSW against exact SQL on {len(split.probes)} probe vectors")
         sql, exact_top = sql_compare(tenant, split.probes, gallery, limit, max_distance, k)
     done = [o for o in outcomes if o.status == "awaiting_review"]
     hits = sum(o.top_ref == o.probe.photo.identity for o in done)
-    same_top = sum(o.top_face_id == exact_top[o.probe.photo.file][0] for o in done
-                   if o.top_face_id is not None)
+    same_top = sum(
+        o.top_face_id == exact_top[o.probe.photo.file][0] for o in done if o.top_face_id is not None
+    )
     with_top = [o for o in done if o.top_distance is not None]
-    distance_drift = max((abs((o.top_distance or 0.0) - exact_top[o.probe.photo.file][1])
-                          for o in with_top if o.top_face_id == exact_top[o.probe.photo.file][0]),
-                         default=0.0)
+    distance_drift = max(
+        (
+            abs((o.top_distance or 0.0) - exact_top[o.probe.photo.file][1])
+            for o in with_top
+            if o.top_face_id == exact_top[o.probe.photo.file][0]
+        ),
+        default=0.0,
+    )
     service_ms = latency_summary([o.total_s for o in outcomes])
     library_ms = latency_summary(library["total"])
-    stages = {name: latency_summary([o.stages_s[name] for o in outcomes if name in o.stages_s])
-              for name in ("submit_to_queued", "queued_to_started", "started_to_completed",
-                           "created_to_completed")}
+    stages = {
+        name: latency_summary([o.stages_s[name] for o in outcomes if name in o.stages_s])
+        for name in (
+            "submit_to_queued",
+            "queued_to_started",
+            "started_to_completed",
+            "created_to_completed",
+        )
+    }
     document: dict[str, Any] = {
         "benchmark": "search_latency",
         "gallery": {
@@ -662,32 +788,41 @@ def main(argv: list[str] | None = None) -> int:
             "submit_to_candidates_ms": service_ms,
             "search_submit_call_ms": latency_summary([o.submit_s for o in outcomes]),
             "stages_ms": stages,
-            "steps_ms_p50": {name: latency_summary(values)["p50"]
-                             for name, values in steps.items()},
+            "steps_ms_p50": {
+                name: latency_summary(values)["p50"] for name, values in steps.items()
+            },
             "rank1_hit_rate": round(hits / len(outcomes), 4),
             "rank1_hits": hits,
             "top1_same_face_as_exact_sql": same_top,
             "top1_distance_max_abs_diff_vs_cached_encoding": round(distance_drift, 6),
             "limits": {"max_candidates": limit, "max_distance": round(max_distance, 4)},
             "completion": "Celery task_postrun signal of the in-process worker, status then "
-                          "read from the database",
+            "read from the database",
         },
         "baseline_library": {
             "path": "face_recognition load_image_file + face_locations + face_encodings "
-                    "+ numpy brute force over the same vectors",
+            "+ numpy brute force over the same vectors",
             "total_ms": library_ms,
-            "stages_ms_p50": {s: latency_summary(library[s])["p50"]
-                              for s in ("decode", "detect", "encode", "match")},
+            "stages_ms_p50": {
+                s: latency_summary(library[s])["p50"]
+                for s in ("decode", "detect", "encode", "match")
+            },
         },
         "service_overhead_ms_p50": round(service_ms["p50"] - library_ms["p50"], 3),
         "service_over_library_p50": round(service_ms["p50"] / library_ms["p50"], 2),
         "sql": sql,
         "matching_all_probes_exact_numpy": library_rank(split.probes, gallery, max_distance),
-        "setup": {**info, "hnsw": {"m": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION,
-                                   "ef_search": max(settings.HNSW_EF_SEARCH, limit),
-                                   "iterative_scan": "relaxed_order"},
-                  "worker": "celery solo pool, thread of this process",
-                  "encode_or_cache_seconds": round(encode_seconds, 1)},
+        "setup": {
+            **info,
+            "hnsw": {
+                "m": HNSW_M,
+                "ef_construction": HNSW_EF_CONSTRUCTION,
+                "ef_search": max(settings.HNSW_EF_SEARCH, limit),
+                "iterative_scan": "relaxed_order",
+            },
+            "worker": "celery solo pool, thread of this process",
+            "encode_or_cache_seconds": round(encode_seconds, 1),
+        },
         "environment": environment(load_at_start),
         "runtime_seconds": round(time.perf_counter() - started, 1),
     }

@@ -22,6 +22,7 @@ signals.before_task_publish.connect(task_headers_add, weak=False)
 signals.task_prerun.connect(task_context_bind, weak=False)
 signals.task_postrun.connect(task_context_clear, weak=False)
 
+
 def queue_depth() -> int | None:
     """Return how many messages wait in the task queue, or None if the broker cannot say."""
     from typing import Any

@@ -59,5 +59,7 @@ def embedded_app_url(superuser_url: str, *, password_file: Path) -> str:
     password = password_file.read_text().strip()
     config = dj_database_url.parse(superuser_url)
     socket = config.get("OPTIONS", {}).get("host") or config["HOST"]
-    return (f"postgresql://{APP_ROLE}:{quote(password, safe='')}@/{config['NAME']}"
-            f"?host={quote(socket, safe='/')}")
+    return (
+        f"postgresql://{APP_ROLE}:{quote(password, safe='')}@/{config['NAME']}"
+        f"?host={quote(socket, safe='/')}"
+    )

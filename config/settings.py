@@ -170,8 +170,9 @@ REST_FRAMEWORK = {
 # authentications are counted per source address and token prefix in this window.
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90, minimum=1, maximum=3650)
 API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365, minimum=1, maximum=3650)
-AUTH_FAILURE_WINDOW_SECONDS = env_int("AUTH_FAILURE_WINDOW_SECONDS", 600, minimum=10,
-                                      maximum=86_400)
+AUTH_FAILURE_WINDOW_SECONDS = env_int(
+    "AUTH_FAILURE_WINDOW_SECONDS", 600, minimum=10, maximum=86_400
+)
 AUTH_FAILURE_PREFIXES_PER_SOURCE = 5
 
 BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps", "pyamqp", "sqs", "filesystem")
@@ -222,10 +223,12 @@ POLICY_REVISION_CHECK_SECONDS = float(os.environ.get("POLICY_REVISION_CHECK_SECO
 
 # Uploads: capped while they stream in (tenants.uploads), before anything is buffered; each
 # endpoint declares its file caps. Image limits are enforced before any pixel is decoded.
-PROBE_MAX_BYTES = env_int("PROBE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024,
-                          maximum=100 * 1024 * 1024)
-ENROLL_REQUEST_MAX_BYTES = env_int("ENROLL_REQUEST_MAX_BYTES", 64 * 1024 * 1024,
-                                   minimum=1024 * 1024, maximum=1024 * 1024 * 1024)
+PROBE_MAX_BYTES = env_int(
+    "PROBE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024, maximum=100 * 1024 * 1024
+)
+ENROLL_REQUEST_MAX_BYTES = env_int(
+    "ENROLL_REQUEST_MAX_BYTES", 64 * 1024 * 1024, minimum=1024 * 1024, maximum=1024 * 1024 * 1024
+)
 UPLOAD_DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "tenants.uploads.CappedUploadHandler",
@@ -239,10 +242,12 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 50
 # scaled down by 2, 4 or 8 to fit, a larger PNG is refused); the pixels face detection sees
 # (a larger decoded image is detected on a downscaled copy, boxes mapped back).
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000, minimum=10_000, maximum=500_000_000)
-IMAGE_DECODE_MAX_PIXELS = env_int("IMAGE_DECODE_MAX_PIXELS", 16_000_000, minimum=10_000,
-                                  maximum=500_000_000)
-FACE_DETECT_MAX_PIXELS = env_int("FACE_DETECT_MAX_PIXELS", 2_100_000, minimum=10_000,
-                                 maximum=100_000_000)
+IMAGE_DECODE_MAX_PIXELS = env_int(
+    "IMAGE_DECODE_MAX_PIXELS", 16_000_000, minimum=10_000, maximum=500_000_000
+)
+FACE_DETECT_MAX_PIXELS = env_int(
+    "FACE_DETECT_MAX_PIXELS", 2_100_000, minimum=10_000, maximum=100_000_000
+)
 
 # Face model: HOG detection (CPU), dlib's 128-d ResNet encoder.
 FACE_DETECTOR = env_str("FACE_DETECTOR", "hog", choices=("hog", "cnn"))
@@ -257,8 +262,10 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "E
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "config.log_format.JsonFormatter"},
-                   "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "json": {"()": "config.log_format.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
@@ -312,17 +319,19 @@ CELERY_BEAT_SCHEDULE = {
     "probes-purge": {"task": "matching.tasks.probes_purge", "schedule": 3600.0},
     "subjects-purge": {"task": "matching.tasks.subjects_purge", "schedule": 3600.0},
     "biometric-keys-sweep": {"task": "matching.tasks.biometric_keys_sweep", "schedule": 3600.0},
-    "work-recover": {"task": "matching.tasks.work_recover",
-                     "schedule": RECOVERY_INTERVAL_SECONDS},
+    "work-recover": {"task": "matching.tasks.work_recover", "schedule": RECOVERY_INTERVAL_SECONDS},
     "webhooks-dispatch": {"task": "notifications.tasks.webhooks_dispatch", "schedule": 5.0},
-    "idempotency-keys-purge": {"task": "tenants.tasks.idempotency_keys_purge_all",
-                               "schedule": 3600.0},
+    "idempotency-keys-purge": {
+        "task": "tenants.tasks.idempotency_keys_purge_all",
+        "schedule": 3600.0,
+    },
     "face-changes-purge": {"task": "matching.tasks.face_changes_purge", "schedule": 3600.0},
 }
 
 # API operations: idempotency keys, the metrics endpoint.
-IDEMPOTENCY_KEY_TTL_SECONDS = env_int("IDEMPOTENCY_KEY_TTL_SECONDS", 86_400, minimum=60,
-                                      maximum=30 * 86_400)
+IDEMPOTENCY_KEY_TTL_SECONDS = env_int(
+    "IDEMPOTENCY_KEY_TTL_SECONDS", 86_400, minimum=60, maximum=30 * 86_400
+)
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 # How long a request that lost its database connection waits for it before answering 503.
 OUTAGE_WAIT_SECONDS = env_int("OUTAGE_WAIT_SECONDS", 20, minimum=0, maximum=120)
@@ -331,10 +340,12 @@ OUTAGE_WAIT_SECONDS = env_int("OUTAGE_WAIT_SECONDS", 20, minimum=0, maximum=120)
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
 WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 5.0, minimum=0.5, maximum=60)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=30)
-WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 2.0, minimum=0.01,
-                                       maximum=3600)
-WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 3600.0, minimum=1,
-                                      maximum=86_400)
+WEBHOOK_RETRY_BASE_SECONDS = env_float(
+    "WEBHOOK_RETRY_BASE_SECONDS", 2.0, minimum=0.01, maximum=3600
+)
+WEBHOOK_RETRY_MAX_SECONDS = env_float(
+    "WEBHOOK_RETRY_MAX_SECONDS", 3600.0, minimum=1, maximum=86_400
+)
 WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 5, minimum=1, maximum=1000)
 # Portal: sign-in by username, password and a second factor (django-allauth).
 from csp.constants import NONCE, NONE, SELF  # noqa: E402

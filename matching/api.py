@@ -93,8 +93,9 @@ class AgencyApi(APIView):
     def acting_user(self, request: Request) -> User:
         user = request.user
         if not isinstance(user, User) or user.agency is None:
-            raise ApiError(errors.NOT_AUTHENTICATED, "Authenticate with an agency account.",
-                           http_status=401)
+            raise ApiError(
+                errors.NOT_AUTHENTICATED, "Authenticate with an agency account.", http_status=401
+            )
         return user
 
     def acting_agency(self, request: Request) -> Agency:
@@ -118,8 +119,12 @@ class ProbeJsonParser(JsonParser):
     """JSON whose base64 probe may reach ``PROBE_MAX_BYTES``: the same strict parse, with the
     body bounded by the probe's limit (plus the form fields) instead of the form limit."""
 
-    def parse(self, stream: IO[Any] | None, media_type: str | None = None,
-              parser_context: Mapping[str, Any] | None = None) -> Any:
+    def parse(
+        self,
+        stream: IO[Any] | None,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
         if stream is None:
             raise ParseError("Send a JSON body.")
         limit = _base64_length(settings.PROBE_MAX_BYTES) + FORM_FIELDS_ALLOWANCE
@@ -136,9 +141,7 @@ def search_output(
     search: Search, candidates: list[Candidate], *, withheld: bool = False
 ) -> dict[str, Any]:
     """Return the API representation of a search (``withheld``: the caller sees no candidate)."""
-    return dict(
-        SearchOutput(search, context={"candidates": candidates, "withheld": withheld}).data
-    )
+    return dict(SearchOutput(search, context={"candidates": candidates, "withheld": withheld}).data)
 
 
 def _retry_after(response: Response, *, unfinished: bool) -> Response:
@@ -154,15 +157,21 @@ def _probe_from_json(data: Any) -> tuple[bytes, str]:
     if encoded is None or encoded == "":
         raise ApiError(errors.IMAGE_MISSING, "Send the probe image as base64 in 'probe'.")
     if not isinstance(encoded, str):
-        raise ApiError(errors.INVALID_REQUEST, "Some fields are missing or invalid.",
-                       fields={"probe": ["Must be a base64 string."]})
+        raise ApiError(
+            errors.INVALID_REQUEST,
+            "Some fields are missing or invalid.",
+            fields={"probe": ["Must be a base64 string."]},
+        )
     if len(encoded) > _base64_length(settings.PROBE_MAX_BYTES):
         raise ApiError(errors.IMAGE_TOO_LARGE, "The probe image is too large.", http_status=413)
     try:
         return base64.b64decode(encoded, validate=True), ""
     except (binascii.Error, ValueError) as exc:
-        raise ApiError(errors.INVALID_REQUEST, "Some fields are missing or invalid.",
-                       fields={"probe": ["Not valid base64."]}) from exc
+        raise ApiError(
+            errors.INVALID_REQUEST,
+            "Some fields are missing or invalid.",
+            fields={"probe": ["Not valid base64."]},
+        ) from exc
 
 
 def _probe_from_form(request: Request) -> tuple[bytes, str]:
@@ -196,8 +205,10 @@ class SearchCreateApi(AgencyApi):
     @classmethod
     def upload_limits(cls) -> UploadLimits:
         cap = settings.PROBE_MAX_BYTES
-        return UploadLimits(total_bytes=cap + FORM_FIELDS_ALLOWANCE,
-                            files={"probe": FileCap(cap, errors.IMAGE_TOO_LARGE)})
+        return UploadLimits(
+            total_bytes=cap + FORM_FIELDS_ALLOWANCE,
+            files={"probe": FileCap(cap, errors.IMAGE_TOO_LARGE)},
+        )
 
     def handle_exception(self, exc: Exception) -> Response:
         """Tell a client refused for capacity when to try again (429 with Retry-After)."""
@@ -218,18 +229,24 @@ class SearchCreateApi(AgencyApi):
         ),
         request={"multipart/form-data": SearchCreateForm, "application/json": SearchCreateJson},
         responses={201: SearchOutput, **error_responses(400, 404, 409, 413, 415, 429)},
-        examples=[OpenApiExample("robbery investigation", value=SEARCH_EXAMPLE,
-                                 request_only=True, media_type="application/json")],
+        examples=[
+            OpenApiExample(
+                "robbery investigation",
+                value=SEARCH_EXAMPLE,
+                request_only=True,
+                media_type="application/json",
+            )
+        ],
     )
     def post(self, request: Request) -> Response:
         user = self.acting_user(request)
         json_body = request.content_type.split(";")[0].strip().lower() == "application/json"
-        return idempotent(request, user=user, create=lambda: self._create(request, user,
-                                                                           json_body))
+        return idempotent(request, user=user, create=lambda: self._create(request, user, json_body))
 
     def _create(self, request: Request, user: User, json_body: bool) -> Response:
-        probe_bytes, probe_type = (_probe_from_json(request.data) if json_body
-                                   else _probe_from_form(request))
+        probe_bytes, probe_type = (
+            _probe_from_json(request.data) if json_body else _probe_from_form(request)
+        )
         form = SearchCreateInput(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
@@ -269,7 +286,9 @@ class SearchDetailApi(AgencyApi):
     """``GET /api/v1/searches/{id}``: status, decision and candidates."""
 
     @extend_schema(
-        operation_id="search_get", tags=["searches"], parameters=[SEARCH_ID],
+        operation_id="search_get",
+        tags=["searches"],
+        parameters=[SEARCH_ID],
         summary="A search: status, decision, candidates (viewing candidates is audited)",
         description="While the search is unfinished the response carries `Retry-After`.",
         responses={200: SearchOutput, **error_responses(404)},
@@ -283,8 +302,10 @@ class SearchDetailApi(AgencyApi):
         search_read_require(user=user, search=search)
         candidates = search_candidates_view(user=user, search=search)
         withheld = not search_candidates_visible(user=user, search=search)
-        return _retry_after(Response(search_output(search, candidates, withheld=withheld)),
-                            unfinished=search.status in UNFINISHED_SEARCH)
+        return _retry_after(
+            Response(search_output(search, candidates, withheld=withheld)),
+            unfinished=search.status in UNFINISHED_SEARCH,
+        )
 
 
 class SearchFaceChoiceApi(AgencyApi):
@@ -293,7 +314,9 @@ class SearchFaceChoiceApi(AgencyApi):
     parser_classes = [JsonParser, FormParser, MultiPartParser]
 
     @extend_schema(
-        operation_id="search_face_choose", tags=["searches"], parameters=[SEARCH_ID],
+        operation_id="search_face_choose",
+        tags=["searches"],
+        parameters=[SEARCH_ID],
         summary="Choose the face to search when the probe shows several people",
         request=FaceChoiceInput,
         responses={202: SearchOutput, **error_responses(400, 404, 409)},
@@ -305,8 +328,12 @@ class SearchFaceChoiceApi(AgencyApi):
             raise ApiError(SEARCH_NOT_FOUND, "No such search.", http_status=404)
         form = FaceChoiceInput(data=request.data)
         form.is_valid(raise_exception=True)
-        search_face_choose(user=user, search_id=sid, face=form.validated_data["face"],
-                           mfa_verified=request_mfa_verified(request))
+        search_face_choose(
+            user=user,
+            search_id=sid,
+            face=form.validated_data["face"],
+            mfa_verified=request_mfa_verified(request),
+        )
         found = search_get(agency=self.acting_agency(request), search_id=sid)
         assert found is not None  # noqa: S101
         return Response(search_output(found, []), status=status.HTTP_202_ACCEPTED)
@@ -315,9 +342,12 @@ class SearchFaceChoiceApi(AgencyApi):
 class GalleryListApi(AgencyApi):
     """``GET /api/v1/galleries``: the agency's own galleries."""
 
-    @extend_schema(operation_id="gallery_list", tags=["galleries"],
-                   summary="The agency's galleries",
-                   responses={200: GalleryListOutput, **error_responses()})
+    @extend_schema(
+        operation_id="gallery_list",
+        tags=["galleries"],
+        summary="The agency's galleries",
+        responses={200: GalleryListOutput, **error_responses()},
+    )
     def get(self, request: Request) -> Response:
         galleries = gallery_list(agency=self.acting_agency(request))
         return Response(GalleryListOutput({"galleries": galleries}).data)
@@ -335,11 +365,14 @@ class GallerySubjectsApi(AgencyApi):
 
     @classmethod
     def upload_limits(cls) -> UploadLimits:
-        return UploadLimits(total_bytes=settings.ENROLL_REQUEST_MAX_BYTES,
-                            files={"images": FileCap(ENROLL_MAX_BYTES, errors.IMAGE_TOO_LARGE)})
+        return UploadLimits(
+            total_bytes=settings.ENROLL_REQUEST_MAX_BYTES,
+            files={"images": FileCap(ENROLL_MAX_BYTES, errors.IMAGE_TOO_LARGE)},
+        )
 
     @extend_schema(
-        operation_id="gallery_subject_enroll", tags=["galleries"],
+        operation_id="gallery_subject_enroll",
+        tags=["galleries"],
         parameters=[path_str("gallery_id", "The gallery's id (slug).")],
         summary="Enroll one subject's photos (agency admins); returns the batch",
         description="Send `Idempotency-Key` to make retries safe.",
@@ -352,8 +385,9 @@ class GallerySubjectsApi(AgencyApi):
         if gallery is None:
             raise ApiError(GALLERY_NOT_FOUND, "No such gallery.", http_status=404)
         if not action_allowed(user=user, action="subject.enroll"):
-            raise ApiError(errors.PERMISSION_DENIED, "Only agency admins enroll subjects.",
-                           http_status=403)
+            raise ApiError(
+                errors.PERMISSION_DENIED, "Only agency admins enroll subjects.", http_status=403
+            )
 
         def create() -> Response:
             form = SubjectEnrollInput(data=request.data)
@@ -362,12 +396,18 @@ class GallerySubjectsApi(AgencyApi):
             if not files:
                 raise ApiError(errors.IMAGE_MISSING, "Attach one or more 'images' files.")
             items = [
-                UploadItem(subject_ref=form.validated_data["ref"], filename=f.name or "upload",
-                           content=f.read(), display_name=form.validated_data["display_name"])
+                UploadItem(
+                    subject_ref=form.validated_data["ref"],
+                    filename=f.name or "upload",
+                    content=f.read(),
+                    display_name=form.validated_data["display_name"],
+                )
                 for f in files
             ]
             batch = enrollment_batch_create(
-                gallery=gallery, items=items, created_by=user,
+                gallery=gallery,
+                items=items,
+                created_by=user,
                 several_faces=form.validated_data["several_faces"],
             )
             response = Response(batch_output(batch), status=status.HTTP_202_ACCEPTED)
@@ -381,7 +421,8 @@ class EnrollmentDetailApi(AgencyApi):
     """``GET /api/v1/enrollments/{id}``: progress and per-file results."""
 
     @extend_schema(
-        operation_id="enrollment_get", tags=["galleries"],
+        operation_id="enrollment_get",
+        tags=["galleries"],
         parameters=[path_uuid("batch_id", "The enrollment batch's id.")],
         summary="An enrollment batch: progress and a result per file",
         description="While the batch is unfinished the response carries `Retry-After`.",
@@ -394,8 +435,9 @@ class EnrollmentDetailApi(AgencyApi):
         )
         if batch is None:
             raise ApiError(ENROLLMENT_NOT_FOUND, "No such enrollment.", http_status=404)
-        return _retry_after(Response(batch_output(batch)),
-                            unfinished=batch.status in UNFINISHED_ENROLLMENT)
+        return _retry_after(
+            Response(batch_output(batch)), unfinished=batch.status in UNFINISHED_ENROLLMENT
+        )
 
 
 FOLLOW_UP_NOT_FOUND = "follow_up_not_found"
@@ -412,7 +454,8 @@ class FollowUpCompleteApi(AgencyApi):
     parser_classes = [JsonParser, FormParser]
 
     @extend_schema(
-        operation_id="follow_up_complete", tags=["follow-ups"],
+        operation_id="follow_up_complete",
+        tags=["follow-ups"],
         parameters=[path_uuid("follow_up_id", "The follow-up's id.")],
         summary="Close a follow-up with a note (supervisors and compliance officers)",
         request=FollowUpCompleteInput,
@@ -421,12 +464,16 @@ class FollowUpCompleteApi(AgencyApi):
     def post(self, request: Request, follow_up_id: str) -> Response:
         user = self.acting_user(request)
         if not action_allowed(user=user, action="follow_up.complete"):
-            raise ApiError(errors.PERMISSION_DENIED, "Supervisors and compliance officers only.",
-                           http_status=403)
+            raise ApiError(
+                errors.PERMISSION_DENIED,
+                "Supervisors and compliance officers only.",
+                http_status=403,
+            )
         form = FollowUpCompleteInput(data=request.data)
         form.is_valid(raise_exception=True)
         task = follow_up_complete(
-            user=user, follow_up_id=_uuid_or_404(follow_up_id, FOLLOW_UP_NOT_FOUND),
+            user=user,
+            follow_up_id=_uuid_or_404(follow_up_id, FOLLOW_UP_NOT_FOUND),
             note=form.validated_data["note"],
         )
         return Response(follow_up_output(task))
@@ -438,7 +485,8 @@ class CandidateReviewApi(AgencyApi):
     parser_classes = [JsonParser, FormParser]
 
     @extend_schema(
-        operation_id="candidate_review", tags=["reviews"],
+        operation_id="candidate_review",
+        tags=["reviews"],
         parameters=[SEARCH_ID, path_int("rank", "The candidate's rank (1 is the nearest).")],
         summary="Review one candidate; a possible match needs a supervisor's second review",
         description="Send `Idempotency-Key` to make retries safe.",
@@ -452,15 +500,22 @@ class CandidateReviewApi(AgencyApi):
             form = CandidateReviewInput(data=request.data)
             form.is_valid(raise_exception=True)
             sid = _uuid_or_404(search_id, SEARCH_NOT_FOUND)
-            candidate_review(user=user, search_id=sid, rank=rank,
-                             disposition=form.validated_data["disposition"],
-                             note=form.validated_data["note"],
-                             mfa_verified=request_mfa_verified(request))
+            candidate_review(
+                user=user,
+                search_id=sid,
+                rank=rank,
+                disposition=form.validated_data["disposition"],
+                note=form.validated_data["note"],
+                mfa_verified=request_mfa_verified(request),
+            )
             return self._current(request, sid)
 
-        return idempotent(request, user=user, create=create,
-                          current=lambda: self._current(request,
-                                                        _uuid_or_404(search_id, SEARCH_NOT_FOUND)))
+        return idempotent(
+            request,
+            user=user,
+            create=create,
+            current=lambda: self._current(request, _uuid_or_404(search_id, SEARCH_NOT_FOUND)),
+        )
 
     def _current(self, request: Request, search_id: uuid.UUID) -> Response:
         agency = self.acting_agency(request)
@@ -474,7 +529,8 @@ class LeadOutcomeApi(CandidateReviewApi):
     """``POST /api/v1/searches/{id}/candidates/{rank}/outcome``: what became of a lead."""
 
     @extend_schema(
-        operation_id="lead_outcome_record", tags=["reviews"],
+        operation_id="lead_outcome_record",
+        tags=["reviews"],
         parameters=[SEARCH_ID, path_int("rank", "The candidate's rank (1 is the nearest).")],
         summary="Record what became of a possible match (confirmed, excluded, charged)",
         request=LeadOutcomeInput,
@@ -484,10 +540,14 @@ class LeadOutcomeApi(CandidateReviewApi):
         form = LeadOutcomeInput(data=request.data)
         form.is_valid(raise_exception=True)
         sid = _uuid_or_404(search_id, SEARCH_NOT_FOUND)
-        lead_outcome_record(user=self.acting_user(request), search_id=sid, rank=rank,
-                            outcome=form.validated_data["outcome"],
-                            note=form.validated_data["note"],
-                            mfa_verified=request_mfa_verified(request))
+        lead_outcome_record(
+            user=self.acting_user(request),
+            search_id=sid,
+            rank=rank,
+            outcome=form.validated_data["outcome"],
+            note=form.validated_data["note"],
+            mfa_verified=request_mfa_verified(request),
+        )
         return self._current(request, sid)
 
 
@@ -495,7 +555,9 @@ class SearchReviewCompleteApi(CandidateReviewApi):
     """``POST /api/v1/searches/{id}/review-complete``: close a fully reviewed search."""
 
     @extend_schema(
-        operation_id="search_review_complete", tags=["reviews"], parameters=[SEARCH_ID],
+        operation_id="search_review_complete",
+        tags=["reviews"],
+        parameters=[SEARCH_ID],
         summary="Close the review of a search that found no candidate",
         request=ReviewCompleteInput,
         responses={200: SearchOutput, **error_responses(400, 403, 404, 409)},
@@ -504,9 +566,10 @@ class SearchReviewCompleteApi(CandidateReviewApi):
         form = ReviewCompleteInput(data=request.data)
         form.is_valid(raise_exception=True)
         sid = _uuid_or_404(search_id, SEARCH_NOT_FOUND)
-        search_review_complete(user=self.acting_user(request), search_id=sid,
-                               note=form.validated_data["note"],
-                               mfa_verified=request_mfa_verified(request))
+        search_review_complete(
+            user=self.acting_user(request),
+            search_id=sid,
+            note=form.validated_data["note"],
+            mfa_verified=request_mfa_verified(request),
+        )
         return self._current(request, sid)
-
-

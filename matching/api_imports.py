@@ -43,15 +43,19 @@ class GalleryImportOutput(serializers.Serializer[Any]):
 def gallery_import_get(*, agency_id: str, import_id: Any) -> GalleryImport | None:
     """Return the agency's import, or None."""
     with agency_transaction(agency_id):
-        return (GalleryImport.objects.select_related("gallery")
-                .filter(agency_id=agency_id, id=import_id).first())
+        return (
+            GalleryImport.objects.select_related("gallery")
+            .filter(agency_id=agency_id, id=import_id)
+            .first()
+        )
 
 
 class GalleryImportDetailApi(AgencyApi):
     """``GET /api/v1/imports/{id}``: progress and the photos not enrolled."""
 
     @extend_schema(
-        operation_id="gallery_import_get", tags=["galleries"],
+        operation_id="gallery_import_get",
+        tags=["galleries"],
         parameters=[path_uuid("import_id", "The archive import's id.")],
         summary="An archive import: progress, counts and the photos not enrolled",
         description="While the import is unfinished the response carries `Retry-After`.",
@@ -64,5 +68,7 @@ class GalleryImportDetailApi(AgencyApi):
         )
         if record is None:
             raise ApiError(IMPORT_NOT_FOUND, "No such import.", http_status=404)
-        return _retry_after(Response(GalleryImportOutput(record).data),
-                            unfinished=record.status in UNFINISHED_ENROLLMENT)
+        return _retry_after(
+            Response(GalleryImportOutput(record).data),
+            unfinished=record.status in UNFINISHED_ENROLLMENT,
+        )

@@ -47,11 +47,28 @@ class DemoAgency:
 
 
 AGENCIES = [
-    DemoAgency("tps", "Toronto Police Service", "municipal", "CA-ON", "Toronto", False,
-               {"obama": ["obama.jpg", "obama2.jpg"], "biden": ["biden.jpg"],
-                "collins": ["astronaut.png"]}),
-    DemoAgency("spvm", "Service de police de la Ville de Montréal", "municipal", "CA-QC",
-               "Montréal", True, {"biden": ["biden.jpg"], "collins": ["astronaut.png"]}),
+    DemoAgency(
+        "tps",
+        "Toronto Police Service",
+        "municipal",
+        "CA-ON",
+        "Toronto",
+        False,
+        {
+            "obama": ["obama.jpg", "obama2.jpg"],
+            "biden": ["biden.jpg"],
+            "collins": ["astronaut.png"],
+        },
+    ),
+    DemoAgency(
+        "spvm",
+        "Service de police de la Ville de Montréal",
+        "municipal",
+        "CA-QC",
+        "Montréal",
+        True,
+        {"biden": ["biden.jpg"], "collins": ["astronaut.png"]},
+    ),
 ]
 DISPLAY_NAMES = {"obama": "Barack Obama", "biden": "Joe Biden", "collins": "Eileen Collins"}
 
@@ -61,9 +78,15 @@ def _agency(spec: DemoAgency) -> Agency:
     if existing is not None:
         return existing
     return agency_create(
-        agency_id=spec.id, name=spec.name, kind=spec.kind, jurisdiction=spec.jurisdiction,
-        municipality=spec.municipality, pia_completed=True,
-        cai_disclosure_filed=spec.cai_disclosure_filed, fr_program_approved=True, actor="demo",
+        agency_id=spec.id,
+        name=spec.name,
+        kind=spec.kind,
+        jurisdiction=spec.jurisdiction,
+        municipality=spec.municipality,
+        pia_completed=True,
+        cai_disclosure_filed=spec.cai_disclosure_filed,
+        fr_program_approved=True,
+        actor="demo",
     )
 
 
@@ -80,13 +103,23 @@ def _user(agency: Agency, role: str, saved: dict[str, Any]) -> dict[str, Any]:
         user = User.objects.select_related("agency").filter(username=username).first()
     if user is None:
         password = secrets.token_urlsafe(9)
-        user = user_create(agency=agency, username=username, roles=[role], password=password,
-                           mfa_enabled=True, actor="demo")
+        user = user_create(
+            agency=agency,
+            username=username,
+            roles=[role],
+            password=password,
+            mfa_enabled=True,
+            actor="demo",
+        )
         if role in SEARCH_ROLES:
             now = timezone.now()
-            training_record_add(user=user, course="Facial recognition: accuracy, bias and law",
-                                completed_at=now - timedelta(days=1),
-                                expires_at=now + timedelta(days=365), actor="demo")
+            training_record_add(
+                user=user,
+                course="Facial recognition: accuracy, bias and law",
+                completed_at=now - timedelta(days=1),
+                expires_at=now + timedelta(days=365),
+                actor="demo",
+            )
         saved[username] = {"password": password}
     entry = saved.setdefault(username, {})
     if totp_secret(user=user) is None:
@@ -94,37 +127,55 @@ def _user(agency: Agency, role: str, saved: dict[str, Any]) -> dict[str, Any]:
     token = entry.get("token")
     if not token or directory_token_resolve(digest=token_digest(token)).outcome != RESOLVED:
         # The demo's operator stands in for the in-person check of each user's second factor.
-        entry["token"] = token_issue(user=user, label="demo",
-                                     issued_via=TokenIssuer.OPERATOR_MFA_CHECK, actor="demo")
-    return {"username": username, "agency": agency.id, "roles": [role],
-            "password": entry.get("password", "(set on first run)"),
-            "totp_secret": entry.get("totp_secret", "(set on first run)"), "token": entry["token"]}
+        entry["token"] = token_issue(
+            user=user, label="demo", issued_via=TokenIssuer.OPERATOR_MFA_CHECK, actor="demo"
+        )
+    return {
+        "username": username,
+        "agency": agency.id,
+        "roles": [role],
+        "password": entry.get("password", "(set on first run)"),
+        "totp_secret": entry.get("totp_secret", "(set on first run)"),
+        "token": entry["token"],
+    }
 
 
 def _gallery(agency: Agency, spec: DemoAgency) -> dict[str, Any]:
     gallery = gallery_get(agency=agency, slug="booking")
     if gallery is None:
         gallery = gallery_create(
-            agency=agency, slug="booking", name=f"{spec.name} booking photos (ICA)",
+            agency=agency,
+            slug="booking",
+            name=f"{spec.name} booking photos (ICA)",
             legal_basis=LegalBasis.IDENTIFICATION_OF_CRIMINALS_ACT,
-            contains_youth_records=False, cai_disclosure_filed=spec.cai_disclosure_filed,
+            contains_youth_records=False,
+            cai_disclosure_filed=spec.cai_disclosure_filed,
             actor="demo",
         )
     with agency_transaction(agency.id):
         enrolled = Face.objects.filter(agency=agency, gallery=gallery).count()
     if enrolled == 0:
         items = [
-            UploadItem(subject_ref=ref, filename=name, content=(PHOTOS / name).read_bytes(),
-                       display_name=DISPLAY_NAMES[ref])
-            for ref, names in spec.gallery_subjects.items() for name in names
+            UploadItem(
+                subject_ref=ref,
+                filename=name,
+                content=(PHOTOS / name).read_bytes(),
+                display_name=DISPLAY_NAMES[ref],
+            )
+            for ref, names in spec.gallery_subjects.items()
+            for name in names
         ]
-        batch = enrollment_batch_create(gallery=gallery, items=items, actor="demo",
-                                        enqueue=False)
+        batch = enrollment_batch_create(gallery=gallery, items=items, actor="demo", enqueue=False)
         enrollment_batch_process(agency_id=agency.id, batch_id=batch.id)
         with agency_transaction(agency.id):
             enrolled = Face.objects.filter(agency=agency, gallery=gallery).count()
-    return {"agency": agency.id, "id": gallery.slug, "legal_basis": gallery.legal_basis,
-            "faces": enrolled, "subjects": sorted(spec.gallery_subjects)}
+    return {
+        "agency": agency.id,
+        "id": gallery.slug,
+        "legal_basis": gallery.legal_basis,
+        "faces": enrolled,
+        "subjects": sorted(spec.gallery_subjects),
+    }
 
 
 def demo_write(demo: dict[str, Any], path: Path) -> None:
@@ -146,11 +197,24 @@ def demo_bootstrap(*, url: str) -> dict[str, Any]:
     galleries: list[dict[str, Any]] = []
     for spec in AGENCIES:
         agency = _agency(spec)
-        agencies.append({"id": agency.id, "name": agency.name, "kind": agency.kind,
-                         "jurisdiction": agency.jurisdiction})
+        agencies.append(
+            {
+                "id": agency.id,
+                "name": agency.name,
+                "kind": agency.kind,
+                "jurisdiction": agency.jurisdiction,
+            }
+        )
         users.extend(_user(agency, role, saved) for role in AGENCY_ROLES)
         galleries.append(_gallery(agency, spec))
     demo_write(saved, CREDENTIALS)
-    return {"url": url, "agencies": agencies, "users": users, "galleries": galleries,
-            "probe_photos": {"match": str(PHOTOS / "obama3.jpg"),
-                             "no_face": str(PHOTOS / "obama_partial_face.jpg")}}
+    return {
+        "url": url,
+        "agencies": agencies,
+        "users": users,
+        "galleries": galleries,
+        "probe_photos": {
+            "match": str(PHOTOS / "obama3.jpg"),
+            "no_face": str(PHOTOS / "obama_partial_face.jpg"),
+        },
+    }

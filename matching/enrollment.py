@@ -70,8 +70,13 @@ class UploadItem:
 
 
 def enrollment_batch_create(
-    *, gallery: Gallery, items: Iterable[UploadItem], created_by: User | None = None,
-    actor: Any = None, enqueue: bool = True, several_faces: str = SeveralFaces.HOLD,
+    *,
+    gallery: Gallery,
+    items: Iterable[UploadItem],
+    created_by: User | None = None,
+    actor: Any = None,
+    enqueue: bool = True,
+    several_faces: str = SeveralFaces.HOLD,
 ) -> EnrollmentBatch:
     """Store the uploads as a batch and queue it for a worker once the transaction commits."""
     from matching.tasks import enrollment_batch_run
@@ -81,15 +86,20 @@ def enrollment_batch_create(
     agency_id = gallery.agency_id
     with agency_transaction(agency_id):
         batch = EnrollmentBatch.objects.create(
-            agency_id=agency_id, gallery=gallery, created_by=created_by,
+            agency_id=agency_id,
+            gallery=gallery,
+            created_by=created_by,
             several_faces=several_faces,
             lease_expires_at=timezone.now() + timedelta(seconds=settings.DISPATCH_GRACE_SECONDS),
         )
         uploads = []
         for item in items:
             upload = EnrollmentUpload(
-                agency_id=agency_id, batch=batch, subject_ref=item.subject_ref,
-                display_name=item.display_name, filename=item.filename,
+                agency_id=agency_id,
+                batch=batch,
+                subject_ref=item.subject_ref,
+                display_name=item.display_name,
+                filename=item.filename,
                 sha256=hashlib.sha256(item.content).hexdigest(),
             )
             upload_content_seal(upload=upload, content=item.content)
@@ -98,11 +108,17 @@ def enrollment_batch_create(
         batch.total = len(uploads)
         batch.save(update_fields=["total"])
         audit_record(
-            agency_id=agency_id, actor=actor or created_by, action="enrollment.batch_created",
-            object_type="enrollment_batch", object_id=str(batch.id),
-            data={"gallery": gallery.slug, "photos": len(uploads),
-                  "subjects": len({u.subject_ref for u in uploads}),
-                  "several_faces": several_faces},
+            agency_id=agency_id,
+            actor=actor or created_by,
+            action="enrollment.batch_created",
+            object_type="enrollment_batch",
+            object_id=str(batch.id),
+            data={
+                "gallery": gallery.slug,
+                "photos": len(uploads),
+                "subjects": len({u.subject_ref for u in uploads}),
+                "several_faces": several_faces,
+            },
         )
         if enqueue:
             bid = str(batch.id)
@@ -153,15 +169,24 @@ def _photo_examine(upload: EnrollmentUpload, several_faces: str) -> _Accepted | 
         with face_model_turn():
             embeddings = [[float(x) for x in face_encode(pixels, b)] for b in boxes]
         return _Held(
-            upload=upload, jpeg=image_reencode_jpeg(image), width=image.width,
-            height=image.height, boxes=[b.as_list() for b in boxes], embeddings=embeddings,
+            upload=upload,
+            jpeg=image_reencode_jpeg(image),
+            width=image.width,
+            height=image.height,
+            boxes=[b.as_list() for b in boxes],
+            embeddings=embeddings,
         )
     with face_model_turn():  # faces_detect returns the largest face first
         embedding = face_encode(pixels, boxes[0])
     return _Accepted(
-        upload=upload, jpeg=image_reencode_jpeg(image), width=image.width, height=image.height,
-        box=boxes[0].as_list(), embedding=[float(x) for x in embedding],
-        faces_detected=len(boxes), face_choice="only" if len(boxes) == 1 else "largest",
+        upload=upload,
+        jpeg=image_reencode_jpeg(image),
+        width=image.width,
+        height=image.height,
+        box=boxes[0].as_list(),
+        embedding=[float(x) for x in embedding],
+        faces_detected=len(boxes),
+        face_choice="only" if len(boxes) == 1 else "largest",
     )
 
 
@@ -177,99 +202,171 @@ def _subject_enroll(
     held: list[_Held] = []
     with agency_transaction(agency_id):
         subject = Subject.objects.filter(gallery_id=batch.gallery_id, ref=ref).first()
-        known = set(
-            SubjectPhoto.objects.filter(subject=subject).values_list("sha256", flat=True)
-        ) if subject else set()
+        known = (
+            set(SubjectPhoto.objects.filter(subject=subject).values_list("sha256", flat=True))
+            if subject
+            else set()
+        )
     purged = subject is not None and subject.purged_at is not None
     for upload in uploads:
         if purged:  # a legal event ended the authority to hold this person's photos
-            results.append({"subject": ref, "file": upload.filename, "status": "rejected",
-                            "reason": SUBJECT_PURGED})
+            results.append(
+                {
+                    "subject": ref,
+                    "file": upload.filename,
+                    "status": "rejected",
+                    "reason": SUBJECT_PURGED,
+                }
+            )
             continue
         if upload.sha256 in known:
-            results.append({"subject": ref, "file": upload.filename, "status": "skipped",
-                            "reason": ALREADY_ENROLLED})
+            results.append(
+                {
+                    "subject": ref,
+                    "file": upload.filename,
+                    "status": "skipped",
+                    "reason": ALREADY_ENROLLED,
+                }
+            )
             continue
         known.add(upload.sha256)
         outcome = _photo_examine(upload, batch.several_faces)
         if isinstance(outcome, str):
-            results.append({"subject": ref, "file": upload.filename, "status": "rejected",
-                            "reason": outcome})
+            results.append(
+                {"subject": ref, "file": upload.filename, "status": "rejected", "reason": outcome}
+            )
         elif isinstance(outcome, _Held):
             held.append(outcome)
-            results.append({"subject": ref, "file": upload.filename, "status": "held",
-                            "reason": SEVERAL_FACES, "faces": len(outcome.boxes)})
+            results.append(
+                {
+                    "subject": ref,
+                    "file": upload.filename,
+                    "status": "held",
+                    "reason": SEVERAL_FACES,
+                    "faces": len(outcome.boxes),
+                }
+            )
         else:
             accepted.append(outcome)
-            results.append({"subject": ref, "file": upload.filename, "status": "enrolled",
-                            "reason": "", "face_choice": outcome.face_choice,
-                            "faces": outcome.faces_detected})
+            results.append(
+                {
+                    "subject": ref,
+                    "file": upload.filename,
+                    "status": "enrolled",
+                    "reason": "",
+                    "face_choice": outcome.face_choice,
+                    "faces": outcome.faces_detected,
+                }
+            )
     with agency_transaction(agency_id):
         # The batch row first, the audit chain last (lock order, see matching.searches).
         locked = EnrollmentBatch.objects.select_for_update(of=("self",)).get(id=batch.id)
         if accepted:
             display_name = next((u.display_name for u in uploads if u.display_name), "")
             subject, _ = Subject.objects.get_or_create(
-                agency_id=agency_id, gallery_id=batch.gallery_id, ref=ref,
+                agency_id=agency_id,
+                gallery_id=batch.gallery_id,
+                ref=ref,
                 defaults={"display_name": display_name},
             )
             for item in accepted:
                 photo = SubjectPhoto(
-                    agency_id=agency_id, subject=subject, sha256=item.upload.sha256,
-                    content_type="image/jpeg", width=item.width, height=item.height,
-                    faces_detected=item.faces_detected, face_choice=item.face_choice,
+                    agency_id=agency_id,
+                    subject=subject,
+                    sha256=item.upload.sha256,
+                    content_type="image/jpeg",
+                    width=item.width,
+                    height=item.height,
+                    faces_detected=item.faces_detected,
+                    face_choice=item.face_choice,
                 )
                 photo_content_seal(photo=photo, content=item.jpeg)
                 photo.save(force_insert=True)
                 Face.objects.create(
-                    agency_id=agency_id, gallery_id=batch.gallery_id, subject=subject,
-                    photo=photo, embedding=item.embedding, box=item.box,
-                    model_name=MODEL_NAME, model_version=MODEL_VERSION,
+                    agency_id=agency_id,
+                    gallery_id=batch.gallery_id,
+                    subject=subject,
+                    photo=photo,
+                    embedding=item.embedding,
+                    box=item.box,
+                    model_name=MODEL_NAME,
+                    model_version=MODEL_VERSION,
                 )
             audit_record(
-                agency_id=agency_id, actor="worker", action="subject.enrolled",
-                object_type="subject", object_id=str(subject.pk),
-                data={"ref": ref, "batch": str(batch.id), "faces": len(accepted),
-                      "model_version": MODEL_VERSION,
-                      "largest_face_chosen": [
-                          {"file": a.upload.filename, "faces_detected": a.faces_detected}
-                          for a in accepted if a.face_choice == "largest"]},
+                agency_id=agency_id,
+                actor="worker",
+                action="subject.enrolled",
+                object_type="subject",
+                object_id=str(subject.pk),
+                data={
+                    "ref": ref,
+                    "batch": str(batch.id),
+                    "faces": len(accepted),
+                    "model_version": MODEL_VERSION,
+                    "largest_face_chosen": [
+                        {"file": a.upload.filename, "faces_detected": a.faces_detected}
+                        for a in accepted
+                        if a.face_choice == "largest"
+                    ],
+                },
             )
         for kept in held:
-            held_photo_keep(held=HeldPhoto(
-                agency_id=agency_id, gallery_id=batch.gallery_id, subject_ref=ref,
-                sha256=kept.upload.sha256, batch=batch,
-                display_name=kept.upload.display_name, filename=kept.upload.filename,
-                width=kept.width, height=kept.height, boxes=kept.boxes,
-                model_name=MODEL_NAME, model_version=MODEL_VERSION,
-            ), content=kept.jpeg, embeddings=kept.embeddings)
+            held_photo_keep(
+                held=HeldPhoto(
+                    agency_id=agency_id,
+                    gallery_id=batch.gallery_id,
+                    subject_ref=ref,
+                    sha256=kept.upload.sha256,
+                    batch=batch,
+                    display_name=kept.upload.display_name,
+                    filename=kept.upload.filename,
+                    width=kept.width,
+                    height=kept.height,
+                    boxes=kept.boxes,
+                    model_name=MODEL_NAME,
+                    model_version=MODEL_VERSION,
+                ),
+                content=kept.jpeg,
+                embeddings=kept.embeddings,
+            )
             audit_record(
-                agency_id=agency_id, actor="worker", action="enrollment.photo_held",
-                object_type="enrollment_batch", object_id=str(batch.id),
+                agency_id=agency_id,
+                actor="worker",
+                action="enrollment.photo_held",
+                object_type="enrollment_batch",
+                object_id=str(batch.id),
                 data={"ref": ref, "file": kept.upload.filename, "faces": len(kept.boxes)},
             )
         uploads_delete(agency_id=agency_id, uploads=uploads)
-        counts = {s: sum(1 for r in results if r["status"] == s)
-                  for s in ("enrolled", "rejected", "skipped", "held")}
+        counts = {
+            s: sum(1 for r in results if r["status"] == s)
+            for s in ("enrolled", "rejected", "skipped", "held")
+        }
         locked.processed += len(uploads)
         locked.enrolled += counts["enrolled"]
         locked.rejected += counts["rejected"]
         locked.skipped += counts["skipped"]
         locked.held += counts["held"]
         locked.results = [*locked.results, *results]
-        locked.save(update_fields=["processed", "enrolled", "rejected", "skipped", "held",
-                                   "results"])
+        locked.save(
+            update_fields=["processed", "enrolled", "rejected", "skipped", "held", "results"]
+        )
     return results
 
 
 def _batch_lease(agency_id: str, batch_id: uuid.UUID, owner: str) -> bool:
     """Renew this worker's lease on the batch; False if another worker has taken it over."""
     with agency_transaction(agency_id):
-        return bool(EnrollmentBatch.objects.filter(
-            agency_id=agency_id, id=batch_id, lease_owner=owner,
-            status=EnrollmentStatus.RUNNING,
-        ).update(lease_expires_at=timezone.now()
-                 + timedelta(seconds=settings.SEARCH_LEASE_SECONDS)))
+        return bool(
+            EnrollmentBatch.objects.filter(
+                agency_id=agency_id,
+                id=batch_id,
+                lease_owner=owner,
+                status=EnrollmentStatus.RUNNING,
+            ).update(
+                lease_expires_at=timezone.now() + timedelta(seconds=settings.SEARCH_LEASE_SECONDS)
+            )
+        )
 
 
 def enrollment_batch_process(*, agency_id: str, batch_id: uuid.UUID) -> EnrollmentBatch | None:
@@ -285,12 +382,17 @@ def enrollment_batch_process(*, agency_id: str, batch_id: uuid.UUID) -> Enrollme
     with agency_transaction(agency_id):
         batch = (
             EnrollmentBatch.objects.select_for_update(of=("self",))
-            .filter(agency_id=agency_id, id=batch_id).first()
+            .filter(agency_id=agency_id, id=batch_id)
+            .first()
         )
         if batch is None or batch.status == EnrollmentStatus.DONE:
             return batch
-        if (batch.status == EnrollmentStatus.RUNNING and batch.lease_owner
-                and batch.lease_expires_at is not None and batch.lease_expires_at > now):
+        if (
+            batch.status == EnrollmentStatus.RUNNING
+            and batch.lease_owner
+            and batch.lease_expires_at is not None
+            and batch.lease_expires_at > now
+        ):
             return batch
         batch.status = EnrollmentStatus.RUNNING
         batch.lease_owner = owner
@@ -314,11 +416,18 @@ def enrollment_batch_process(*, agency_id: str, batch_id: uuid.UUID) -> Enrollme
         batch.lease_expires_at = None
         batch.save(update_fields=["status", "finished_at", "lease_owner", "lease_expires_at"])
         audit_record(
-            agency_id=agency_id, actor="worker", action="enrollment.batch_done",
-            object_type="enrollment_batch", object_id=str(batch.id),
-            data={"enrolled": batch.enrolled, "rejected": batch.rejected,
-                  "skipped": batch.skipped, "held": batch.held,
-                  "several_faces": batch.several_faces,
-                  "setting_detector": settings.FACE_DETECTOR},
+            agency_id=agency_id,
+            actor="worker",
+            action="enrollment.batch_done",
+            object_type="enrollment_batch",
+            object_id=str(batch.id),
+            data={
+                "enrolled": batch.enrolled,
+                "rejected": batch.rejected,
+                "skipped": batch.skipped,
+                "held": batch.held,
+                "several_faces": batch.several_faces,
+                "setting_detector": settings.FACE_DETECTOR,
+            },
         )
     return batch

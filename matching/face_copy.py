@@ -63,15 +63,26 @@ def face_copy_stream(
     texts = {
         "agency": agency_id.encode(),
         "box": _JSONB_VERSION + (box.encode() if boxes is None else _box_text([0, 0, 0, 0])),
-        "name": model_name.encode(), "version": model_version.encode(),
+        "name": model_name.encode(),
+        "version": model_version.encode(),
     }
     layout: list[tuple[str, str] | tuple[str, str, tuple[int]]] = [
-        ("fields", ">i2"), ("agency_len", ">i4"), ("agency", f"S{len(texts['agency'])}"),
+        ("fields", ">i2"),
+        ("agency_len", ">i4"),
+        ("agency", f"S{len(texts['agency'])}"),
     ]
-    layout += [("gallery_len", ">i4"), ("gallery", ">i8"), ("subject_len", ">i4"),
-               ("subject", ">i8"), ("photo_len", ">i4"), ("photo", ">i8"),
-               ("vec_len", ">i4"), ("dim", ">u2"), ("unused", ">u2"),
-               ("vec", ">f4", (EMBEDDING_DIMENSIONS,))]
+    layout += [
+        ("gallery_len", ">i4"),
+        ("gallery", ">i8"),
+        ("subject_len", ">i4"),
+        ("subject", ">i8"),
+        ("photo_len", ">i4"),
+        ("photo", ">i8"),
+        ("vec_len", ">i4"),
+        ("dim", ">u2"),
+        ("unused", ">u2"),
+        ("vec", ">f4", (EMBEDDING_DIMENSIONS,)),
+    ]
     for field in ("box", "name", "version"):
         layout += [(f"{field}_len", ">i4"), (field, f"S{len(texts[field])}")]
     layout += [("created_len", ">i4"), ("created", ">i8")]

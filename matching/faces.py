@@ -39,14 +39,17 @@ class Box:
 
     def as_rect(self) -> dict[str, int]:
         """Return ``{x, y, w, h}`` as clients draw it."""
-        return {"x": self.left, "y": self.top, "w": self.right - self.left,
-                "h": self.bottom - self.top}
+        return {
+            "x": self.left,
+            "y": self.top,
+            "w": self.right - self.left,
+            "h": self.bottom - self.top,
+        }
 
     def center_within(self, rect: dict[str, int]) -> bool:
         """Return whether the box's centre lies inside ``rect`` (``{x, y, w, h}``)."""
         cx, cy = (self.left + self.right) / 2, (self.top + self.bottom) / 2
-        return (rect["x"] <= cx <= rect["x"] + rect["w"]
-                and rect["y"] <= cy <= rect["y"] + rect["h"])
+        return rect["x"] <= cx <= rect["x"] + rect["w"] and rect["y"] <= cy <= rect["y"] + rect["h"]
 
 
 def _detection_copy(pixels: NDArray[np.uint8]) -> tuple[NDArray[np.uint8], float, float]:
@@ -82,15 +85,19 @@ def faces_detect(pixels: NDArray[np.uint8]) -> list[Box]:
     def back(value: float, factor: float, limit: int) -> int:
         return min(max(round(value * factor), 0), limit)
 
-    boxes = [Box(back(t, fy, height), back(r, fx, width), back(b, fy, height),
-                 back(left, fx, width)) for (t, r, b, left) in found]
+    boxes = [
+        Box(back(t, fy, height), back(r, fx, width), back(b, fy, height), back(left, fx, width))
+        for (t, r, b, left) in found
+    ]
     return sorted(boxes, key=lambda b: (b.bottom - b.top) * (b.right - b.left), reverse=True)
 
 
 def face_encode(pixels: NDArray[np.uint8], box: Box) -> NDArray[np.float64]:
     """Return the 128-d embedding of the one face in ``box``; no other face is encoded."""
     (encoding,) = face_recognition.face_encodings(
-        pixels, known_face_locations=[(box.top, box.right, box.bottom, box.left)],
-        num_jitters=1, model="small",
+        pixels,
+        known_face_locations=[(box.top, box.right, box.bottom, box.left)],
+        num_jitters=1,
+        model="small",
     )
     return np.asarray(encoding, dtype=np.float64)

@@ -29,10 +29,14 @@ def gallery_create(
     if legal_basis not in LegalBasis.values:
         raise ValidationError({"legal_basis": f"unknown legal basis {legal_basis!r}"})
     gallery = Gallery(
-        agency=agency, slug=slug, name=name, legal_basis=legal_basis,
+        agency=agency,
+        slug=slug,
+        name=name,
+        legal_basis=legal_basis,
         contains_youth_records=contains_youth_records,
         ycja_access_period_enforced=ycja_access_period_enforced,
-        consent_express=consent_express, cai_disclosure_filed=cai_disclosure_filed,
+        consent_express=consent_express,
+        cai_disclosure_filed=cai_disclosure_filed,
         authorized_case_number=authorized_case_number,
     )
     gallery.full_clean(validate_unique=False)
@@ -41,8 +45,11 @@ def gallery_create(
             raise ValidationError({"id": f"gallery {slug!r} already exists"})
         gallery.save()
         audit_record(
-            agency_id=agency.id, actor=actor, action="gallery.created", object_type="gallery",
-            object_id=slug, data={"legal_basis": legal_basis,
-                                  "contains_youth_records": contains_youth_records},
+            agency_id=agency.id,
+            actor=actor,
+            action="gallery.created",
+            object_type="gallery",
+            object_id=slug,
+            data={"legal_basis": legal_basis, "contains_youth_records": contains_youth_records},
         )
     return gallery

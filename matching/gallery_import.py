@@ -99,8 +99,11 @@ class _Examined:
 def _directory_subjects(root: Path) -> list[tuple[str, list[SourcePhoto]]]:
     subjects = []
     for subject_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-        photos = [SourcePhoto(path=p) for p in sorted(subject_dir.iterdir())
-                  if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+        photos = [
+            SourcePhoto(path=p)
+            for p in sorted(subject_dir.iterdir())
+            if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+        ]
         if photos:
             subjects.append((subject_dir.name, photos))
     return subjects
@@ -114,8 +117,9 @@ def _manifest_lines(manifest: Path) -> Iterator[dict[str, Any]]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise GalleryImportError(IMPORT_MANIFEST_INVALID,
-                                         f"line {number}: not JSON ({exc.msg})") from exc
+                raise GalleryImportError(
+                    IMPORT_MANIFEST_INVALID, f"line {number}: not JSON ({exc.msg})"
+                ) from exc
             if not isinstance(row, dict):
                 raise GalleryImportError(IMPORT_MANIFEST_INVALID, f"line {number}: not an object")
             yield row
@@ -127,26 +131,40 @@ def _manifest_subjects(manifest: Path) -> list[tuple[str, list[SourcePhoto]]]:
     rows = _manifest_lines(manifest)
     header = next(rows, None)
     if header is None or (header.get("model_name"), header.get("model_version")) != (
-            MODEL_NAME, MODEL_VERSION):
+        MODEL_NAME,
+        MODEL_VERSION,
+    ):
         raise GalleryImportError(
             IMPORT_MODEL_MISMATCH,
-            f"the manifest's embeddings must come from {MODEL_NAME} {MODEL_VERSION}")
+            f"the manifest's embeddings must come from {MODEL_NAME} {MODEL_VERSION}",
+        )
     by_subject: dict[str, list[SourcePhoto]] = {}
     for number, row in enumerate(rows, start=2):
         ref, photo, embedding, box = (row.get(k) for k in ("subject", "photo", "embedding", "box"))
-        if not (isinstance(ref, str) and ref and isinstance(photo, str)
-                and isinstance(embedding, list) and len(embedding) == EMBEDDING_DIMENSIONS
-                and all(isinstance(x, int | float) for x in embedding)
-                and np.all(np.isfinite(embedding))
-                and isinstance(box, list) and len(box) == 4
-                and all(isinstance(x, int) for x in box)):
+        if not (
+            isinstance(ref, str)
+            and ref
+            and isinstance(photo, str)
+            and isinstance(embedding, list)
+            and len(embedding) == EMBEDDING_DIMENSIONS
+            and all(isinstance(x, int | float) for x in embedding)
+            and np.all(np.isfinite(embedding))
+            and isinstance(box, list)
+            and len(box) == 4
+            and all(isinstance(x, int) for x in box)
+        ):
             raise GalleryImportError(
                 IMPORT_MANIFEST_INVALID,
                 f"line {number}: needs subject, photo, a {EMBEDDING_DIMENSIONS}-number "
-                "embedding and a [top, right, bottom, left] box")
-        by_subject.setdefault(ref, []).append(SourcePhoto(
-            path=manifest.parent / photo, embedding=tuple(float(x) for x in embedding),
-            box=(box[0], box[1], box[2], box[3])))
+                "embedding and a [top, right, bottom, left] box",
+            )
+        by_subject.setdefault(ref, []).append(
+            SourcePhoto(
+                path=manifest.parent / photo,
+                embedding=tuple(float(x) for x in embedding),
+                box=(box[0], box[1], box[2], box[3]),
+            )
+        )
     return sorted(by_subject.items())
 
 
@@ -164,8 +182,12 @@ def import_source_subjects(*, source: Path) -> tuple[str, list[tuple[str, list[S
 
 
 def gallery_import_create(
-    *, gallery: Gallery, source: Path, several_faces: str = SeveralFaces.HOLD,
-    actor: Any = None, enqueue: bool = True,
+    *,
+    gallery: Gallery,
+    source: Path,
+    several_faces: str = SeveralFaces.HOLD,
+    actor: Any = None,
+    enqueue: bool = True,
 ) -> GalleryImport:
     """Check the source, record the import (audited) and queue it once the record commits."""
     from matching.tasks import gallery_import_run
@@ -177,16 +199,28 @@ def gallery_import_create(
     agency_id = gallery.agency_id
     with agency_transaction(agency_id):
         record = GalleryImport.objects.create(
-            agency_id=agency_id, gallery=gallery, source=str(source), kind=kind,
-            several_faces=several_faces, subjects_total=len(subjects),
+            agency_id=agency_id,
+            gallery=gallery,
+            source=str(source),
+            kind=kind,
+            several_faces=several_faces,
+            subjects_total=len(subjects),
             photos_total=sum(len(p) for _, p in subjects),
         )
         audit_record(
-            agency_id=agency_id, actor=actor or "cli", action="gallery_import.created",
-            object_type="gallery_import", object_id=str(record.id),
-            data={"gallery": gallery.slug, "source": str(source), "kind": kind,
-                  "subjects": record.subjects_total, "photos": record.photos_total,
-                  "several_faces": several_faces},
+            agency_id=agency_id,
+            actor=actor or "cli",
+            action="gallery_import.created",
+            object_type="gallery_import",
+            object_id=str(record.id),
+            data={
+                "gallery": gallery.slug,
+                "source": str(source),
+                "kind": kind,
+                "subjects": record.subjects_total,
+                "photos": record.photos_total,
+                "several_faces": several_faces,
+            },
         )
         if enqueue:
             rid = str(record.id)
@@ -210,7 +244,10 @@ def _photo_examine(photo: SourcePhoto, several_faces: str) -> _Examined:
         examined.reason = exc.code
         return examined
     examined.jpeg, examined.width, examined.height = (
-        image_reencode_jpeg(image), image.width, image.height)
+        image_reencode_jpeg(image),
+        image.width,
+        image.height,
+    )
     if photo.embedding is not None and photo.box is not None:
         examined.boxes, examined.embeddings = [list(photo.box)], [list(photo.embedding)]
         return examined
@@ -230,34 +267,49 @@ def _photo_examine(photo: SourcePhoto, several_faces: str) -> _Examined:
     return examined
 
 
-def _faces_insert(*, agency_id: str, gallery_id: int, subject_ids: list[int],
-                  photo_ids: list[int], embeddings: list[list[float]],
-                  boxes: list[list[int]]) -> None:
+def _faces_insert(
+    *,
+    agency_id: str,
+    gallery_id: int,
+    subject_ids: list[int],
+    photo_ids: list[int],
+    embeddings: list[list[float]],
+    boxes: list[list[int]],
+) -> None:
     """COPY faces into a staging table, then INSERT them under the agency's policy."""
     from matching.faces import MODEL_NAME, MODEL_VERSION
 
     stream = face_copy_stream(
-        agency_id=agency_id, gallery_id=gallery_id,
+        agency_id=agency_id,
+        gallery_id=gallery_id,
         subject_ids=np.array(subject_ids, dtype=np.int64),
         photo_ids=np.array(photo_ids, dtype=np.int64),
-        embeddings=np.array(embeddings, dtype=np.float32), model_name=MODEL_NAME,
-        model_version=MODEL_VERSION, created_at=timezone.now(),
-        boxes=np.array(boxes, dtype=np.int64))
+        embeddings=np.array(embeddings, dtype=np.float32),
+        model_name=MODEL_NAME,
+        model_version=MODEL_VERSION,
+        created_at=timezone.now(),
+        boxes=np.array(boxes, dtype=np.int64),
+    )
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS import_face_stage "  # noqa: S608
-                       f"ON COMMIT DELETE ROWS AS SELECT {FACE_COPY_COLUMNS} "
-                       "FROM matching_face WITH NO DATA")
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS import_face_stage "  # noqa: S608
+            f"ON COMMIT DELETE ROWS AS SELECT {FACE_COPY_COLUMNS} "
+            "FROM matching_face WITH NO DATA"
+        )
         with cursor.cursor.copy(
-                f"COPY import_face_stage ({FACE_COPY_COLUMNS}) FROM STDIN (FORMAT binary)"
+            f"COPY import_face_stage ({FACE_COPY_COLUMNS}) FROM STDIN (FORMAT binary)"
         ) as copy:
             copy.write(stream)
-        cursor.execute(f"INSERT INTO matching_face ({FACE_COPY_COLUMNS}) "  # noqa: S608
-                       f"SELECT {FACE_COPY_COLUMNS} FROM import_face_stage")
+        cursor.execute(
+            f"INSERT INTO matching_face ({FACE_COPY_COLUMNS}) "  # noqa: S608
+            f"SELECT {FACE_COPY_COLUMNS} FROM import_face_stage"
+        )
         cursor.execute("TRUNCATE import_face_stage")
 
 
-def _chunk_commit(record: GalleryImport, chunk: list[tuple[str, list[_Examined]]],
-                  start: int) -> bool:
+def _chunk_commit(
+    record: GalleryImport, chunk: list[tuple[str, list[_Examined]]], start: int
+) -> bool:
     """Write one chunk and advance the resume point; False if another run already did."""
     from matching.faces import MODEL_NAME, MODEL_VERSION
 
@@ -270,10 +322,12 @@ def _chunk_commit(record: GalleryImport, chunk: list[tuple[str, list[_Examined]]
         if locked.subjects_done != start or locked.status != EnrollmentStatus.RUNNING:
             return False
         refs = [ref for ref, _ in chunk]
-        subjects = {s.ref: s for s in Subject.objects.filter(gallery_id=gallery_id,
-                                                             ref__in=refs)}
-        known = set(SubjectPhoto.objects.filter(subject__in=subjects.values())
-                    .values_list("subject__ref", "sha256"))
+        subjects = {s.ref: s for s in Subject.objects.filter(gallery_id=gallery_id, ref__in=refs)}
+        known = set(
+            SubjectPhoto.objects.filter(subject__in=subjects.values()).values_list(
+                "subject__ref", "sha256"
+            )
+        )
         accepted: list[tuple[str, _Examined]] = []
         for ref, photos in chunk:
             for item in photos:
@@ -281,47 +335,82 @@ def _chunk_commit(record: GalleryImport, chunk: list[tuple[str, list[_Examined]]
                 purged = ref in subjects and subjects[ref].purged_at is not None
                 if item.reason or purged:
                     counts["rejected"] += 1
-                    results.append({**row, "status": "rejected",
-                                    "reason": SUBJECT_PURGED if purged else item.reason})
+                    results.append(
+                        {
+                            **row,
+                            "status": "rejected",
+                            "reason": SUBJECT_PURGED if purged else item.reason,
+                        }
+                    )
                 elif (ref, item.sha256) in known:
                     counts["skipped"] += 1
                     results.append({**row, "status": "skipped", "reason": ALREADY_ENROLLED})
                 elif len(item.boxes) > 1 and record.several_faces == SeveralFaces.HOLD:
                     counts["held"] += 1
                     results.append({**row, "status": "held", "reason": SEVERAL_FACES})
-                    held_photo_keep(held=HeldPhoto(
-                        agency_id=agency_id, gallery_id=gallery_id, subject_ref=ref,
-                        sha256=item.sha256, display_name=ref.replace("_", " "),
-                        filename=item.source.path.name, width=item.width, height=item.height,
-                        boxes=item.boxes, model_name=MODEL_NAME, model_version=MODEL_VERSION,
-                    ), content=item.jpeg, embeddings=item.embeddings)
+                    held_photo_keep(
+                        held=HeldPhoto(
+                            agency_id=agency_id,
+                            gallery_id=gallery_id,
+                            subject_ref=ref,
+                            sha256=item.sha256,
+                            display_name=ref.replace("_", " "),
+                            filename=item.source.path.name,
+                            width=item.width,
+                            height=item.height,
+                            boxes=item.boxes,
+                            model_name=MODEL_NAME,
+                            model_version=MODEL_VERSION,
+                        ),
+                        content=item.jpeg,
+                        embeddings=item.embeddings,
+                    )
                 else:
                     known.add((ref, item.sha256))
                     accepted.append((ref, item))
-        new = [Subject(agency_id=agency_id, gallery_id=gallery_id, ref=ref,
-                       display_name=ref.replace("_", " "))
-               for ref in dict.fromkeys(r for r, _ in accepted) if ref not in subjects]
+        new = [
+            Subject(
+                agency_id=agency_id,
+                gallery_id=gallery_id,
+                ref=ref,
+                display_name=ref.replace("_", " "),
+            )
+            for ref in dict.fromkeys(r for r, _ in accepted)
+            if ref not in subjects
+        ]
         subjects.update({s.ref: s for s in Subject.objects.bulk_create(new)})
         new_photos: list[SubjectPhoto] = []
         for ref, item in accepted:
             photo = SubjectPhoto(
-                agency_id=agency_id, subject=subjects[ref], sha256=item.sha256,
-                content_type="image/jpeg", width=item.width, height=item.height,
+                agency_id=agency_id,
+                subject=subjects[ref],
+                sha256=item.sha256,
+                content_type="image/jpeg",
+                width=item.width,
+                height=item.height,
                 faces_detected=len(item.boxes),
-                face_choice="only" if len(item.boxes) == 1 else "largest")
+                face_choice="only" if len(item.boxes) == 1 else "largest",
+            )
             photo_content_seal(photo=photo, content=item.jpeg)
             new_photos.append(photo)
             if len(item.boxes) > 1:
-                largest.append({"subject": ref, "file": item.source.path.name,
-                                "faces_detected": len(item.boxes)})
+                largest.append(
+                    {
+                        "subject": ref,
+                        "file": item.source.path.name,
+                        "faces_detected": len(item.boxes),
+                    }
+                )
         SubjectPhoto.objects.bulk_create(new_photos)
         if new_photos:
             _faces_insert(
-                agency_id=agency_id, gallery_id=gallery_id,
+                agency_id=agency_id,
+                gallery_id=gallery_id,
                 subject_ids=[subjects[ref].pk for ref, _ in accepted],
                 photo_ids=[p.pk for p in new_photos],
                 embeddings=[item.embeddings[0] for _, item in accepted],
-                boxes=[item.boxes[0] for _, item in accepted])
+                boxes=[item.boxes[0] for _, item in accepted],
+            )
         counts["enrolled"] = len(new_photos)
         locked.subjects_done = start + len(chunk)
         for name, value in counts.items():
@@ -329,16 +418,26 @@ def _chunk_commit(record: GalleryImport, chunk: list[tuple[str, list[_Examined]]
         locked.results = [*locked.results, *[r for r in results if r["status"] != "enrolled"]]
         locked.save(update_fields=["subjects_done", *counts, "results"])
         audit_record(
-            agency_id=agency_id, actor="worker", action="gallery_import.chunk_loaded",
-            object_type="gallery_import", object_id=str(record.id),
-            data={"subjects": [start, start + len(chunk)], **counts,
-                  "model_version": MODEL_VERSION, "largest_face_chosen": largest},
+            agency_id=agency_id,
+            actor="worker",
+            action="gallery_import.chunk_loaded",
+            object_type="gallery_import",
+            object_id=str(record.id),
+            data={
+                "subjects": [start, start + len(chunk)],
+                **counts,
+                "model_version": MODEL_VERSION,
+                "largest_face_chosen": largest,
+            },
         )
     return True
 
 
 def gallery_import_process(
-    *, agency_id: str, import_id: uuid.UUID, chunk_subjects: int = CHUNK_SUBJECTS,
+    *,
+    agency_id: str,
+    import_id: uuid.UUID,
+    chunk_subjects: int = CHUNK_SUBJECTS,
     stop_after_chunks: int | None = None,
 ) -> GalleryImport | None:
     """Load the import's pending subjects chunk by chunk, resuming after the last commit.
@@ -358,9 +457,14 @@ def gallery_import_process(
             record.status, record.error = EnrollmentStatus.FAILED, exc.code
             record.finished_at = timezone.now()
             record.save(update_fields=["status", "error", "finished_at"])
-            audit_record(agency_id=agency_id, actor="worker", action="gallery_import.failed",
-                         object_type="gallery_import", object_id=str(record.id),
-                         data={"error": exc.code})
+            audit_record(
+                agency_id=agency_id,
+                actor="worker",
+                action="gallery_import.failed",
+                object_type="gallery_import",
+                object_id=str(record.id),
+                data={"error": exc.code},
+            )
         return record
     if len(subjects) != record.subjects_total:
         subjects = []  # the source changed under the import: resuming would misalign
@@ -368,8 +472,10 @@ def gallery_import_process(
     for chunks, start in enumerate(starts):
         if stop_after_chunks is not None and chunks >= stop_after_chunks:
             return None
-        chunk = [(ref, [_photo_examine(p, record.several_faces) for p in photos])
-                 for ref, photos in subjects[start:start + chunk_subjects]]
+        chunk = [
+            (ref, [_photo_examine(p, record.several_faces) for p in photos])
+            for ref, photos in subjects[start : start + chunk_subjects]
+        ]
         if not _chunk_commit(record, chunk, start):
             return None
     with agency_transaction(agency_id):
@@ -382,9 +488,17 @@ def gallery_import_process(
         record.finished_at = timezone.now()
         record.save(update_fields=["status", "error", "finished_at"])
         audit_record(
-            agency_id=agency_id, actor="worker", action=f"gallery_import.{record.status}",
-            object_type="gallery_import", object_id=str(record.id),
-            data={"enrolled": record.enrolled, "rejected": record.rejected,
-                  "skipped": record.skipped, "held": record.held, "error": record.error},
+            agency_id=agency_id,
+            actor="worker",
+            action=f"gallery_import.{record.status}",
+            object_type="gallery_import",
+            object_id=str(record.id),
+            data={
+                "enrolled": record.enrolled,
+                "rejected": record.rejected,
+                "skipped": record.skipped,
+                "held": record.held,
+                "error": record.error,
+            },
         )
     return record

@@ -35,13 +35,19 @@ CHANGE_LOG_RETENTION_SECONDS = 24 * 3600
 FOLLOW_LOG_FOR_SECONDS = CHANGE_LOG_RETENTION_SECONDS // 2
 
 # pgvector's binary COPY row: field count, then (length, value) for id, subject_id, embedding.
-_COPY_ROW = np.dtype([
-    ("fields", ">i2"),
-    ("id_len", ">i4"), ("id", ">i8"),
-    ("subject_len", ">i4"), ("subject", ">i8"),
-    ("vec_len", ">i4"), ("dim", ">u2"), ("unused", ">u2"),
-    ("vec", ">f4", (EMBEDDING_DIMENSIONS,)),
-])
+_COPY_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("id_len", ">i4"),
+        ("id", ">i8"),
+        ("subject_len", ">i4"),
+        ("subject", ">i8"),
+        ("vec_len", ">i4"),
+        ("dim", ">u2"),
+        ("unused", ">u2"),
+        ("vec", ">f4", (EMBEDDING_DIMENSIONS,)),
+    ]
+)
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00"
 
 _SNAPSHOT_SQL = "SELECT pg_current_snapshot()::text"
@@ -114,8 +120,7 @@ class GalleryVectors:
         if rows:
             ids = np.array([r[0] for r in rows], dtype=np.int64)
             subjects = np.array([r[1] for r in rows], dtype=np.int64)
-            vectors = np.array([np.fromstring(r[2][1:-1], sep=",") for r in rows],
-                               dtype=np.float32)
+            vectors = np.array([np.fromstring(r[2][1:-1], sep=",") for r in rows], dtype=np.float32)
             self.ids = np.concatenate([self.ids, ids])
             self.subjects = np.concatenate([self.subjects, subjects])
             self.vectors = np.concatenate([self.vectors, vectors])
@@ -178,9 +183,12 @@ def gallery_vectors_load(*, agency_id: str, gallery_id: int, max_faces: int) -> 
     order = np.argsort(rows["id"], kind="stable")
     vectors = np.ascontiguousarray(rows["vec"][order], dtype=np.float32)
     return GalleryVectors(
-        ids=rows["id"][order].astype(np.int64), subjects=rows["subject"][order].astype(np.int64),
-        vectors=vectors, norms=np.einsum("ij,ij->i", vectors, vectors),
-        seen=seen, synced_at=time.monotonic(),
+        ids=rows["id"][order].astype(np.int64),
+        subjects=rows["subject"][order].astype(np.int64),
+        vectors=vectors,
+        norms=np.einsum("ij,ij->i", vectors, vectors),
+        seen=seen,
+        synced_at=time.monotonic(),
     )
 
 
@@ -188,8 +196,8 @@ def _copy_rows(data: bytes) -> NDArray[np.void]:
     if not data.startswith(_COPY_HEADER):
         raise ValueError("not a binary COPY stream")
     extension = int.from_bytes(data[15:19], "big")
-    body = data[19 + extension: len(data) - 2]
-    if data[len(data) - 2:] != b"\xff\xff" or len(body) % _COPY_ROW.itemsize:
+    body = data[19 + extension : len(data) - 2]
+    if data[len(data) - 2 :] != b"\xff\xff" or len(body) % _COPY_ROW.itemsize:
         raise ValueError("unexpected binary COPY layout")
     rows = np.frombuffer(body, dtype=_COPY_ROW)
     shaped = np.all(rows["fields"] == 3) and np.all(rows["dim"] == EMBEDDING_DIMENSIONS)
@@ -208,8 +216,11 @@ def gallery_vectors_sync(*, held: GalleryVectors, agency_id: str, gallery_id: in
     if time.monotonic() - held.synced_at > FOLLOW_LOG_FOR_SECONDS:
         return False
     params: dict[str, str | int | list[str]] = {
-        "agency": agency_id, "gallery": gallery_id, "xmax": str(held.seen.xmax),
-        "xip": [str(x) for x in held.seen.in_progress], "limit": RELOAD_AFTER_CHANGES + 1,
+        "agency": agency_id,
+        "gallery": gallery_id,
+        "xmax": str(held.seen.xmax),
+        "xip": [str(x) for x in held.seen.in_progress],
+        "limit": RELOAD_AFTER_CHANGES + 1,
     }
     with connection.cursor() as cursor:
         cursor.execute(_CHANGED_SQL, params)
@@ -255,17 +266,24 @@ class HeldGalleries:
         self._lock = threading.Lock()
 
     def nearest(
-        self, *, agency_id: str, gallery_id: int, probe: NDArray[np.float32], limit: int,
+        self,
+        *,
+        agency_id: str,
+        gallery_id: int,
+        probe: NDArray[np.float32],
+        limit: int,
         max_distance: float,
     ) -> list[int]:
         """Bring the gallery up to date and scan it; call inside the agency's transaction."""
         key = (agency_id, gallery_id)
         with self._lock:
             held = self._held.pop(key, None)
-            if held is None or not gallery_vectors_sync(held=held, agency_id=agency_id,
-                                                        gallery_id=gallery_id):
-                held = gallery_vectors_load(agency_id=agency_id, gallery_id=gallery_id,
-                                            max_faces=self.max_faces)
+            if held is None or not gallery_vectors_sync(
+                held=held, agency_id=agency_id, gallery_id=gallery_id
+            ):
+                held = gallery_vectors_load(
+                    agency_id=agency_id, gallery_id=gallery_id, max_faces=self.max_faces
+                )
                 while self._held and self.faces_held() + held.live > self.max_faces:
                     self._held.popitem(last=False)
             self._held[key] = held

@@ -28,8 +28,14 @@ from tenants import errors
 JPEG = "JPEG"
 PNG = "PNG"
 CONTENT_TYPES = {JPEG: "image/jpeg", PNG: "image/png"}
-ACCEPTED_DECLARED_TYPES = {"image/jpeg", "image/jpg", "image/pjpeg", "image/png",
-                           "application/octet-stream", ""}
+ACCEPTED_DECLARED_TYPES = {
+    "image/jpeg",
+    "image/jpg",
+    "image/pjpeg",
+    "image/png",
+    "application/octet-stream",
+    "",
+}
 
 
 class ImageRejectedError(Exception):
@@ -112,19 +118,19 @@ def _jpeg_scans_cover(data: bytes) -> bool:
             if 0xD0 <= marker <= 0xD7 or marker == 0x01:
                 at += 2
                 continue
-            (length,) = struct.unpack(">H", data[at + 2: at + 4])
-            segment = data[at + 4: at + 2 + length]
+            (length,) = struct.unpack(">H", data[at + 2 : at + 4])
+            segment = data[at + 4 : at + 2 + length]
             at += 2 + length
             if marker in _SOF_MARKERS and not missing:
                 progressive = marker in _SOF_PROGRESSIVE
                 missing = {segment[6 + 3 * i]: set(range(64)) for i in range(segment[5])}
             elif marker == 0xDA:
                 count = segment[0]
-                first, last, approximation = segment[1 + 2 * count: 4 + 2 * count]
+                first, last, approximation = segment[1 + 2 * count : 4 + 2 * count]
                 if not progressive:
                     first, last, approximation = 0, 63, 0
                 if approximation & 0x0F == 0:
-                    for component in segment[1: 1 + 2 * count: 2]:
+                    for component in segment[1 : 1 + 2 * count : 2]:
                         missing.get(component, set()).difference_update(range(first, last + 1))
                 at = _entropy_data_end(data, at)
                 if at == -1:
@@ -179,8 +185,9 @@ def image_inspect(
     if fmt == JPEG and not _jpeg_complete(data):
         raise ImageRejectedError(errors.IMAGE_TRUNCATED, "The JPEG image is truncated.")
     if fmt == JPEG and not _jpeg_scans_cover(data):
-        raise ImageRejectedError(errors.IMAGE_TRUNCATED,
-                                 "The JPEG's scans stop before the whole image is sent.")
+        raise ImageRejectedError(
+            errors.IMAGE_TRUNCATED, "The JPEG's scans stop before the whole image is sent."
+        )
     return ImageInfo(
         format=fmt,
         content_type=CONTENT_TYPES[fmt],
@@ -196,8 +203,15 @@ EXIF_ORIENTATION = 0x0112
 # Orientations that turn the image a quarter: width and height trade places.
 TURNED_ORIENTATIONS = (5, 6, 7, 8)
 _PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
-_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2),
-          (0, 1, 1, 2))
+_ADAM7 = (
+    (0, 0, 8, 8),
+    (4, 0, 8, 8),
+    (0, 4, 4, 8),
+    (2, 0, 4, 4),
+    (0, 2, 2, 4),
+    (1, 0, 2, 2),
+    (0, 1, 1, 2),
+)
 
 
 def _jpeg_scan_check(data: bytes) -> None:
@@ -211,14 +225,19 @@ def _jpeg_scan_check(data: bytes) -> None:
     try:
         colorspace = simplejpeg.decode_jpeg_header(data)[2]
         simplejpeg.decode_jpeg(
-            data, colorspace="CMYK" if colorspace in ("CMYK", "YCCK") else "GRAY",
-            min_height=1, min_width=1, min_factor=8, strict=True,
+            data,
+            colorspace="CMYK" if colorspace in ("CMYK", "YCCK") else "GRAY",
+            min_height=1,
+            min_width=1,
+            min_factor=8,
+            strict=True,
         )
     except ValueError as exc:
         ended_early = "premature end" in str(exc).lower()
         raise ImageRejectedError(
             errors.IMAGE_TRUNCATED if ended_early else errors.IMAGE_CORRUPT,
-            "The JPEG's image data ends early." if ended_early
+            "The JPEG's image data ends early."
+            if ended_early
             else "The JPEG's image data is corrupt.",
         ) from exc
 
@@ -236,20 +255,21 @@ def _png_scan_check(data: bytes) -> None:
         return rows * (1 + (columns * bits + 7) // 8) if columns and rows else 0
 
     if interlace:
-        expected = sum(rows_bytes(math.ceil(max(0, width - x) / dx),
-                                  math.ceil(max(0, height - y) / dy))
-                       for x, y, dx, dy in _ADAM7)
+        expected = sum(
+            rows_bytes(math.ceil(max(0, width - x) / dx), math.ceil(max(0, height - y) / dy))
+            for x, y, dx, dy in _ADAM7
+        )
     else:
         expected = rows_bytes(width, height)
     inflater = zlib.decompressobj()
     produced, at, view = 0, 8, memoryview(data)
     try:
         while at + 8 <= len(data) and produced < expected:
-            length, kind = struct.unpack(">I4s", data[at: at + 8])
+            length, kind = struct.unpack(">I4s", data[at : at + 8])
             if kind == b"IEND":
                 break
             if kind == b"IDAT":
-                pending: bytes | memoryview = view[at + 8: at + 8 + length]
+                pending: bytes | memoryview = view[at + 8 : at + 8 + length]
                 while pending and produced < expected:
                     produced += len(inflater.decompress(pending, 1 << 20))
                     pending = inflater.unconsumed_tail
@@ -292,8 +312,9 @@ def image_decode(data: bytes) -> Image.Image:
                     image.draft(None, (width // scale, height // scale))
             else:
                 if width * height > settings.IMAGE_DECODE_MAX_PIXELS:
-                    raise ImageRejectedError(errors.IMAGE_DECOMPRESSION_BOMB,
-                                             "Too many pixels for a PNG.")
+                    raise ImageRejectedError(
+                        errors.IMAGE_DECOMPRESSION_BOMB, "Too many pixels for a PNG."
+                    )
                 _png_scan_check(data)
             image.load()
             upright = ImageOps.exif_transpose(image).convert("RGB")

@@ -41,8 +41,11 @@ def lead_outcome_record(
     """Record what became of a possible match; audited in the same transaction."""
     assert user.agency is not None  # noqa: S101
     if outcome not in LeadOutcome.values:
-        raise ApiError(OUTCOME_INVALID, f"Choose one of: {', '.join(LeadOutcome.values)}.",
-                       fields={"outcome": ["Not a lead outcome."]})
+        raise ApiError(
+            OUTCOME_INVALID,
+            f"Choose one of: {', '.join(LeadOutcome.values)}.",
+            fields={"outcome": ["Not a lead outcome."]},
+        )
     agency_id = user.agency.id
     with agency_transaction(agency_id):
         search = Search.objects.filter(agency_id=agency_id, id=search_id).first()
@@ -60,11 +63,13 @@ def lead_outcome_record(
         if not completed or expires_at is None or expires_at <= timezone.now():
             raise ApiError(TRAINING_REQUIRED, "Current FR training is required.", http_status=403)
         if not mfa_verified:
-            raise ApiError(MFA_REQUIRED, "Sign in with a second factor to record an outcome.",
-                           http_status=403)
+            raise ApiError(
+                MFA_REQUIRED, "Sign in with a second factor to record an outcome.", http_status=403
+            )
         if candidate.disposition != Disposition.POSSIBLE_MATCH:
-            raise ApiError(NOT_A_LEAD, "Only a confirmed possible match is a lead.",
-                           http_status=409)
+            raise ApiError(
+                NOT_A_LEAD, "Only a confirmed possible match is a lead.", http_status=409
+            )
         previous = candidate.outcome
         candidate.outcome, candidate.outcome_at = outcome, timezone.now()
         candidate.save(update_fields=["outcome", "outcome_at"])

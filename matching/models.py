@@ -59,9 +59,10 @@ class Subject(models.Model):
     display_name = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     purged_at = models.DateTimeField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="Set when a legal event purged the subject: photos and faces are gone and "
-                  "no photo may be enrolled for it again.",
+        "no photo may be enrolled for it again.",
     )
 
     class Meta:
@@ -85,7 +86,9 @@ class SubjectPhoto(models.Model):
     height = models.PositiveIntegerField()
     faces_detected = models.PositiveSmallIntegerField(default=1, db_default=1)
     face_choice = models.CharField(
-        max_length=20, default="only", db_default="only",
+        max_length=20,
+        default="only",
+        db_default="only",
         help_text="How the enrolled face was chosen: only, largest (automatic) or admin.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -148,8 +151,10 @@ class EnrollmentBatch(models.Model):
     results = models.JSONField(default=list)
     lease_owner = models.CharField(max_length=120, blank=True)
     lease_expires_at = models.DateTimeField(
-        null=True, blank=True,
-        help_text="running: the worker's lease; queued: when its message counts as lost")
+        null=True,
+        blank=True,
+        help_text="running: the worker's lease; queued: when its message counts as lost",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -188,14 +193,22 @@ class SearchStatus(models.TextChoices):
 # of a failed search once retention has deleted its probe: nothing is left but the audit trail.
 SEARCH_TRANSITIONS: dict[str, frozenset[str]] = {
     SearchStatus.SUBMITTED: frozenset({SearchStatus.DENIED, SearchStatus.QUEUED}),
-    SearchStatus.QUEUED: frozenset({SearchStatus.RUNNING, SearchStatus.FAILED,
-                                    SearchStatus.CANCELLED}),
-    SearchStatus.RUNNING: frozenset({SearchStatus.RUNNING, SearchStatus.QUEUED,
-                                     SearchStatus.AWAITING_FACE_CHOICE,
-                                     SearchStatus.AWAITING_REVIEW, SearchStatus.FAILED,
-                                     SearchStatus.CANCELLED}),
-    SearchStatus.AWAITING_FACE_CHOICE: frozenset({SearchStatus.QUEUED, SearchStatus.DENIED,
-                                                  SearchStatus.CANCELLED}),
+    SearchStatus.QUEUED: frozenset(
+        {SearchStatus.RUNNING, SearchStatus.FAILED, SearchStatus.CANCELLED}
+    ),
+    SearchStatus.RUNNING: frozenset(
+        {
+            SearchStatus.RUNNING,
+            SearchStatus.QUEUED,
+            SearchStatus.AWAITING_FACE_CHOICE,
+            SearchStatus.AWAITING_REVIEW,
+            SearchStatus.FAILED,
+            SearchStatus.CANCELLED,
+        }
+    ),
+    SearchStatus.AWAITING_FACE_CHOICE: frozenset(
+        {SearchStatus.QUEUED, SearchStatus.DENIED, SearchStatus.CANCELLED}
+    ),
     SearchStatus.AWAITING_REVIEW: frozenset({SearchStatus.REVIEWED}),
     SearchStatus.REVIEWED: frozenset(),
     SearchStatus.DENIED: frozenset(),
@@ -223,15 +236,24 @@ class Search(models.Model):
     exigent = models.JSONField(null=True, blank=True, help_text="facts at decision time")
     interagency = models.JSONField(null=True, blank=True, help_text="facts at decision time")
     warrant_record = models.ForeignKey(
-        "authorizations.Warrant", on_delete=models.PROTECT, null=True, blank=True,
+        "authorizations.Warrant",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="searches",
     )
     exigent_record = models.ForeignKey(
-        "authorizations.ExigentApproval", on_delete=models.PROTECT, null=True, blank=True,
+        "authorizations.ExigentApproval",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="searches",
     )
     agreement_record = models.ForeignKey(
-        "authorizations.InteragencyAgreement", on_delete=models.PROTECT, null=True, blank=True,
+        "authorizations.InteragencyAgreement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="searches",
     )
     quarantined_at = models.DateTimeField(null=True, blank=True)
@@ -242,7 +264,10 @@ class Search(models.Model):
     face_boxes = models.JSONField(null=True, blank=True)
     face_choice = models.PositiveSmallIntegerField(null=True, blank=True)
     decision = models.ForeignKey(
-        "policy.PolicyDecision", on_delete=models.PROTECT, null=True, blank=True,
+        "policy.PolicyDecision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     max_candidates = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -253,11 +278,14 @@ class Search(models.Model):
     error_code = models.CharField(max_length=60, blank=True)
     error_message = models.CharField(max_length=300, blank=True)
     probe_retain_until = models.DateTimeField(null=True, blank=True)
-    lease_owner = models.CharField(max_length=120, blank=True,
-                                   help_text="the worker running it, while running")
+    lease_owner = models.CharField(
+        max_length=120, blank=True, help_text="the worker running it, while running"
+    )
     lease_expires_at = models.DateTimeField(
-        null=True, blank=True,
-        help_text="running: the worker's lease; queued: when its message counts as lost")
+        null=True,
+        blank=True,
+        help_text="running: the worker's lease; queued: when its message counts as lost",
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -309,10 +337,15 @@ class Candidate(models.Model):
     face_id = models.BigIntegerField()
     distance = models.FloatField()
     similarity = models.FloatField()
-    disposition = models.CharField(max_length=20, choices=Disposition.choices,
-                                   default=Disposition.PENDING)
-    outcome = models.CharField(max_length=20, choices=LeadOutcome.choices, blank=True,
-                               help_text="What the investigation made of a possible match.")
+    disposition = models.CharField(
+        max_length=20, choices=Disposition.choices, default=Disposition.PENDING
+    )
+    outcome = models.CharField(
+        max_length=20,
+        choices=LeadOutcome.choices,
+        blank=True,
+        help_text="What the investigation made of a possible match.",
+    )
     outcome_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -327,8 +360,9 @@ class CandidateReview(models.Model):
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="reviews")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                 related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     disposition = models.CharField(max_length=20, choices=Disposition.choices)
     note = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -336,8 +370,9 @@ class CandidateReview(models.Model):
     class Meta:
         ordering = ["created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["candidate", "reviewer"],
-                                    name="review_candidate_reviewer"),
+            models.UniqueConstraint(
+                fields=["candidate", "reviewer"], name="review_candidate_reviewer"
+            ),
         ]
 
 
@@ -357,7 +392,10 @@ class FollowUp(models.Model):
     due_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     note = models.TextField(blank=True)
@@ -411,18 +449,22 @@ class HeldPhoto(models.Model):
     )
     model_name = models.CharField(max_length=80)
     model_version = models.CharField(max_length=40)
-    status = models.CharField(max_length=20, choices=HeldPhotoStatus.choices,
-                              default=HeldPhotoStatus.PENDING)
+    status = models.CharField(
+        max_length=20, choices=HeldPhotoStatus.choices, default=HeldPhotoStatus.PENDING
+    )
     chosen_face = models.PositiveSmallIntegerField(null=True, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["gallery", "subject_ref", "sha256"],
-                                    name="held_photo_gallery_subject_sha256"),
+            models.UniqueConstraint(
+                fields=["gallery", "subject_ref", "sha256"],
+                name="held_photo_gallery_subject_sha256",
+            ),
         ]
 
 
@@ -482,7 +524,10 @@ class LegalEvent(models.Model):
     note = models.TextField(blank=True)
     source = models.CharField(max_length=20, help_text="api or import")
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     due_at = models.DateTimeField(help_text="When the subject becomes due for purging.")
@@ -499,18 +544,23 @@ class LegalHold(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="legal_holds")
     reason = models.TextField()
-    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                  related_name="+")
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     placed_at = models.DateTimeField(auto_now_add=True)
-    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                  null=True, blank=True, related_name="+")
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     lifted_at = models.DateTimeField(null=True, blank=True)
     lift_reason = models.TextField(blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["subject"], condition=models.Q(lifted_at__isnull=True),
-                                    name="legal_hold_one_active_per_subject"),
+            models.UniqueConstraint(
+                fields=["subject"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="legal_hold_one_active_per_subject",
+            ),
         ]
 
 

@@ -33,8 +33,7 @@ def agency_partition_create(*, agency_id: str, using: str) -> None:
     app_role = settings.DATABASES["default"]["USER"]
     with connections[using].cursor() as cursor:
         cursor.execute(
-            f'CREATE TABLE "{table}" PARTITION OF matching_face '
-            f"FOR VALUES IN ('{agency_id}')"
+            f"CREATE TABLE \"{table}\" PARTITION OF matching_face FOR VALUES IN ('{agency_id}')"
         )
         cursor.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
         cursor.execute(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')

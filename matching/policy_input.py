@@ -29,7 +29,9 @@ class AuthorityFacts:
 
 
 def authority_facts(
-    *, warrant: Warrant | None, exigent: ExigentApproval | None,
+    *,
+    warrant: Warrant | None,
+    exigent: ExigentApproval | None,
     agreement: InteragencyAgreement | None,
 ) -> AuthorityFacts:
     """Return the facts of the records a search relies on."""

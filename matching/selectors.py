@@ -41,8 +41,11 @@ def search_get(*, agency: Agency, search_id: uuid.UUID) -> Search | None:
 def enrollment_batch_get(*, agency: Agency, batch_id: uuid.UUID) -> EnrollmentBatch | None:
     """Return the agency's enrollment batch, or None."""
     with agency_transaction(agency.id):
-        return (EnrollmentBatch.objects.select_related("gallery")
-                .filter(agency=agency, id=batch_id).first())
+        return (
+            EnrollmentBatch.objects.select_related("gallery")
+            .filter(agency=agency, id=batch_id)
+            .first()
+        )
 
 
 @dataclass(frozen=True)
@@ -103,17 +106,24 @@ def faces_nearest(
     transaction (whose uncommitted writes no shared copy may see) or for a gallery beyond the
     memory budget, PostgreSQL scans the gallery exactly itself.
     """
-    params: dict[str, Any] = {"probe": vector_literal(embedding), "agency": agency_id,
-                              "gallery": gallery_id, "limit": limit, "max_distance": max_distance}
+    params: dict[str, Any] = {
+        "probe": vector_literal(embedding),
+        "agency": agency_id,
+        "gallery": gallery_id,
+        "limit": limit,
+        "max_distance": max_distance,
+    }
     outer = connection.in_atomic_block
     with agency_transaction(agency_id), connection.cursor() as cursor:
         ids = None
         if not outer and HELD_GALLERIES.max_faces > 0:
             try:
                 ids = HELD_GALLERIES.nearest(
-                    agency_id=agency_id, gallery_id=gallery_id,
+                    agency_id=agency_id,
+                    gallery_id=gallery_id,
                     probe=np.asarray(embedding, dtype=np.float32),
-                    limit=limit + HELD_SCAN_MARGIN, max_distance=max_distance,
+                    limit=limit + HELD_SCAN_MARGIN,
+                    max_distance=max_distance,
                 )
             except GalleryTooLargeError:
                 ids = None
@@ -123,6 +133,7 @@ def faces_nearest(
             cursor.execute(PICKED_FACES_SQL, {**params, "ids": ids})
         rows = cursor.fetchall()
     found = [Neighbour(int(r[0]), int(r[1]), float(r[2])) for r in rows]
-    within = sorted((n for n in found if n.distance <= max_distance),
-                    key=lambda n: (n.distance, n.face_id))
+    within = sorted(
+        (n for n in found if n.distance <= max_distance), key=lambda n: (n.distance, n.face_id)
+    )
     return within[:limit]

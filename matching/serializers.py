@@ -138,10 +138,12 @@ class FaceChoiceInput(serializers.Serializer[Any]):
 
 class SubjectEnrollInput(serializers.Serializer[Any]):
     ref = serializers.CharField(max_length=120)
-    display_name = serializers.CharField(allow_blank=True, required=False, default="",
-                                         max_length=200)
-    several_faces = serializers.ChoiceField(choices=["refuse", "hold", "largest"],
-                                            required=False, default="hold")
+    display_name = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=200
+    )
+    several_faces = serializers.ChoiceField(
+        choices=["refuse", "hold", "largest"], required=False, default="hold"
+    )
 
 
 class FollowUpCompleteInput(serializers.Serializer[Any]):
@@ -149,9 +151,7 @@ class FollowUpCompleteInput(serializers.Serializer[Any]):
 
 
 class CandidateReviewInput(serializers.Serializer[Any]):
-    disposition = serializers.ChoiceField(
-        choices=["possible_match", "not_a_match", "inconclusive"]
-    )
+    disposition = serializers.ChoiceField(choices=["possible_match", "not_a_match", "inconclusive"])
     note = serializers.CharField(max_length=4000)
 
 
@@ -169,11 +169,15 @@ class SearchCreateForm(SearchCreateInput):
 
     probe = serializers.FileField(help_text="The probe image, JPEG or PNG.")
     offence = serializers.CharField(  # type: ignore[assignment]  # documents the form's text
-        required=False, allow_null=True,
-        help_text='JSON text: {"code": "CC 344", "category": "robbery", "indictable": true}')
+        required=False,
+        allow_null=True,
+        help_text='JSON text: {"code": "CC 344", "category": "robbery", "indictable": true}',
+    )
     face_hint = serializers.CharField(  # type: ignore[assignment]  # documents the form's text
-        required=False, allow_null=True,
-        help_text='JSON text: {"x", "y", "w", "h"} of the face to search, in pixels')
+        required=False,
+        allow_null=True,
+        help_text='JSON text: {"x", "y", "w", "h"} of the face to search, in pixels',
+    )
 
 
 class SearchCreateJson(SearchCreateInput):
@@ -187,5 +191,8 @@ class SearchCreateJson(SearchCreateInput):
 class SubjectEnrollForm(SubjectEnrollInput):
     """``POST /api/v1/galleries/{id}/subjects`` as multipart (documents the form)."""
 
-    images = serializers.ListField(child=serializers.FileField(), min_length=1,
-                                   help_text="One or more photos of the subject, JPEG or PNG.")
+    images = serializers.ListField(
+        child=serializers.FileField(),
+        min_length=1,
+        help_text="One or more photos of the subject, JPEG or PNG.",
+    )

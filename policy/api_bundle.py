@@ -47,14 +47,23 @@ class PolicyBundleApi(APIView):
     content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
-        operation_id="policy_bundle_get", tags=["policy (OPA servers)"],
+        operation_id="policy_bundle_get",
+        tags=["policy (OPA servers)"],
         summary="The active policy as an OPA bundle (OPA servers; bearer service token)",
         auth=[{OPA_SERVICE_SCHEME: []}],  # type: ignore[list-item]  # a security requirement
-        parameters=[OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER,
-                                     description="The ETag (revision) already held.")],
-        responses={(200, BUNDLE_CONTENT_TYPE): OpenApiTypes.BINARY,
-                   304: OpenApiResponse(description="The caller holds this revision."),
-                   **error_responses(404)},
+        parameters=[
+            OpenApiParameter(
+                "If-None-Match",
+                str,
+                OpenApiParameter.HEADER,
+                description="The ETag (revision) already held.",
+            )
+        ],
+        responses={
+            (200, BUNDLE_CONTENT_TYPE): OpenApiTypes.BINARY,
+            304: OpenApiResponse(description="The caller holds this revision."),
+            **error_responses(404),
+        },
     )
     def get(self, request: Request) -> HttpResponse:
         """Return the archive, or 304 when the caller already holds this revision."""

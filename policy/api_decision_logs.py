@@ -27,11 +27,11 @@ class DecisionLogsApi(APIView):
     content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
-        operation_id="policy_decision_logs_upload", tags=["policy (OPA servers)"],
+        operation_id="policy_decision_logs_upload",
+        tags=["policy (OPA servers)"],
         summary="Upload a batch of OPA decision logs (OPA servers; bearer service token)",
         auth=[{OPA_SERVICE_SCHEME: []}],  # type: ignore[list-item]  # a security requirement
-        request={"application/json": OpenApiTypes.OBJECT,
-                 "application/gzip": OpenApiTypes.BINARY},
+        request={"application/json": OpenApiTypes.OBJECT, "application/gzip": OpenApiTypes.BINARY},
         responses={200: DecisionLogReportOutput, **error_responses(400, 404, 413)},
     )
     def post(self, request: Request) -> Response:
@@ -41,12 +41,15 @@ class DecisionLogsApi(APIView):
         # Django refuses bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (2 MiB) with a 413; OPA sends
         # batches of 32 KiB by default (upload_size_limit_bytes).
         body = bytes(request.body)
-        gzipped = (request.headers.get("Content-Encoding", "").lower() == "gzip"
-                   or body[:2] == b"\x1f\x8b")
+        gzipped = (
+            request.headers.get("Content-Encoding", "").lower() == "gzip" or body[:2] == b"\x1f\x8b"
+        )
         try:
             events = decision_logs_parse(body, gzipped=gzipped)
         except DecisionLogRejectedError as exc:
-            return Response(error_body(MALFORMED_REQUEST, f"Rejected: {exc}."),
-                            status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                error_body(MALFORMED_REQUEST, f"Rejected: {exc}."),
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         report = decision_logs_ingest(events, represented=represented)
         return Response(DecisionLogReportOutput(report).data)

@@ -9,5 +9,11 @@ from policy.bundles.bundle import (
     rego_modules,
 )
 
-__all__ = ["DATA_FILE", "TEST_SUFFIX", "Bundle", "bundle_data", "bundle_from_directory",
-           "rego_modules"]
+__all__ = [
+    "DATA_FILE",
+    "TEST_SUFFIX",
+    "Bundle",
+    "bundle_data",
+    "bundle_from_directory",
+    "rego_modules",
+]

@@ -9,5 +9,11 @@ from policy.bundles.archive import (
     bundle_from_archive,
 )
 
-__all__ = ["BUNDLE_ROOTS", "MANIFEST_FILE", "BundleArchiveError", "active_bundle",
-           "bundle_archive", "bundle_from_archive"]
+__all__ = [
+    "BUNDLE_ROOTS",
+    "MANIFEST_FILE",
+    "BundleArchiveError",
+    "active_bundle",
+    "bundle_archive",
+    "bundle_from_archive",
+]

@@ -37,8 +37,7 @@ class Decision:
         return {
             "allow": self.allow,
             "reasons": [
-                {key: r.get(key) for key in ("code", "message", "authority")}
-                for r in self.reasons
+                {key: r.get(key) for key in ("code", "message", "authority")} for r in self.reasons
             ],
             "obligations": self.obligations,
         }
@@ -79,7 +78,9 @@ def decision_from_result(
     if not isinstance(result, dict):
         kind = "undefined" if result is None else type(result).__name__
         return fail_closed(
-            engine=engine, bundle_revision=bundle_revision, error=f"result is {kind}",
+            engine=engine,
+            bundle_revision=bundle_revision,
+            error=f"result is {kind}",
             latency_ms=latency_ms,
         )
     allow = result.get("allow")
@@ -93,7 +94,9 @@ def decision_from_result(
     )
     if not well_formed:
         return fail_closed(
-            engine=engine, bundle_revision=bundle_revision, error="malformed decision",
+            engine=engine,
+            bundle_revision=bundle_revision,
+            error="malformed decision",
             latency_ms=latency_ms,
         )
     if not isinstance(reasons, list) or not isinstance(obligations, dict):  # for the type checker

@@ -101,9 +101,11 @@ def _summary(event: dict[str, Any]) -> dict[str, Any]:
         "revisions": {str(k): v.get("revision") for k, v in bundles.items() if isinstance(v, dict)},
         "allow": result.get("allow") if isinstance(result, dict) else None,
         "codes": [r.get("code") for r in reasons if isinstance(r, dict)]
-        if isinstance(reasons, list) else [],
+        if isinstance(reasons, list)
+        else [],
         "input_digest": policy_input_digest(policy_input)
-        if isinstance(policy_input, dict) else None,
+        if isinstance(policy_input, dict)
+        else None,
     }
 
 
@@ -128,18 +130,26 @@ def decision_logs_ingest(
         else:
             by_agency[agency_id].append(event)
     if refused:
-        audit_record(agency_id=PLATFORM_CHAIN, actor="opa", action=REFUSED_ACTION,
-                     object_type="opa_decision_log",
-                     data={"agencies": sorted(refused), "events": sum(refused.values())})
+        audit_record(
+            agency_id=PLATFORM_CHAIN,
+            actor="opa",
+            action=REFUSED_ACTION,
+            object_type="opa_decision_log",
+            data={"agencies": sorted(refused), "events": sum(refused.values())},
+        )
     recorded = duplicates = 0
     for agency_id, agency_events in by_agency.items():
         for start in range(0, len(agency_events), DECISION_LOG_EVENTS_PER_TRANSACTION):
-            chunk = agency_events[start:start + DECISION_LOG_EVENTS_PER_TRANSACTION]
+            chunk = agency_events[start : start + DECISION_LOG_EVENTS_PER_TRANSACTION]
             done, again = _ingest_chunk(agency_id, chunk)
             recorded += done
             duplicates += again
-    return IngestReport(recorded=recorded, duplicates=duplicates, unattributed=unattributed,
-                        refused=sum(refused.values()))
+    return IngestReport(
+        recorded=recorded,
+        duplicates=duplicates,
+        unattributed=unattributed,
+        refused=sum(refused.values()),
+    )
 
 
 def _ingest_chunk(agency_id: str, events: list[dict[str, Any]]) -> tuple[int, int]:
@@ -150,13 +160,17 @@ def _ingest_chunk(agency_id: str, events: list[dict[str, Any]]) -> tuple[int, in
         keys = {decision_log_key(i): i for i in ids}
         # Events logged before ids were keyed by digest carry the id itself (cut at 80).
         legacy = {i[:80]: i for i in ids}
-        logged_keys = set(AuditEvent.objects.filter(
-            agency_id=agency_id, action=ACTION, object_id__in=[*keys, *legacy]
-        ).values_list("object_id", flat=True))
+        logged_keys = set(
+            AuditEvent.objects.filter(
+                agency_id=agency_id, action=ACTION, object_id__in=[*keys, *legacy]
+            ).values_list("object_id", flat=True)
+        )
         logged = {keys.get(k) or legacy[k] for k in logged_keys}
-        ours = set(PolicyDecision.objects.filter(
-            agency_id=agency_id, engine_decision_id__in=ids
-        ).values_list("engine_decision_id", flat=True))
+        ours = set(
+            PolicyDecision.objects.filter(
+                agency_id=agency_id, engine_decision_id__in=ids
+            ).values_list("engine_decision_id", flat=True)
+        )
         for event in events:
             decision_id = event["decision_id"]
             if decision_id in logged:
@@ -164,10 +178,16 @@ def _ingest_chunk(agency_id: str, events: list[dict[str, Any]]) -> tuple[int, in
                 continue
             logged.add(decision_id)
             audit_record(
-                agency_id=agency_id, actor="opa", action=ACTION,
-                object_type="opa_decision", object_id=decision_log_key(decision_id),
-                data={**_summary(event), "decision_id": decision_id,
-                      "recorded_by_service": decision_id in ours},
+                agency_id=agency_id,
+                actor="opa",
+                action=ACTION,
+                object_type="opa_decision",
+                object_id=decision_log_key(decision_id),
+                data={
+                    **_summary(event),
+                    "decision_id": decision_id,
+                    "recorded_by_service": decision_id in ours,
+                },
             )
             recorded += 1
     return recorded, duplicates

@@ -36,5 +36,12 @@ from policy.revisions.models import (  # noqa: E402  (the app loads its models f
     RevisionStatus,
 )
 
-__all__ = ["PolicyActivation", "PolicyDecision", "PolicyReplay", "PolicyRevision",
-           "ReplayStatus", "RevisionScope", "RevisionStatus"]
+__all__ = [
+    "PolicyActivation",
+    "PolicyDecision",
+    "PolicyReplay",
+    "PolicyRevision",
+    "ReplayStatus",
+    "RevisionScope",
+    "RevisionStatus",
+]

@@ -34,4 +34,5 @@ class DecisionLogReportOutput(serializers.Serializer[Any]):
     duplicates = serializers.IntegerField()
     unattributed = serializers.IntegerField()
     refused = serializers.IntegerField(
-        help_text="Events of agencies the presenting token does not represent.")
+        help_text="Events of agencies the presenting token does not represent."
+    )

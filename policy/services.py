@@ -85,8 +85,9 @@ def decision_record(
 ) -> PolicyDecision:
     """Store a decision with the input it answered and write its audit event."""
     with agency_transaction(agency_id):
-        record = decision_store(agency_id=agency_id, policy_input=policy_input,
-                                decision=decision, search_id=search_id)
+        record = decision_store(
+            agency_id=agency_id, policy_input=policy_input, decision=decision, search_id=search_id
+        )
         decision_audit(record=record, actor=actor, purpose=purpose, error=decision.error)
     return record
 

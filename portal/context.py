@@ -36,6 +36,8 @@ def portal_context(request: HttpRequest) -> dict[str, Any]:
         "portal_can_manage_users": isinstance(user, User)
         and action_allowed(user=user, action="users.manage"),
         "portal_can_see_galleries": isinstance(user, User)
-        and any(action_allowed(user=user, action=a)
-                for a in ("subjects.list", "enrollment_batches.list")),
+        and any(
+            action_allowed(user=user, action=a)
+            for a in ("subjects.list", "enrollment_batches.list")
+        ),
     }

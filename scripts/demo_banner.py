@@ -16,8 +16,10 @@ def main(path: str) -> None:
     print(f"{'agency':8}{'user':26}{'password':16}{'TOTP secret':34}API token")
     for user in demo["users"]:
         secret = user.get("totp_secret", "")
-        print(f"{user['agency']:8}{user['username']:26}{user['password']:16}{secret:34}"
-              f"{user['token']}")
+        print(
+            f"{user['agency']:8}{user['username']:26}{user['password']:16}{secret:34}"
+            f"{user['token']}"
+        )
     investigator = next(u for u in demo["users"] if u["username"] == "tps_investigator")
     print("\nTry a search (see README.md):")
     print(f"  export PROBITY={url} TOKEN={investigator['token']}")

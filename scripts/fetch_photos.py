@@ -22,20 +22,31 @@ PHOTOS = ROOT / "var" / "photos"
 SOURCES: dict[tuple[str, tuple[str, ...]], dict[str, tuple[str, str]]] = {
     ("face_recognition==1.3.0", ("--no-binary", ":all:")): {
         "face_recognition-1.3.0/tests/test_images/obama.jpg": (
-            "obama.jpg", "0930e3aa8cae5920329c0c8cbc6a2ab70f47b0e67b432875beaa95cbf7e741f6"),
+            "obama.jpg",
+            "0930e3aa8cae5920329c0c8cbc6a2ab70f47b0e67b432875beaa95cbf7e741f6",
+        ),
         "face_recognition-1.3.0/tests/test_images/obama2.jpg": (
-            "obama2.jpg", "a7efcc907375274796f39646510704aa86672d59f6d5469d69af3c85590976a6"),
+            "obama2.jpg",
+            "a7efcc907375274796f39646510704aa86672d59f6d5469d69af3c85590976a6",
+        ),
         "face_recognition-1.3.0/tests/test_images/obama3.jpg": (
-            "obama3.jpg", "76ac6bf97c36dc2da0ad16a537d6a5ac1b10f48d49aac29a0cca9a17cdbc3ca3"),
+            "obama3.jpg",
+            "76ac6bf97c36dc2da0ad16a537d6a5ac1b10f48d49aac29a0cca9a17cdbc3ca3",
+        ),
         "face_recognition-1.3.0/tests/test_images/biden.jpg": (
-            "biden.jpg", "3c17508bb91554c637a2eabddfae790e5bb1caba93130814fc2ac50be9760c4c"),
+            "biden.jpg",
+            "3c17508bb91554c637a2eabddfae790e5bb1caba93130814fc2ac50be9760c4c",
+        ),
         "face_recognition-1.3.0/tests/test_images/obama_partial_face.jpg": (
             "obama_partial_face.jpg",
-            "c2d1f09e7ef3042352b41e41286e6eb0522f64f88308be13886991b95db52117"),
+            "c2d1f09e7ef3042352b41e41286e6eb0522f64f88308be13886991b95db52117",
+        ),
     },
     ("scikit-image==0.26.0", ("--only-binary", ":all:")): {
         "skimage/data/astronaut.png": (
-            "astronaut.png", "88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5"),
+            "astronaut.png",
+            "88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5",
+        ),
     },
 }
 
@@ -54,8 +65,18 @@ def _download(requirement: str, options: tuple[str, ...]) -> Path:
         if existing.name.replace("-", "_").lower().startswith(name):
             return existing
     subprocess.run(  # noqa: S603 - fixed arguments
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", *options,
-         "-d", str(CACHE), requirement],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            *options,
+            "-d",
+            str(CACHE),
+            requirement,
+        ],
         check=True,
     )
     for existing in CACHE.glob("*"):

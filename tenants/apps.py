@@ -47,7 +47,8 @@ def _app_role_check(sender: Any, connection: Any, **kwargs: Any) -> None:
         raise ImproperlyConfigured(
             "DATABASE_URL names a role that bypasses row-level security (superuser, BYPASSRLS "
             "or the schema owner); give it the app role's URL and the owner's to "
-            "DATABASE_OWNER_URL")
+            "DATABASE_OWNER_URL"
+        )
     _app_role_checked = True
 
 

@@ -41,8 +41,9 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
         failures = AuthFailureRateThrottle()
         wait = failures.retry_after(request)
         if wait is not None:
-            auth_failure_record(source=request_source(request), prefix="*", reason="throttled",
-                                agency_id=None)
+            auth_failure_record(
+                source=request_source(request), prefix="*", reason="throttled", agency_id=None
+            )
             raise exceptions.Throttled(wait=wait)
         if len(header) != 2:
             self._fail(request, "other", "malformed_header", None)
@@ -51,23 +52,24 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
         except UnicodeError:
             self._fail(request, "other", "malformed_header", None)
         resolved = directory_token_resolve(digest=token_digest(key))
-        if (resolved.outcome != RESOLVED or resolved.agency_id is None
-                or resolved.token_id is None):
+        if resolved.outcome != RESOLVED or resolved.agency_id is None or resolved.token_id is None:
             self._fail(request, _prefix(key), resolved.outcome, resolved.agency_id)
         with agency_transaction(resolved.agency_id):
-            token = (ApiToken.objects.select_related("user", "user__agency")
-                     .filter(pk=resolved.token_id).first())
+            token = (
+                ApiToken.objects.select_related("user", "user__agency")
+                .filter(pk=resolved.token_id)
+                .first()
+            )
         if token is None:
             self._fail(request, _prefix(key), "unknown", resolved.agency_id)
         request_user_bind(token.user)
         return token.user, token
 
-    def _fail(
-        self, request: Request, prefix: str, reason: str, agency_id: str | None
-    ) -> NoReturn:
+    def _fail(self, request: Request, prefix: str, reason: str, agency_id: str | None) -> NoReturn:
         AuthFailureRateThrottle().failure_count(request)
-        auth_failure_record(source=request_source(request), prefix=prefix, reason=reason,
-                            agency_id=agency_id)
+        auth_failure_record(
+            source=request_source(request), prefix=prefix, reason=reason, agency_id=agency_id
+        )
         raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
 
     def authenticate_header(self, request: Request) -> str:

@@ -53,18 +53,27 @@ def directory_policy_people(*, user_ids: Sequence[int]) -> dict[int, str]:
     if not user_ids:
         return {}
     with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT user_pk, user_name FROM directory_policy_people(%s)",
-                       [list(user_ids)])
+        cursor.execute(
+            "SELECT user_pk, user_name FROM directory_policy_people(%s)", [list(user_ids)]
+        )
         return {int(pk): str(name) for pk, name in cursor.fetchall()}
 
 
 def directory_user_create(
-    *, username: str, email: str, roles: Sequence[str], password_hash: str, mfa_enabled: bool,
+    *,
+    username: str,
+    email: str,
+    roles: Sequence[str],
+    password_hash: str,
+    mfa_enabled: bool,
     using: str = "default",
 ) -> int:
     """Create a user in the acting agency; return its id."""
-    row = _call("directory_user_create",
-                [username, email, list(roles), password_hash, mfa_enabled], using=using)
+    row = _call(
+        "directory_user_create",
+        [username, email, list(roles), password_hash, mfa_enabled],
+        using=using,
+    )
     return int(row[0])
 
 
@@ -79,22 +88,34 @@ def directory_login_record(*, user_id: int, using: str = "default") -> bool:
 
 
 def directory_training_add(
-    *, user_id: int, course: str, completed_at: datetime, expires_at: datetime,
+    *,
+    user_id: int,
+    course: str,
+    completed_at: datetime,
+    expires_at: datetime,
     using: str = "default",
 ) -> int | None:
     """Record training of one of the acting agency's users; None when there is no such user."""
-    row = _call("directory_training_add", [user_id, course, completed_at, expires_at],
-                using=using)
+    row = _call("directory_training_add", [user_id, course, completed_at, expires_at], using=using)
     return None if row[0] is None else int(row[0])
 
 
 def directory_token_issue(
-    *, user_id: int, label: str, prefix: str, digest: str, issued_via: str,
-    expires_at: datetime, using: str = "default",
+    *,
+    user_id: int,
+    label: str,
+    prefix: str,
+    digest: str,
+    issued_via: str,
+    expires_at: datetime,
+    using: str = "default",
 ) -> int | None:
     """Store a new token's digest for one of the acting agency's users."""
-    row = _call("directory_token_issue",
-                [user_id, label, prefix, digest, issued_via, expires_at], using=using)
+    row = _call(
+        "directory_token_issue",
+        [user_id, label, prefix, digest, issued_via, expires_at],
+        using=using,
+    )
     return None if row[0] is None else int(row[0])
 
 

@@ -47,6 +47,7 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     """Answer 500 with no detail of the failure (it is logged, never sent)."""
     if _is_api(request):
-        return _json(errors.INTERNAL_ERROR,
-                     "The service failed unexpectedly; the failure is logged.", 500)
+        return _json(
+            errors.INTERNAL_ERROR, "The service failed unexpectedly; the failure is logged.", 500
+        )
     return defaults.server_error(request)

@@ -107,8 +107,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     request = context.get("request")
     if response is not None and (
         response.status_code in REFUSALS_ON_RECORD
-        or (response.status_code in REFUSED_WRITES_ON_RECORD
-            and getattr(request, "method", "") in WRITE_METHODS)
+        or (
+            response.status_code in REFUSED_WRITES_ON_RECORD
+            and getattr(request, "method", "") in WRITE_METHODS
+        )
     ):
         _refusal_on_record(request, response)
     return response
@@ -117,9 +119,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 REFUSALS_ON_RECORD = (status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND)
 # A refused submission (bad input, a state conflict, a body too large) is on record too; the
 # throttle's own 429 is not, so a flood cannot fill the trail (the throttle bounds the rest).
-REFUSED_WRITES_ON_RECORD = (status.HTTP_400_BAD_REQUEST, status.HTTP_409_CONFLICT,
-                            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-                            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
+REFUSED_WRITES_ON_RECORD = (
+    status.HTTP_400_BAD_REQUEST,
+    status.HTTP_409_CONFLICT,
+    status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+)
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -132,10 +137,17 @@ def _refusal_on_record(request: Any, response: Response) -> None:
         return
     error = (response.data or {}).get("error", {}) if isinstance(response.data, dict) else {}
     refusal_record(
-        agency_id=agency_id, actor=user, action="request.refused",
-        object_type="request", object_id=request.path[:80],
-        data={"status": response.status_code, "code": error.get("code", ""),
-              "method": request.method, "path": request.path},
+        agency_id=agency_id,
+        actor=user,
+        action="request.refused",
+        object_type="request",
+        object_id=request.path[:80],
+        data={
+            "status": response.status_code,
+            "code": error.get("code", ""),
+            "method": request.method,
+            "path": request.path,
+        },
     )
 
 
@@ -143,8 +155,7 @@ def _render(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApiError):
         return Response(error_body(exc.error_code, exc.message, exc.fields), status=exc.status_code)
     if isinstance(exc, UploadRefusedError):
-        return Response(error_body(exc.error_code, exc.message, exc.fields),
-                        status=exc.http_status)
+        return Response(error_body(exc.error_code, exc.message, exc.fields), status=exc.http_status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if isinstance(exc, RequestDataTooBig):
@@ -153,8 +164,10 @@ def _render(exc: Exception, context: dict[str, Any]) -> Response | None:
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, SuspiciousOperation):
-        return Response(error_body(MALFORMED_REQUEST, "The request was refused as malformed."),
-                        status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            error_body(MALFORMED_REQUEST, "The request was refused as malformed."),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, exceptions.ValidationError):
         return Response(
             error_body(INVALID_REQUEST, "Some fields are missing or invalid.", _fields(exc.detail)),
@@ -170,7 +183,13 @@ def _render(exc: Exception, context: dict[str, Any]) -> Response | None:
 
 def _fields(detail: Any) -> dict[str, Any]:
     if isinstance(detail, dict):
-        return {str(k): _fields(v) if isinstance(v, dict) else [str(m) for m in v]
-                if isinstance(v, list) else [str(v)] for k, v in detail.items()}
+        return {
+            str(k): _fields(v)
+            if isinstance(v, dict)
+            else [str(m) for m in v]
+            if isinstance(v, list)
+            else [str(v)]
+            for k, v in detail.items()
+        }
     messages = [str(m) for m in detail] if isinstance(detail, list) else [str(detail)]
     return {"non_field_errors": messages}

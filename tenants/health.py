@@ -59,11 +59,18 @@ def _policy() -> tuple[bool, str]:
 def healthz(request: HttpRequest) -> JsonResponse:
     """Report the state of each dependency; 503 if any is down."""
     checks: dict[str, Any] = {}
-    for name, check in (("database", _database), ("broker", _broker), ("workers", _workers),
-                        ("policy_engine", _policy)):
+    for name, check in (
+        ("database", _database),
+        ("broker", _broker),
+        ("workers", _workers),
+        ("policy_engine", _policy),
+    ):
         ok, detail = check()
         checks[name] = {"ok": ok, "detail": detail}
     healthy = all(c["ok"] for c in checks.values())
-    body = {"status": "ok" if healthy else "unhealthy", "checks": checks,
-            "queue": {"name": celery_app.conf.task_default_queue, "depth": queue_depth()}}
+    body = {
+        "status": "ok" if healthy else "unhealthy",
+        "checks": checks,
+        "queue": {"name": celery_app.conf.task_default_queue, "depth": queue_depth()},
+    }
     return JsonResponse(body, status=200 if healthy else 503)

@@ -88,7 +88,11 @@ def _claim(*, user: User, key: str, operation: str, digest: str) -> IdempotencyK
     assert agency_id is not None  # noqa: S101 - agency users only
     now = timezone.now()
     claim = IdempotencyKey(
-        agency_id=agency_id, user=user, key=key, operation=operation, request_digest=digest,
+        agency_id=agency_id,
+        user=user,
+        key=key,
+        operation=operation,
+        request_digest=digest,
         expires_at=now + timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL_SECONDS),
     )
     with agency_transaction(agency_id):
@@ -98,7 +102,8 @@ def _claim(*, user: User, key: str, operation: str, digest: str) -> IdempotencyK
             return None
         except IntegrityError:
             earlier = IdempotencyKey.objects.select_for_update().get(
-                agency_id=agency_id, user=user, key=key)
+                agency_id=agency_id, user=user, key=key
+            )
         if earlier.expires_at > now:
             return earlier
         earlier.delete()
@@ -106,8 +111,13 @@ def _claim(*, user: User, key: str, operation: str, digest: str) -> IdempotencyK
     return None
 
 
-def idempotent(request: Request, *, user: User, create: Callable[[], Response],
-               current: Callable[[], Response] | None = None) -> Response:
+def idempotent(
+    request: Request,
+    *,
+    user: User,
+    create: Callable[[], Response],
+    current: Callable[[], Response] | None = None,
+) -> Response:
     """Run ``create`` once per ``Idempotency-Key``; replay its response on a retry.
 
     With ``current``, a retry gets the object as it is now (``current()``, with the first

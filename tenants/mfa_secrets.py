@@ -46,7 +46,7 @@ def mfa_secret_open(stored: str) -> str:
     if not stored.startswith(PREFIX):
         return stored
     try:
-        raw = base64.urlsafe_b64decode(stored[len(PREFIX):].encode())
+        raw = base64.urlsafe_b64decode(stored[len(PREFIX) :].encode())
         return _aead().decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _AAD).decode()
     except (InvalidTag, ValueError) as exc:
         raise MfaSecretError("a second-factor secret does not open under this key") from exc

@@ -128,8 +128,9 @@ class User(AbstractUser):
         from tenants.directory import directory_password_prefix
 
         prefix = directory_password_prefix(user_id=self.pk) if self.pk is not None else None
-        return salted_hmac("probity.session_auth_hash", prefix or "", algorithm="sha256"
-                           ).hexdigest()
+        return salted_hmac(
+            "probity.session_auth_hash", prefix or "", algorithm="sha256"
+        ).hexdigest()
 
 
 class TrainingRecord(models.Model):
@@ -161,17 +162,21 @@ class ApiToken(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     label = models.CharField(max_length=100, blank=True)
     prefix = models.CharField(max_length=12)
-    issued_via = models.CharField(max_length=30, choices=TokenIssuer.choices,
-                                  default=TokenIssuer.OPERATOR)
+    issued_via = models.CharField(
+        max_length=30, choices=TokenIssuer.choices, default=TokenIssuer.OPERATOR
+    )
     mfa_verified = models.BooleanField(
         default=False,
         help_text="The user's second factor was checked when the token was issued "
         "(set only by an issuing path that checks it; inherited on rotation).",
     )
-    rotated_from = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+")
+    rotated_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+
 from tenants.idempotency_models import IdempotencyKey  # noqa: E402, F401 - model of this app

@@ -79,8 +79,11 @@ class OrderedCursorPagination(CursorPagination):
         else:
             valid = cursor is None or cursor.position is None or _is_datetime(str(cursor.position))
         if not valid:
-            raise ApiError(errors.INVALID_REQUEST, "Some fields are missing or invalid.",
-                           fields={"cursor": ["Not a cursor this list gave out."]})
+            raise ApiError(
+                errors.INVALID_REQUEST,
+                "Some fields are missing or invalid.",
+                fields={"cursor": ["Not a cursor this list gave out."]},
+            )
         return cursor
 
     def page_rows(self, queryset: QuerySet[Any], request: Request) -> list[Model]:

@@ -96,14 +96,18 @@ def json_parse(text: str | bytes, *, max_depth: int = JSON_MAX_DEPTH) -> Any:
             raise JsonRejectedError("the body is not UTF-8") from exc
     try:
         document = json.loads(
-            text, parse_constant=_refuse_constant, parse_float=_finite_float,
-            parse_int=_safe_integer, object_pairs_hook=_object,
+            text,
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            parse_int=_safe_integer,
+            object_pairs_hook=_object,
         )
     except RecursionError as exc:
         raise JsonRejectedError(f"nested deeper than {max_depth} levels") from exc
     except json.JSONDecodeError as exc:
-        raise JsonRejectedError(f"not valid JSON ({exc.msg} at line {exc.lineno}, "
-                                f"column {exc.colno})") from exc
+        raise JsonRejectedError(
+            f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        ) from exc
     except JsonRejectedError:
         raise
     except ValueError as exc:
@@ -128,8 +132,12 @@ def body_read_bounded(stream: IO[bytes]) -> bytes:
 class JsonParser(parsers.JSONParser):
     """DRF's JSON parser with a bounded read and ``json_parse``'s rules."""
 
-    def parse(self, stream: IO[Any] | None, media_type: str | None = None,
-              parser_context: Mapping[str, Any] | None = None) -> Any:
+    def parse(
+        self,
+        stream: IO[Any] | None,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
         if stream is None:
             raise ParseError("Send a JSON body.")
         try:
@@ -141,8 +149,12 @@ class JsonParser(parsers.JSONParser):
 class FormParser(parsers.FormParser):
     """DRF's form parser with a bounded read (Django's own limit applies only to ``.body``)."""
 
-    def parse(self, stream: IO[Any] | None, media_type: str | None = None,
-              parser_context: Mapping[str, Any] | None = None) -> _ImmutableQueryDict:
+    def parse(
+        self,
+        stream: IO[Any] | None,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> _ImmutableQueryDict:
         context = parser_context or {}
         encoding = context.get("encoding", settings.DEFAULT_CHARSET)
         body = body_read_bounded(stream) if stream is not None else b""

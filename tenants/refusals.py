@@ -63,16 +63,33 @@ def auth_failure_record(
         action=AUTH_FAILED,
         object_type="api_token",
         object_id=prefix,
-        data={"source": source, "token_prefix": prefix, "reason": reason,
-              "failures_in_window": count, "window_start": start, "window_seconds": window},
+        data={
+            "source": source,
+            "token_prefix": prefix,
+            "reason": reason,
+            "failures_in_window": count,
+            "window_start": start,
+            "window_seconds": window,
+        },
     )
     return True
 
 
 def refusal_record(
-    *, agency_id: str, actor: Any, action: str, object_type: str = "", object_id: str = "",
+    *,
+    agency_id: str,
+    actor: Any,
+    action: str,
+    object_type: str = "",
+    object_id: str = "",
     data: dict[str, Any] | None = None,
 ) -> None:
     """Write the audit event of a refused request (a role refusal, an unknown id)."""
-    audit_record(agency_id=agency_id, actor=actor, action=action, object_type=object_type,
-                 object_id=object_id, data=data or {})
+    audit_record(
+        agency_id=agency_id,
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        data=data or {},
+    )

@@ -22,8 +22,12 @@ class RowsPage(Generic[Row]):
     @classmethod
     def of(cls, found: Page[Any], rows: list[Row]) -> RowsPage[Row]:
         """Return the page ``found`` (the paginator's) holding ``rows`` (its objects, mapped)."""
-        return cls(rows=rows, number=found.number, num_pages=found.paginator.num_pages,
-                   total=found.paginator.count)
+        return cls(
+            rows=rows,
+            number=found.number,
+            num_pages=found.paginator.num_pages,
+            total=found.paginator.count,
+        )
 
     @property
     def has_previous(self) -> bool:

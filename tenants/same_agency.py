@@ -13,8 +13,10 @@ from __future__ import annotations
 def agency_key_sql(table: str) -> tuple[str, str]:
     """Return SQL adding (and removing) ``UNIQUE (agency_id, id)`` on ``table``."""
     name = f"{table}_agency_key"
-    return (f"ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE (agency_id, id);",
-            f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name};")
+    return (
+        f"ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE (agency_id, id);",
+        f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name};",
+    )
 
 
 def same_agency_reference_sql(table: str, column: str, target: str) -> tuple[str, str]:

@@ -29,8 +29,7 @@ def user_list(*, agency: Agency) -> list[User]:
 def user_get(*, agency: Agency, user_id: int) -> User | None:
     """Return one of the agency's users."""
     with agency_transaction(agency.id):
-        return User.objects.select_related("agency").filter(agency_id=agency.id,
-                                                            pk=user_id).first()
+        return User.objects.select_related("agency").filter(agency_id=agency.id, pk=user_id).first()
 
 
 def token_list(*, agency: Agency, user_id: int | None = None) -> list[ApiToken]:
@@ -45,5 +44,8 @@ def token_list(*, agency: Agency, user_id: int | None = None) -> list[ApiToken]:
 def token_get(*, agency: Agency, token_id: int) -> ApiToken | None:
     """Return one of the agency's tokens."""
     with agency_transaction(agency.id):
-        return (ApiToken.objects.select_related("user")
-                .filter(user__agency_id=agency.id, pk=token_id).first())
+        return (
+            ApiToken.objects.select_related("user")
+            .filter(user__agency_id=agency.id, pk=token_id)
+            .first()
+        )

@@ -16,10 +16,12 @@ class TokenIssueInput(serializers.Serializer[Any]):
     user = serializers.IntegerField()
     # The API's name for it; it shadows Field.label, which an input serializer never uses.
     label = serializers.CharField(  # type: ignore[assignment]
-        max_length=100, required=False, allow_blank=True, default="")
+        max_length=100, required=False, allow_blank=True, default=""
+    )
     expires_in_days = serializers.IntegerField(required=False, min_value=1)
-    issued_via = serializers.ChoiceField(choices=ADMIN_ISSUABLE, required=False,
-                                         default=TokenIssuer.AGENCY_ADMIN.value)
+    issued_via = serializers.ChoiceField(
+        choices=ADMIN_ISSUABLE, required=False, default=TokenIssuer.AGENCY_ADMIN.value
+    )
 
 
 class TokenRotateInput(serializers.Serializer[Any]):
@@ -28,8 +30,9 @@ class TokenRotateInput(serializers.Serializer[Any]):
 
 class UserCreateInput(serializers.Serializer[Any]):
     username = serializers.CharField(max_length=150)
-    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.values),
-                                  allow_empty=False)
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=Role.values), allow_empty=False
+    )
     email = serializers.EmailField(required=False, allow_blank=True, default="")
 
 

@@ -122,8 +122,11 @@ def user_create(
         try:
             with transaction.atomic():
                 user_id = directory_user_create(
-                    username=username, email=email, roles=list(roles),
-                    password_hash=password_hash(password or None), mfa_enabled=mfa_enabled,
+                    username=username,
+                    email=email,
+                    roles=list(roles),
+                    password_hash=password_hash(password or None),
+                    mfa_enabled=mfa_enabled,
                 )
         except DatabaseError as exc:
             raise _directory_error(exc, "username") from exc
@@ -149,12 +152,19 @@ def user_active_set(*, agency: Agency, user_id: int, active: bool, actor: Any) -
     with agency_transaction(agency.id):
         if not directory_user_set_active(user_id=user_id, active=active):
             return None
-        stopped = 0 if active else searches_stop_for_disabled_requester(
-            agency_id=agency.id, user_id=user_id, actor=actor)
+        stopped = (
+            0
+            if active
+            else searches_stop_for_disabled_requester(
+                agency_id=agency.id, user_id=user_id, actor=actor
+            )
+        )
         audit_record(
-            agency_id=agency.id, actor=actor,
+            agency_id=agency.id,
+            actor=actor,
             action="user.enabled" if active else "user.disabled",
-            object_type="user", object_id=str(user_id),
+            object_type="user",
+            object_id=str(user_id),
             data={} if active else {"searches_stopped": stopped},
         )
         return User.objects.select_related("agency").get(pk=user_id)
@@ -165,7 +175,8 @@ def token_expiry(*, days: int | None = None) -> datetime:
     chosen = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
     if not 1 <= chosen <= settings.API_TOKEN_MAX_DAYS:
         raise ValidationError(
-            {"expires_in_days": f"must be between 1 and {settings.API_TOKEN_MAX_DAYS}"})
+            {"expires_in_days": f"must be between 1 and {settings.API_TOKEN_MAX_DAYS}"}
+        )
     return timezone.now() + timedelta(days=chosen)
 
 
@@ -201,8 +212,13 @@ def token_issue(
     key = token_generate()
     with agency_transaction(user.agency_id, using=using):
         token_id = directory_token_issue(
-            user_id=user.pk, label=label, prefix=key[:12], digest=token_digest(key),
-            issued_via=issued_via, expires_at=expires_at, using=using,
+            user_id=user.pk,
+            label=label,
+            prefix=key[:12],
+            digest=token_digest(key),
+            issued_via=issued_via,
+            expires_at=expires_at,
+            using=using,
         )
         if token_id is None:
             raise ValidationError({"user": "no such user in this agency"})
@@ -212,9 +228,13 @@ def token_issue(
             action="token.issued",
             object_type="api_token",
             object_id=str(token_id),
-            data={"user": user.username, "label": label, "issued_via": issued_via,
-                  "mfa_verified": issued_via in MFA_ISSUERS,
-                  "expires_at": expires_at.isoformat()},
+            data={
+                "user": user.username,
+                "label": label,
+                "issued_via": issued_via,
+                "mfa_verified": issued_via in MFA_ISSUERS,
+                "expires_at": expires_at.isoformat(),
+            },
             using=using,
         )
     return key
@@ -225,8 +245,14 @@ def token_revoke(*, agency: Agency, token_id: int, actor: Any) -> bool:
     with agency_transaction(agency.id):
         if not directory_token_revoke(token_id=token_id):
             return False
-        audit_record(agency_id=agency.id, actor=actor, action="token.revoked",
-                     object_type="api_token", object_id=str(token_id), data={})
+        audit_record(
+            agency_id=agency.id,
+            actor=actor,
+            action="token.revoked",
+            object_type="api_token",
+            object_id=str(token_id),
+            data={},
+        )
     return True
 
 
@@ -240,18 +266,28 @@ def token_rotate(
     expires_at = token_expiry(days=expires_in_days)
     key = token_generate()
     with agency_transaction(agency.id):
-        new_id = directory_token_rotate(token_id=token_id, prefix=key[:12],
-                                        digest=token_digest(key), expires_at=expires_at)
+        new_id = directory_token_rotate(
+            token_id=token_id, prefix=key[:12], digest=token_digest(key), expires_at=expires_at
+        )
         if new_id is None:
             return None
-        audit_record(agency_id=agency.id, actor=actor, action="token.rotated",
-                     object_type="api_token", object_id=str(new_id),
-                     data={"replaces": token_id, "expires_at": expires_at.isoformat()})
+        audit_record(
+            agency_id=agency.id,
+            actor=actor,
+            action="token.rotated",
+            object_type="api_token",
+            object_id=str(new_id),
+            data={"replaces": token_id, "expires_at": expires_at.isoformat()},
+        )
         return ApiToken.objects.select_related("user").get(pk=new_id), key
 
 
 def training_record_add(
-    *, user: User, course: str, completed_at: datetime, expires_at: datetime,
+    *,
+    user: User,
+    course: str,
+    completed_at: datetime,
+    expires_at: datetime,
     actor: Any = "system",
 ) -> TrainingRecord:
     """Record that ``user`` completed ``course``; it lapses at ``expires_at``."""
@@ -260,8 +296,9 @@ def training_record_add(
     if user.agency_id is None:
         raise ValidationError({"user": "user has no agency"})
     with agency_transaction(user.agency_id):
-        record_id = directory_training_add(user_id=user.pk, course=course,
-                                           completed_at=completed_at, expires_at=expires_at)
+        record_id = directory_training_add(
+            user_id=user.pk, course=course, completed_at=completed_at, expires_at=expires_at
+        )
         if record_id is None:
             raise ValidationError({"user": "no such user in this agency"})
         audit_record(

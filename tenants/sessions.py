@@ -49,9 +49,7 @@ class SessionStore(db.SessionStore):
             return None
 
     def exists(self, session_key: str) -> bool:
-        return bool(
-            self.model.objects.filter(session_key=session_key_digest(session_key)).exists()
-        )
+        return bool(self.model.objects.filter(session_key=session_key_digest(session_key)).exists())
 
     async def aexists(self, session_key: str) -> bool:
         return bool(

@@ -73,8 +73,12 @@ class CappedUploadHandler(FileUploadHandler):
         self.body_bytes = 0
 
     def handle_raw_input(
-        self, input_data: IO[bytes], META: dict[str, Any], content_length: int,  # noqa: N803
-        boundary: str, encoding: str | None = None,
+        self,
+        input_data: IO[bytes],
+        META: dict[str, Any],  # noqa: N803
+        content_length: int,
+        boundary: str,
+        encoding: str | None = None,
     ) -> tuple[QueryDict, MultiValueDict[str, Any]] | None:
         if content_length > self.limits.total_bytes:
             raise UploadRefusedError(
@@ -89,8 +93,10 @@ class CappedUploadHandler(FileUploadHandler):
         cap = self.limits.files.get(field_name, self.limits.other_files)
         if cap is None:
             raise UploadRefusedError(
-                errors.INVALID_REQUEST, f"This endpoint takes no file named '{field_name}'.",
-                http_status=400, fields={field_name: ["Unexpected file."]},
+                errors.INVALID_REQUEST,
+                f"This endpoint takes no file named '{field_name}'.",
+                http_status=400,
+                fields={field_name: ["Unexpected file."]},
             )
         self.cap = cap
         self.file_bytes = 0

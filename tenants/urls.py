@@ -11,8 +11,8 @@ urlpatterns = [
     path("tokens/<str:token_id>/rotate", api.TokenRotateApi.as_view(), name="token-rotate"),
     path("users", api.UserListApi.as_view(), name="user-list"),
     path("users/<str:user_id>", api.UserDetailApi.as_view(), name="user-detail"),
-    path("users/<str:user_id>/disable", api.UserActiveApi.as_view(active=False),
-         name="user-disable"),
-    path("users/<str:user_id>/enable", api.UserActiveApi.as_view(active=True),
-         name="user-enable"),
+    path(
+        "users/<str:user_id>/disable", api.UserActiveApi.as_view(active=False), name="user-disable"
+    ),
+    path("users/<str:user_id>/enable", api.UserActiveApi.as_view(active=True), name="user-enable"),
 ]

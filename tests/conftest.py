@@ -38,10 +38,16 @@ def django_db_setup(django_db_blocker: Any) -> Iterator[None]:
         call_command("db_setup", reset=True, verbosity=0)
         # Built here, outside any test, because agency creation needs the owner connection,
         # which rolled-back test transactions do not allow.
-        TENANTS["a"] = _tenant("ta", "CA-ON", "Toronto",
-                               {"obama": ["obama.jpg", "obama2.jpg"], "biden": ["biden.jpg"]})
-        TENANTS["b"] = _tenant("tb", "CA-QC", "Montréal",
-                               {"obama": ["obama2.jpg"], "collins": ["astronaut.png"]}, cai=True)
+        TENANTS["a"] = _tenant(
+            "ta", "CA-ON", "Toronto", {"obama": ["obama.jpg", "obama2.jpg"], "biden": ["biden.jpg"]}
+        )
+        TENANTS["b"] = _tenant(
+            "tb",
+            "CA-QC",
+            "Montréal",
+            {"obama": ["obama2.jpg"], "collins": ["astronaut.png"]},
+            cai=True,
+        )
     yield
     from django.db import connections
 
@@ -75,10 +81,17 @@ def celery_worker(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any
 
     from config.celery import app
 
-    with django_db_blocker.unblock(), start_worker(
-        app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
-        shutdown_timeout=60,
-    ) as worker:
+    with (
+        django_db_blocker.unblock(),
+        start_worker(
+            app,
+            pool="solo",
+            concurrency=1,
+            perform_ping_check=False,
+            loglevel="WARNING",
+            shutdown_timeout=60,
+        ) as worker,
+    ):
         yield worker
 
 
@@ -96,8 +109,9 @@ def side_by_side(*names: str, height: int = 400) -> bytes:
     for name in names:
         image = Image.open(io.BytesIO(photo(name))).convert("RGB")
         images.append(image.resize((int(image.width * height / image.height), height)))
-    canvas = Image.new("RGB", (sum(i.width for i in images) + 40 * len(images), height + 40),
-                       "white")
+    canvas = Image.new(
+        "RGB", (sum(i.width for i in images) + 40 * len(images), height + 40), "white"
+    )
     x = 20
     for image in images:
         canvas.paste(image, (x, 20))
@@ -122,8 +136,13 @@ class Tenant:
         return client
 
 
-def _tenant(prefix: str, jurisdiction: str, municipality: str, subjects: dict[str, list[str]],
-            cai: bool = False) -> Tenant:
+def _tenant(
+    prefix: str,
+    jurisdiction: str,
+    municipality: str,
+    subjects: dict[str, list[str]],
+    cai: bool = False,
+) -> Tenant:
     from matching.enrollment import UploadItem, enrollment_batch_create, enrollment_batch_process
     from matching.galleries import gallery_create
     from tenants.models import Role, TokenIssuer
@@ -131,23 +150,40 @@ def _tenant(prefix: str, jurisdiction: str, municipality: str, subjects: dict[st
 
     agency_id = f"{prefix}_{uuid.uuid4().hex[:8]}"
     agency = agency_create(
-        agency_id=agency_id, name=f"Test service {agency_id}", kind="municipal",
-        jurisdiction=jurisdiction, municipality=municipality, pia_completed=True,
-        cai_disclosure_filed=cai, fr_program_approved=True,
+        agency_id=agency_id,
+        name=f"Test service {agency_id}",
+        kind="municipal",
+        jurisdiction=jurisdiction,
+        municipality=municipality,
+        pia_completed=True,
+        cai_disclosure_filed=cai,
+        fr_program_approved=True,
     )
     users, tokens = {}, {}
     now = timezone.now()
     for role in Role.values:
         user = user_create(agency=agency, username=f"{agency_id}_{role}", roles=[role])
-        training_record_add(user=user, course="FR", completed_at=now - timedelta(days=1),
-                            expires_at=now + timedelta(days=365))
+        training_record_add(
+            user=user,
+            course="FR",
+            completed_at=now - timedelta(days=1),
+            expires_at=now + timedelta(days=365),
+        )
         users[role] = user
         tokens[role] = token_issue(user=user, issued_via=TokenIssuer.OPERATOR_MFA_CHECK)
-    gallery = gallery_create(agency=agency, slug="booking", name="Booking photos",
-                             legal_basis="identification_of_criminals_act",
-                             contains_youth_records=False, cai_disclosure_filed=cai)
-    items = [UploadItem(subject_ref=ref, filename=name, content=photo(name), display_name=ref)
-             for ref, names in subjects.items() for name in names]
+    gallery = gallery_create(
+        agency=agency,
+        slug="booking",
+        name="Booking photos",
+        legal_basis="identification_of_criminals_act",
+        contains_youth_records=False,
+        cai_disclosure_filed=cai,
+    )
+    items = [
+        UploadItem(subject_ref=ref, filename=name, content=photo(name), display_name=ref)
+        for ref, names in subjects.items()
+        for name in names
+    ]
     batch = enrollment_batch_create(gallery=gallery, items=items, enqueue=False)
     enrollment_batch_process(agency_id=agency.id, batch_id=batch.id)
     return Tenant(agency=agency, users=users, tokens=tokens, gallery=gallery)

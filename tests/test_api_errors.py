@@ -22,8 +22,13 @@ def json_error(response: Any, status: int, code: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/v1/nowhere", "/api/v2/searches", "/api/", "/api/v1/searches/x/y/z",
-     "/api/v1/policy/bundles/other.tar.gz"],
+    [
+        "/api/v1/nowhere",
+        "/api/v2/searches",
+        "/api/",
+        "/api/v1/searches/x/y/z",
+        "/api/v1/policy/bundles/other.tar.gz",
+    ],
 )
 def test_an_unknown_route_is_a_json_404(db: None, tenant_a: Tenant, path: str) -> None:
     json_error(tenant_a.client().get(path), 404, errors.NOT_FOUND)

@@ -15,7 +15,12 @@ def test_tls_options_of_the_url_reach_the_driver() -> None:
     )
     app = databases["default"]
     assert (app["USER"], app["PASSWORD"], app["HOST"], app["PORT"], app["NAME"]) == (
-        "probity_app", "p@ss", "db.example", 5433, "probity")
+        "probity_app",
+        "p@ss",
+        "db.example",
+        5433,
+        "probity",
+    )
     assert app["OPTIONS"]["sslmode"] == "verify-full"
     assert app["OPTIONS"]["sslrootcert"] == "/etc/probity/ca.pem"
     assert "owner" not in databases
@@ -34,10 +39,12 @@ def test_the_owner_is_a_second_alias_on_the_same_database() -> None:
 
 def test_the_embedded_app_password_is_generated_once_and_private(tmp_path: Path) -> None:
     password_file = tmp_path / "db_app_password"
-    first = embedded_app_url("postgresql://postgres:@/postgres?host=/tmp/pg sock",
-                             password_file=password_file)
-    again = embedded_app_url("postgresql://postgres:@/postgres?host=/tmp/pg sock",
-                             password_file=password_file)
+    first = embedded_app_url(
+        "postgresql://postgres:@/postgres?host=/tmp/pg sock", password_file=password_file
+    )
+    again = embedded_app_url(
+        "postgresql://postgres:@/postgres?host=/tmp/pg sock", password_file=password_file
+    )
     assert first == again
     assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
     app = database_settings(app_url=first)["default"]

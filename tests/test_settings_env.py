@@ -46,15 +46,32 @@ def test_numbers_booleans_choices_lists_and_urls(monkeypatch: pytest.MonkeyPatch
     assert env_url("PROBITY_T", schemes=("http", "https")) == "https://opa.internal:8181"
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("PROBE_MAX_BYTES", "10MB"), ("OPA_TIMEOUT_SECONDS", "-1"), ("OPA_URL", "opa:8181"),
-    ("LOG_FORMAT", "xml"), ("WEBHOOK_MAX_ATTEMPTS", "0"), ("DJANGO_DEBUG", "sometimes"),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PROBE_MAX_BYTES", "10MB"),
+        ("OPA_TIMEOUT_SECONDS", "-1"),
+        ("OPA_URL", "opa:8181"),
+        ("LOG_FORMAT", "xml"),
+        ("WEBHOOK_MAX_ATTEMPTS", "0"),
+        ("DJANGO_DEBUG", "sometimes"),
+    ],
+)
 def test_the_service_refuses_to_start_on_a_bad_value(name: str, value: str) -> None:
-    env = {**os.environ, name: value, "DJANGO_SETTINGS_MODULE": "config.settings",
-           "DATABASE_URL": "postgresql://probity@127.0.0.1:9/probity"}
+    env = {
+        **os.environ,
+        name: value,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": "postgresql://probity@127.0.0.1:9/probity",
+    }
     result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=60, check=False)
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode != 0
     assert f"{name}={value!r} is not valid" in result.stderr

@@ -36,12 +36,16 @@ class CountingBody(io.RawIOBase):
         self.pieces: list[tuple[bytes, int]] = []  # (pattern, length): repeat pattern to length
         for name, value in fields.items():
             for item in value if isinstance(value, list) else [value]:
-                self._literal(f"--{BOUNDARY}\r\nContent-Disposition: form-data; "
-                              f'name="{name}"\r\n\r\n{item}\r\n'.encode())
+                self._literal(
+                    f"--{BOUNDARY}\r\nContent-Disposition: form-data; "
+                    f'name="{name}"\r\n\r\n{item}\r\n'.encode()
+                )
         for name, filename, head, size in files:
-            self._literal(f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; "
-                          f'filename="{filename}"\r\nContent-Type: application/octet-stream'
-                          "\r\n\r\n".encode())
+            self._literal(
+                f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"; '
+                f'filename="{filename}"\r\nContent-Type: application/octet-stream'
+                "\r\n\r\n".encode()
+            )
             self._literal(head[:size])
             if size > len(head):
                 self.pieces.append((b"0" * 65536, size - len(head)))
@@ -82,13 +86,24 @@ class CountingBody(io.RawIOBase):
 
 def post_streamed(path: str, token: str, body: CountingBody) -> Any:
     environ = {
-        "REQUEST_METHOD": "POST", "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": "",
-        "SERVER_NAME": "testserver", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1", "wsgi.version": (1, 0), "wsgi.url_scheme": "http",
-        "wsgi.input": body, "wsgi.errors": io.StringIO(), "wsgi.multiprocess": True,
-        "wsgi.multithread": False, "wsgi.run_once": False,
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": body,
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multiprocess": True,
+        "wsgi.multithread": False,
+        "wsgi.run_once": False,
         "CONTENT_TYPE": f"multipart/form-data; boundary={BOUNDARY}",
-        "CONTENT_LENGTH": str(body.length), "HTTP_AUTHORIZATION": f"Token {token}",
+        "CONTENT_LENGTH": str(body.length),
+        "HTTP_AUTHORIZATION": f"Token {token}",
     }
     return ClientHandler(enforce_csrf_checks=False)(environ)
 
@@ -111,8 +126,7 @@ PDF_HEAD = b"%PDF-1.4\n1 0 obj <<>> endobj\n"
 def test_a_400_mb_pdf_is_refused_before_it_is_read(db: None, tenant_a: Tenant) -> None:
     body = CountingBody(warrant_fields(), [("document", "order.pdf", PDF_HEAD, 400 * MB)])
     before = warrant_count(tenant_a)
-    response = post_streamed("/api/v1/authorities/warrants", tenant_a.tokens["investigator"],
-                             body)
+    response = post_streamed("/api/v1/authorities/warrants", tenant_a.tokens["investigator"], body)
     assert error_of(response, 413)["code"] == errors.PAYLOAD_TOO_LARGE
     assert body.consumed < SLACK
     assert warrant_count(tenant_a) == before
@@ -123,8 +137,7 @@ def test_a_document_over_its_cap_stops_being_read_at_the_cap(db: None, tenant_a:
     size = DOCUMENT_MAX_BYTES + 900 * 1024
     body = CountingBody(warrant_fields(), [("document", "order.pdf", PDF_HEAD, size)])
     before = warrant_count(tenant_a)
-    response = post_streamed("/api/v1/authorities/warrants", tenant_a.tokens["investigator"],
-                             body)
+    response = post_streamed("/api/v1/authorities/warrants", tenant_a.tokens["investigator"], body)
     error = error_of(response, 413)
     assert error["code"] == errors.PAYLOAD_TOO_LARGE
     assert "document" in error["message"]
@@ -133,10 +146,8 @@ def test_a_document_over_its_cap_stops_being_read_at_the_cap(db: None, tenant_a:
 
 
 def test_a_document_at_its_cap_is_accepted(db: None, tenant_a: Tenant) -> None:
-    body = CountingBody(warrant_fields(), [("document", "order.pdf", PDF_HEAD,
-                                            DOCUMENT_MAX_BYTES)])
-    response = post_streamed("/api/v1/authorities/warrants", tenant_a.tokens["investigator"],
-                             body)
+    body = CountingBody(warrant_fields(), [("document", "order.pdf", PDF_HEAD, DOCUMENT_MAX_BYTES)])
+    response = post_streamed("/api/v1/authorities/warrants", tenant_a.tokens["investigator"], body)
     assert response.status_code == 201, response.content[:500]
     assert body.consumed == body.length
 
@@ -181,8 +192,9 @@ def test_an_enrollment_request_over_its_total_is_refused_before_it_is_read(
     files = [("images", f"p{i}.jpg", jpeg, 8 * MB) for i in range(3)]
     body = CountingBody({"ref": "total-cap", "display_name": "Total"}, files)
     before = enrollment_count(tenant_a)
-    response = post_streamed(f"/api/v1/galleries/{tenant_a.gallery.slug}/subjects",
-                             tenant_a.tokens["agency_admin"], body)
+    response = post_streamed(
+        f"/api/v1/galleries/{tenant_a.gallery.slug}/subjects", tenant_a.tokens["agency_admin"], body
+    )
     assert error_of(response, 413)["code"] == errors.PAYLOAD_TOO_LARGE
     assert body.consumed < SLACK
     assert enrollment_count(tenant_a) == before
@@ -192,11 +204,14 @@ def test_an_enrollment_image_over_its_cap_stops_being_read_at_the_cap(
     db: None, tenant_a: Tenant
 ) -> None:
     jpeg = photo("obama.jpg")
-    body = CountingBody({"ref": "image-cap", "display_name": "Image"},
-                        [("images", "big.jpg", jpeg, ENROLL_MAX_BYTES + 600 * 1024)])
+    body = CountingBody(
+        {"ref": "image-cap", "display_name": "Image"},
+        [("images", "big.jpg", jpeg, ENROLL_MAX_BYTES + 600 * 1024)],
+    )
     before = enrollment_count(tenant_a)
-    response = post_streamed(f"/api/v1/galleries/{tenant_a.gallery.slug}/subjects",
-                             tenant_a.tokens["agency_admin"], body)
+    response = post_streamed(
+        f"/api/v1/galleries/{tenant_a.gallery.slug}/subjects", tenant_a.tokens["agency_admin"], body
+    )
     error = error_of(response, 413)
     assert error["code"] == errors.IMAGE_TOO_LARGE
     assert body.consumed < ENROLL_MAX_BYTES + SLACK
@@ -208,7 +223,8 @@ def test_a_user_who_may_not_enroll_is_refused_before_the_upload_is_read(
     db: None, tenant_a: Tenant, role: str
 ) -> None:
     body = CountingBody({"ref": "no-role"}, [("images", "p.jpg", photo("obama.jpg"), 5 * MB)])
-    response = post_streamed(f"/api/v1/galleries/{tenant_a.gallery.slug}/subjects",
-                             tenant_a.tokens[role], body)
+    response = post_streamed(
+        f"/api/v1/galleries/{tenant_a.gallery.slug}/subjects", tenant_a.tokens[role], body
+    )
     assert error_of(response, 403)["code"] == errors.PERMISSION_DENIED
     assert body.consumed < SLACK

@@ -9,98 +9,273 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenants', '0001_initial'),
+        ("tenants", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExigentApproval',
+            name="ExigentApproval",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('verified', 'Verified'), ('revoked', 'Revoked')], default='pending', max_length=20)),
-                ('document', models.BinaryField(null=True)),
-                ('document_name', models.CharField(blank=True, max_length=255)),
-                ('document_type', models.CharField(blank=True, max_length=60)),
-                ('document_sha256', models.CharField(blank=True, max_length=64)),
-                ('verified_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('revocation_reason', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('case_number', models.CharField(max_length=100)),
-                ('category', models.CharField(max_length=80)),
-                ('reason', models.TextField()),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='tenants.agency')),
-                ('entered_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('verified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("verified", "Verified"),
+                            ("revoked", "Revoked"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("document", models.BinaryField(null=True)),
+                ("document_name", models.CharField(blank=True, max_length=255)),
+                ("document_type", models.CharField(blank=True, max_length=60)),
+                ("document_sha256", models.CharField(blank=True, max_length=64)),
+                ("verified_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("revocation_reason", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("case_number", models.CharField(max_length=100)),
+                ("category", models.CharField(max_length=80)),
+                ("reason", models.TextField()),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="tenants.agency"
+                    ),
+                ),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='InteragencyAgreement',
+            name="InteragencyAgreement",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('verified', 'Verified'), ('revoked', 'Revoked')], default='pending', max_length=20)),
-                ('document', models.BinaryField(null=True)),
-                ('document_name', models.CharField(blank=True, max_length=255)),
-                ('document_type', models.CharField(blank=True, max_length=60)),
-                ('document_sha256', models.CharField(blank=True, max_length=64)),
-                ('verified_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('revocation_reason', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('reference', models.CharField(help_text="The agreement's own identifier.", max_length=100)),
-                ('kind', models.CharField(choices=[('joint_forces_operation', 'Joint Forces Operation'), ('assistance_request', 'Assistance Request'), ('information_sharing_agreement', 'Information Sharing Agreement'), ('mlat', 'Mlat'), ('international_arrangement', 'International Arrangement')], max_length=40)),
-                ('partner_agency_id', models.CharField(blank=True, max_length=40)),
-                ('partner_jurisdiction', models.CharField(max_length=10)),
-                ('expires_at', models.DateTimeField()),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='tenants.agency')),
-                ('entered_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('verified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("verified", "Verified"),
+                            ("revoked", "Revoked"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("document", models.BinaryField(null=True)),
+                ("document_name", models.CharField(blank=True, max_length=255)),
+                ("document_type", models.CharField(blank=True, max_length=60)),
+                ("document_sha256", models.CharField(blank=True, max_length=64)),
+                ("verified_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("revocation_reason", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "reference",
+                    models.CharField(help_text="The agreement's own identifier.", max_length=100),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("joint_forces_operation", "Joint Forces Operation"),
+                            ("assistance_request", "Assistance Request"),
+                            ("information_sharing_agreement", "Information Sharing Agreement"),
+                            ("mlat", "Mlat"),
+                            ("international_arrangement", "International Arrangement"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("partner_agency_id", models.CharField(blank=True, max_length=40)),
+                ("partner_jurisdiction", models.CharField(max_length=10)),
+                ("expires_at", models.DateTimeField()),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="tenants.agency"
+                    ),
+                ),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Warrant',
+            name="Warrant",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('verified', 'Verified'), ('revoked', 'Revoked')], default='pending', max_length=20)),
-                ('document', models.BinaryField(null=True)),
-                ('document_name', models.CharField(blank=True, max_length=255)),
-                ('document_type', models.CharField(blank=True, max_length=60)),
-                ('document_sha256', models.CharField(blank=True, max_length=64)),
-                ('verified_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('revocation_reason', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('case_number', models.CharField(max_length=100)),
-                ('kind', models.CharField(choices=[('search_warrant', 'Search Warrant'), ('general_warrant', 'General Warrant'), ('production_order', 'Production Order')], max_length=30)),
-                ('number', models.CharField(max_length=100)),
-                ('issuing_court', models.CharField(max_length=200)),
-                ('issuing_jurisdiction', models.CharField(max_length=10)),
-                ('issued_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField()),
-                ('authorized_purposes', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=60), size=None)),
-                ('authorized_case_number', models.CharField(max_length=100)),
-                ('endorsed_jurisdictions', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=10), blank=True, default=list, size=None)),
-                ('applicant_agency_id', models.CharField(blank=True, max_length=40)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='tenants.agency')),
-                ('entered_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('verified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("verified", "Verified"),
+                            ("revoked", "Revoked"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("document", models.BinaryField(null=True)),
+                ("document_name", models.CharField(blank=True, max_length=255)),
+                ("document_type", models.CharField(blank=True, max_length=60)),
+                ("document_sha256", models.CharField(blank=True, max_length=64)),
+                ("verified_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("revocation_reason", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("case_number", models.CharField(max_length=100)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("search_warrant", "Search Warrant"),
+                            ("general_warrant", "General Warrant"),
+                            ("production_order", "Production Order"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("number", models.CharField(max_length=100)),
+                ("issuing_court", models.CharField(max_length=200)),
+                ("issuing_jurisdiction", models.CharField(max_length=10)),
+                ("issued_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField()),
+                (
+                    "authorized_purposes",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=60), size=None
+                    ),
+                ),
+                ("authorized_case_number", models.CharField(max_length=100)),
+                (
+                    "endorsed_jurisdictions",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=10),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                ("applicant_agency_id", models.CharField(blank=True, max_length=40)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="tenants.agency"
+                    ),
+                ),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
     ]

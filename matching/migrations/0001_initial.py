@@ -8,135 +8,234 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Face',
+            name="Face",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('embedding', pgvector.django.vector.VectorField(dimensions=128)),
-                ('box', models.JSONField(help_text='[top, right, bottom, left] in the oriented photo')),
-                ('model_name', models.CharField(max_length=80)),
-                ('model_version', models.CharField(max_length=40)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("embedding", pgvector.django.vector.VectorField(dimensions=128)),
+                (
+                    "box",
+                    models.JSONField(help_text="[top, right, bottom, left] in the oriented photo"),
+                ),
+                ("model_name", models.CharField(max_length=80)),
+                ("model_version", models.CharField(max_length=40)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'db_table': 'matching_face',
-                'managed': False,
+                "db_table": "matching_face",
+                "managed": False,
             },
         ),
         migrations.CreateModel(
-            name='Candidate',
+            name="Candidate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rank', models.PositiveSmallIntegerField()),
-                ('face_id', models.BigIntegerField()),
-                ('distance', models.FloatField()),
-                ('similarity', models.FloatField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rank", models.PositiveSmallIntegerField()),
+                ("face_id", models.BigIntegerField()),
+                ("distance", models.FloatField()),
+                ("similarity", models.FloatField()),
             ],
             options={
-                'ordering': ['search', 'rank'],
+                "ordering": ["search", "rank"],
             },
         ),
         migrations.CreateModel(
-            name='EnrollmentBatch',
+            name="EnrollmentBatch",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=20)),
-                ('total', models.PositiveIntegerField(default=0)),
-                ('processed', models.PositiveIntegerField(default=0)),
-                ('enrolled', models.PositiveIntegerField(default=0)),
-                ('rejected', models.PositiveIntegerField(default=0)),
-                ('skipped', models.PositiveIntegerField(default=0)),
-                ('results', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                ("total", models.PositiveIntegerField(default=0)),
+                ("processed", models.PositiveIntegerField(default=0)),
+                ("enrolled", models.PositiveIntegerField(default=0)),
+                ("rejected", models.PositiveIntegerField(default=0)),
+                ("skipped", models.PositiveIntegerField(default=0)),
+                ("results", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='EnrollmentUpload',
+            name="EnrollmentUpload",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_ref', models.CharField(max_length=120)),
-                ('display_name', models.CharField(blank=True, max_length=200)),
-                ('filename', models.CharField(max_length=255)),
-                ('content', models.BinaryField()),
-                ('sha256', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject_ref", models.CharField(max_length=120)),
+                ("display_name", models.CharField(blank=True, max_length=200)),
+                ("filename", models.CharField(max_length=255)),
+                ("content", models.BinaryField()),
+                ("sha256", models.CharField(max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='Gallery',
+            name="Gallery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=60)),
-                ('name', models.CharField(max_length=200)),
-                ('legal_basis', models.CharField(choices=[('identification_of_criminals_act', 'Identification Of Criminals Act'), ('consent', 'Consent'), ('court_order', 'Court Order'), ('provincial_statute', 'Provincial Statute'), ('third_party_records', 'Third Party Records'), ('vendor_scraped', 'Vendor Scraped'), ('social_media_scrape', 'Social Media Scrape'), ('public_web_scrape', 'Public Web Scrape')], max_length=40)),
-                ('contains_youth_records', models.BooleanField()),
-                ('ycja_access_period_enforced', models.BooleanField(default=False)),
-                ('shared_with', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=40), blank=True, default=list, size=None)),
-                ('sharing_agreement_id', models.CharField(blank=True, max_length=100)),
-                ('cai_disclosure_filed', models.BooleanField(default=False)),
-                ('consent_express', models.BooleanField(default=False)),
-                ('authorized_case_number', models.CharField(blank=True, max_length=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=60)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "legal_basis",
+                    models.CharField(
+                        choices=[
+                            ("identification_of_criminals_act", "Identification Of Criminals Act"),
+                            ("consent", "Consent"),
+                            ("court_order", "Court Order"),
+                            ("provincial_statute", "Provincial Statute"),
+                            ("third_party_records", "Third Party Records"),
+                            ("vendor_scraped", "Vendor Scraped"),
+                            ("social_media_scrape", "Social Media Scrape"),
+                            ("public_web_scrape", "Public Web Scrape"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("contains_youth_records", models.BooleanField()),
+                ("ycja_access_period_enforced", models.BooleanField(default=False)),
+                (
+                    "shared_with",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=40),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                ("sharing_agreement_id", models.CharField(blank=True, max_length=100)),
+                ("cai_disclosure_filed", models.BooleanField(default=False)),
+                ("consent_express", models.BooleanField(default=False)),
+                ("authorized_case_number", models.CharField(blank=True, max_length=100)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Search',
+            name="Search",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('status', models.CharField(choices=[('submitted', 'Submitted'), ('denied', 'Denied'), ('queued', 'Queued'), ('running', 'Running'), ('awaiting_face_choice', 'Awaiting Face Choice'), ('awaiting_review', 'Awaiting Review'), ('reviewed', 'Reviewed'), ('failed', 'Failed'), ('cancelled', 'Cancelled'), ('purged', 'Purged')], default='submitted', max_length=30)),
-                ('purpose', models.CharField(max_length=60)),
-                ('offence', models.JSONField(blank=True, null=True)),
-                ('case_number', models.CharField(max_length=100)),
-                ('justification', models.TextField()),
-                ('warrant', models.JSONField(blank=True, null=True)),
-                ('exigent', models.JSONField(blank=True, null=True)),
-                ('interagency', models.JSONField(blank=True, null=True)),
-                ('probe_meta', models.JSONField(default=dict)),
-                ('face_hint', models.JSONField(blank=True, help_text='{x, y, w, h} chosen up front', null=True)),
-                ('face_boxes', models.JSONField(blank=True, null=True)),
-                ('face_choice', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('max_candidates', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('min_similarity', models.FloatField(blank=True, null=True)),
-                ('max_distance', models.FloatField(blank=True, null=True)),
-                ('model_name', models.CharField(blank=True, max_length=80)),
-                ('model_version', models.CharField(blank=True, max_length=40)),
-                ('error_code', models.CharField(blank=True, max_length=60)),
-                ('error_message', models.CharField(blank=True, max_length=300)),
-                ('probe_retain_until', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted"),
+                            ("denied", "Denied"),
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("awaiting_face_choice", "Awaiting Face Choice"),
+                            ("awaiting_review", "Awaiting Review"),
+                            ("reviewed", "Reviewed"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                            ("purged", "Purged"),
+                        ],
+                        default="submitted",
+                        max_length=30,
+                    ),
+                ),
+                ("purpose", models.CharField(max_length=60)),
+                ("offence", models.JSONField(blank=True, null=True)),
+                ("case_number", models.CharField(max_length=100)),
+                ("justification", models.TextField()),
+                ("warrant", models.JSONField(blank=True, null=True)),
+                ("exigent", models.JSONField(blank=True, null=True)),
+                ("interagency", models.JSONField(blank=True, null=True)),
+                ("probe_meta", models.JSONField(default=dict)),
+                (
+                    "face_hint",
+                    models.JSONField(
+                        blank=True, help_text="{x, y, w, h} chosen up front", null=True
+                    ),
+                ),
+                ("face_boxes", models.JSONField(blank=True, null=True)),
+                ("face_choice", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("max_candidates", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("min_similarity", models.FloatField(blank=True, null=True)),
+                ("max_distance", models.FloatField(blank=True, null=True)),
+                ("model_name", models.CharField(blank=True, max_length=80)),
+                ("model_version", models.CharField(blank=True, max_length=40)),
+                ("error_code", models.CharField(blank=True, max_length=60)),
+                ("error_message", models.CharField(blank=True, max_length=300)),
+                ("probe_retain_until", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Subject',
+            name="Subject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ref', models.CharField(help_text="The agency's own record reference.", max_length=120)),
-                ('display_name', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "ref",
+                    models.CharField(
+                        help_text="The agency's own record reference.", max_length=120
+                    ),
+                ),
+                ("display_name", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='SubjectPhoto',
+            name="SubjectPhoto",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sha256', models.CharField(max_length=64)),
-                ('content', models.BinaryField()),
-                ('content_type', models.CharField(max_length=40)),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sha256", models.CharField(max_length=64)),
+                ("content", models.BinaryField()),
+                ("content_type", models.CharField(max_length=40)),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
     ]

@@ -6,134 +6,206 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('matching', '0001_initial'),
-        ('policy', '0001_initial'),
-        ('tenants', '0001_initial'),
+        ("matching", "0001_initial"),
+        ("policy", "0001_initial"),
+        ("tenants", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='candidate',
-            name='agency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='tenants.agency'),
+            model_name="candidate",
+            name="agency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, to="tenants.agency"
+            ),
         ),
         migrations.AddField(
-            model_name='enrollmentbatch',
-            name='agency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='tenants.agency'),
+            model_name="enrollmentbatch",
+            name="agency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, to="tenants.agency"
+            ),
         ),
         migrations.AddField(
-            model_name='enrollmentbatch',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL),
+            model_name="enrollmentbatch",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='enrollmentupload',
-            name='agency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='tenants.agency'),
+            model_name="enrollmentupload",
+            name="agency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, to="tenants.agency"
+            ),
         ),
         migrations.AddField(
-            model_name='enrollmentupload',
-            name='batch',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='uploads', to='matching.enrollmentbatch'),
+            model_name="enrollmentupload",
+            name="batch",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="uploads",
+                to="matching.enrollmentbatch",
+            ),
         ),
         migrations.AddField(
-            model_name='gallery',
-            name='agency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='galleries', to='tenants.agency'),
+            model_name="gallery",
+            name="agency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="galleries",
+                to="tenants.agency",
+            ),
         ),
         migrations.AddField(
-            model_name='enrollmentbatch',
-            name='gallery',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='batches', to='matching.gallery'),
+            model_name="enrollmentbatch",
+            name="gallery",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="batches",
+                to="matching.gallery",
+            ),
         ),
         migrations.CreateModel(
-            name='Probe',
+            name="Probe",
             fields=[
-                ('search', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, serialize=False, to='matching.search')),
-                ('content', models.BinaryField(null=True)),
-                ('content_type', models.CharField(max_length=40)),
-                ('sha256', models.CharField(max_length=64)),
-                ('size', models.PositiveIntegerField()),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('deleted_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "search",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        serialize=False,
+                        to="matching.search",
+                    ),
+                ),
+                ("content", models.BinaryField(null=True)),
+                ("content_type", models.CharField(max_length=40)),
+                ("sha256", models.CharField(max_length=64)),
+                ("size", models.PositiveIntegerField()),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("deleted_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.AddField(
-            model_name='search',
-            name='agency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='tenants.agency'),
+            model_name="search",
+            name="agency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, to="tenants.agency"
+            ),
         ),
         migrations.AddField(
-            model_name='search',
-            name='decision',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='policy.policydecision'),
+            model_name="search",
+            name="decision",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="policy.policydecision",
+            ),
         ),
         migrations.AddField(
-            model_name='search',
-            name='gallery',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='searches', to='matching.gallery'),
+            model_name="search",
+            name="gallery",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="searches",
+                to="matching.gallery",
+            ),
         ),
         migrations.AddField(
-            model_name='search',
-            name='requested_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL),
+            model_name="search",
+            name="requested_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='candidate',
-            name='search',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='candidates', to='matching.search'),
+            model_name="candidate",
+            name="search",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="candidates",
+                to="matching.search",
+            ),
         ),
         migrations.AddField(
-            model_name='subject',
-            name='agency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='tenants.agency'),
+            model_name="subject",
+            name="agency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, to="tenants.agency"
+            ),
         ),
         migrations.AddField(
-            model_name='subject',
-            name='gallery',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subjects', to='matching.gallery'),
+            model_name="subject",
+            name="gallery",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="subjects",
+                to="matching.gallery",
+            ),
         ),
         migrations.AddField(
-            model_name='candidate',
-            name='subject',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='matching.subject'),
+            model_name="candidate",
+            name="subject",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, to="matching.subject"
+            ),
         ),
         migrations.AddField(
-            model_name='subjectphoto',
-            name='agency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='tenants.agency'),
+            model_name="subjectphoto",
+            name="agency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, to="tenants.agency"
+            ),
         ),
         migrations.AddField(
-            model_name='subjectphoto',
-            name='subject',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='matching.subject'),
+            model_name="subjectphoto",
+            name="subject",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="photos",
+                to="matching.subject",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gallery',
-            constraint=models.UniqueConstraint(fields=('agency', 'slug'), name='gallery_agency_slug'),
+            model_name="gallery",
+            constraint=models.UniqueConstraint(
+                fields=("agency", "slug"), name="gallery_agency_slug"
+            ),
         ),
         migrations.AddField(
-            model_name='probe',
-            name='agency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='tenants.agency'),
+            model_name="probe",
+            name="agency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, to="tenants.agency"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subject',
-            constraint=models.UniqueConstraint(fields=('gallery', 'ref'), name='subject_gallery_ref'),
+            model_name="subject",
+            constraint=models.UniqueConstraint(
+                fields=("gallery", "ref"), name="subject_gallery_ref"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='candidate',
-            constraint=models.UniqueConstraint(fields=('search', 'rank'), name='candidate_search_rank'),
+            model_name="candidate",
+            constraint=models.UniqueConstraint(
+                fields=("search", "rank"), name="candidate_search_rank"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subjectphoto',
-            constraint=models.UniqueConstraint(fields=('subject', 'sha256'), name='photo_subject_sha256'),
+            model_name="subjectphoto",
+            constraint=models.UniqueConstraint(
+                fields=("subject", "sha256"), name="photo_subject_sha256"
+            ),
         ),
     ]

@@ -8,75 +8,128 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('authorizations', '0001_initial'),
-        ('matching', '0003_face_partitions_rls'),
-        ('tenants', '0001_initial'),
+        ("authorizations", "0001_initial"),
+        ("matching", "0003_face_partitions_rls"),
+        ("tenants", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='search',
-            name='agreement_record',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='searches', to='authorizations.interagencyagreement'),
+            model_name="search",
+            name="agreement_record",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="searches",
+                to="authorizations.interagencyagreement",
+            ),
         ),
         migrations.AddField(
-            model_name='search',
-            name='exigent_record',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='searches', to='authorizations.exigentapproval'),
+            model_name="search",
+            name="exigent_record",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="searches",
+                to="authorizations.exigentapproval",
+            ),
         ),
         migrations.AddField(
-            model_name='search',
-            name='handling',
-            field=models.JSONField(default=dict, help_text='YCJA, victim-identity and lead flags'),
+            model_name="search",
+            name="handling",
+            field=models.JSONField(default=dict, help_text="YCJA, victim-identity and lead flags"),
         ),
         migrations.AddField(
-            model_name='search',
-            name='quarantine_reason',
+            model_name="search",
+            name="quarantine_reason",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='search',
-            name='quarantined_at',
+            model_name="search",
+            name="quarantined_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='search',
-            name='warrant_record',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='searches', to='authorizations.warrant'),
+            model_name="search",
+            name="warrant_record",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="searches",
+                to="authorizations.warrant",
+            ),
         ),
         migrations.AlterField(
-            model_name='search',
-            name='exigent',
-            field=models.JSONField(blank=True, help_text='facts at decision time', null=True),
+            model_name="search",
+            name="exigent",
+            field=models.JSONField(blank=True, help_text="facts at decision time", null=True),
         ),
         migrations.AlterField(
-            model_name='search',
-            name='interagency',
-            field=models.JSONField(blank=True, help_text='facts at decision time', null=True),
+            model_name="search",
+            name="interagency",
+            field=models.JSONField(blank=True, help_text="facts at decision time", null=True),
         ),
         migrations.AlterField(
-            model_name='search',
-            name='warrant',
-            field=models.JSONField(blank=True, help_text='facts at decision time', null=True),
+            model_name="search",
+            name="warrant",
+            field=models.JSONField(blank=True, help_text="facts at decision time", null=True),
         ),
         migrations.CreateModel(
-            name='FollowUp',
+            name="FollowUp",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('kind', models.CharField(choices=[('supervisor_notification', 'Supervisor Notification'), ('post_hoc_review', 'Post Hoc Review'), ('judicial_authorization_followup', 'Judicial Authorization Followup')], max_length=40)),
-                ('due_at', models.DateTimeField()),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('note', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='tenants.agency')),
-                ('completed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('search', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follow_ups', to='matching.search')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("supervisor_notification", "Supervisor Notification"),
+                            ("post_hoc_review", "Post Hoc Review"),
+                            ("judicial_authorization_followup", "Judicial Authorization Followup"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("due_at", models.DateTimeField()),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("note", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="tenants.agency"
+                    ),
+                ),
+                (
+                    "completed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "search",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="follow_ups",
+                        to="matching.search",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_at'],
+                "ordering": ["due_at"],
             },
         ),
     ]

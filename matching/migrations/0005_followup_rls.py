@@ -9,5 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [("matching", "0004_search_authorities_followups")]
 
     operations = [
-        migrations.RunSQL(rls_enable_sql("matching_followup"), rls_disable_sql("matching_followup")),
+        migrations.RunSQL(
+            rls_enable_sql("matching_followup"), rls_disable_sql("matching_followup")
+        ),
     ]

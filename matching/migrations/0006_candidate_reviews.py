@@ -6,33 +6,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('matching', '0005_followup_rls'),
-        ('tenants', '0001_initial'),
+        ("matching", "0005_followup_rls"),
+        ("tenants", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='candidate',
-            name='disposition',
-            field=models.CharField(choices=[('pending', 'Pending'), ('possible_match', 'Possible Match'), ('not_a_match', 'Not A Match'), ('inconclusive', 'Inconclusive')], default='pending', max_length=20),
+            model_name="candidate",
+            name="disposition",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("possible_match", "Possible Match"),
+                    ("not_a_match", "Not A Match"),
+                    ("inconclusive", "Inconclusive"),
+                ],
+                default="pending",
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='CandidateReview',
+            name="CandidateReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('disposition', models.CharField(choices=[('pending', 'Pending'), ('possible_match', 'Possible Match'), ('not_a_match', 'Not A Match'), ('inconclusive', 'Inconclusive')], max_length=20)),
-                ('note', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='tenants.agency')),
-                ('candidate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='matching.candidate')),
-                ('reviewer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "disposition",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("possible_match", "Possible Match"),
+                            ("not_a_match", "Not A Match"),
+                            ("inconclusive", "Inconclusive"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="tenants.agency"
+                    ),
+                ),
+                (
+                    "candidate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="matching.candidate",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at'],
-                'constraints': [models.UniqueConstraint(fields=('candidate', 'reviewer'), name='review_candidate_reviewer')],
+                "ordering": ["created_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("candidate", "reviewer"), name="review_candidate_reviewer"
+                    )
+                ],
             },
         ),
     ]

@@ -9,6 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [("matching", "0006_candidate_reviews")]
 
     operations = [
-        migrations.RunSQL(rls_enable_sql("matching_candidatereview"),
-                          rls_disable_sql("matching_candidatereview")),
+        migrations.RunSQL(
+            rls_enable_sql("matching_candidatereview"), rls_disable_sql("matching_candidatereview")
+        ),
     ]

@@ -4,35 +4,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('matching', '0007_candidatereview_rls'),
+        ("matching", "0007_candidatereview_rls"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='enrollmentbatch',
-            name='lease_expires_at',
-            field=models.DateTimeField(blank=True, help_text="running: the worker's lease; queued: when its message counts as lost", null=True),
+            model_name="enrollmentbatch",
+            name="lease_expires_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="running: the worker's lease; queued: when its message counts as lost",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='enrollmentbatch',
-            name='lease_owner',
+            model_name="enrollmentbatch",
+            name="lease_owner",
             field=models.CharField(blank=True, max_length=120),
         ),
         migrations.AddField(
-            model_name='search',
-            name='attempts',
+            model_name="search",
+            name="attempts",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='search',
-            name='lease_expires_at',
-            field=models.DateTimeField(blank=True, help_text="running: the worker's lease; queued: when its message counts as lost", null=True),
+            model_name="search",
+            name="lease_expires_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="running: the worker's lease; queued: when its message counts as lost",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='search',
-            name='lease_owner',
-            field=models.CharField(blank=True, help_text='the worker running it, while running', max_length=120),
+            model_name="search",
+            name="lease_owner",
+            field=models.CharField(
+                blank=True, help_text="the worker running it, while running", max_length=120
+            ),
         ),
     ]

@@ -12,7 +12,7 @@ TABLES = [
     ("matching_probe", "search_id", "probe"),
     ("matching_enrollmentupload", "id", "upload"),
     ("matching_subjectphoto", "id", "photo"),
-    ]
+]
 
 
 def seal_existing(apps, schema_editor):  # type: ignore[no-untyped-def]
@@ -38,15 +38,19 @@ def seal_existing(apps, schema_editor):  # type: ignore[no-untyped-def]
                 "WHERE agency_id = %s AND content_key IS NULL",
                 [agency_id],
             )
-            uploads = [(key, upload_purpose(batch, sha), content)
-                       for key, batch, sha, content in cursor.fetchall()]
+            uploads = [
+                (key, upload_purpose(batch, sha), content)
+                for key, batch, sha, content in cursor.fetchall()
+            ]
             cursor.execute(
                 "SELECT id, subject_id, sha256, content FROM matching_subjectphoto "
                 "WHERE agency_id = %s AND content_key IS NULL",
                 [agency_id],
             )
-            photos = [(key, photo_purpose(subject, sha), content)
-                      for key, subject, sha, content in cursor.fetchall()]
+            photos = [
+                (key, photo_purpose(subject, sha), content)
+                for key, subject, sha, content in cursor.fetchall()
+            ]
             for (table, pk, _), batch in zip(TABLES, (rows, uploads, photos), strict=True):
                 for key, purpose, content in batch:
                     sealed = sealed_bytes_create(
@@ -60,41 +64,52 @@ def seal_existing(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('matching', '0008_search_lease'),
+        ("matching", "0008_search_lease"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='enrollmentupload',
-            name='content_key',
-            field=models.UUIDField(blank=True, help_text='The data key sealing content (key store, not here).', null=True),
+            model_name="enrollmentupload",
+            name="content_key",
+            field=models.UUIDField(
+                blank=True,
+                help_text="The data key sealing content (key store, not here).",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='probe',
-            name='content_key',
-            field=models.UUIDField(blank=True, help_text='The data key sealing content (key store, not here).', null=True),
+            model_name="probe",
+            name="content_key",
+            field=models.UUIDField(
+                blank=True,
+                help_text="The data key sealing content (key store, not here).",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='subjectphoto',
-            name='content_key',
-            field=models.UUIDField(blank=True, help_text='The data key sealing content (key store, not here).', null=True),
+            model_name="subjectphoto",
+            name="content_key",
+            field=models.UUIDField(
+                blank=True,
+                help_text="The data key sealing content (key store, not here).",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='enrollmentupload',
-            name='content',
-            field=models.BinaryField(help_text='Sealed: see datakeys.'),
+            model_name="enrollmentupload",
+            name="content",
+            field=models.BinaryField(help_text="Sealed: see datakeys."),
         ),
         migrations.AlterField(
-            model_name='probe',
-            name='content',
-            field=models.BinaryField(help_text='Sealed: see datakeys.', null=True),
+            model_name="probe",
+            name="content",
+            field=models.BinaryField(help_text="Sealed: see datakeys.", null=True),
         ),
         migrations.AlterField(
-            model_name='subjectphoto',
-            name='content',
-            field=models.BinaryField(help_text='Sealed: see datakeys.'),
+            model_name="subjectphoto",
+            name="content",
+            field=models.BinaryField(help_text="Sealed: see datakeys."),
         ),
         migrations.RunPython(seal_existing, migrations.RunPython.noop),
     ]

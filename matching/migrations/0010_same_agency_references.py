@@ -8,8 +8,13 @@ from django.db import migrations
 
 from tenants.same_agency import agency_key_sql, same_agency_reference_sql
 
-TARGETS = ("matching_gallery", "matching_subject", "matching_enrollmentbatch",
-           "matching_search", "matching_candidate")
+TARGETS = (
+    "matching_gallery",
+    "matching_subject",
+    "matching_enrollmentbatch",
+    "matching_search",
+    "matching_candidate",
+)
 
 REFERENCES = (
     ("matching_subject", "gallery_id", "matching_gallery"),

@@ -54,6 +54,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(CHANGE_LOG, CHANGE_LOG_DROP),
-        migrations.RunSQL(rls_enable_sql("matching_face_change"),
-                          rls_disable_sql("matching_face_change")),
+        migrations.RunSQL(
+            rls_enable_sql("matching_face_change"), rls_disable_sql("matching_face_change")
+        ),
     ]

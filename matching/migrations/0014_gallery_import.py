@@ -11,36 +11,83 @@ from tenants.rls import rls_disable_sql, rls_enable_sql
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('matching', '0013_partitions_without_hnsw'),
-        ('tenants', '0005_national_admin_role'),
+        ("matching", "0013_partitions_without_hnsw"),
+        ("tenants", "0005_national_admin_role"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GalleryImport',
+            name="GalleryImport",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('source', models.CharField(help_text='The directory or manifest read.', max_length=1000)),
-                ('kind', models.CharField(choices=[('images', 'Photos, detected and encoded here'), ('embeddings', 'Photos with embeddings already computed by the same model')], max_length=20)),
-                ('several_faces', models.CharField(default='hold', max_length=10)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=20)),
-                ('subjects_total', models.PositiveIntegerField(default=0)),
-                ('subjects_done', models.PositiveIntegerField(default=0)),
-                ('photos_total', models.PositiveIntegerField(default=0)),
-                ('enrolled', models.PositiveIntegerField(default=0)),
-                ('rejected', models.PositiveIntegerField(default=0)),
-                ('skipped', models.PositiveIntegerField(default=0)),
-                ('held', models.PositiveIntegerField(default=0)),
-                ('results', models.JSONField(default=list, help_text='One row per photo not enrolled.')),
-                ('error', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='tenants.agency')),
-                ('gallery', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='imports', to='matching.gallery')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(help_text="The directory or manifest read.", max_length=1000),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("images", "Photos, detected and encoded here"),
+                            (
+                                "embeddings",
+                                "Photos with embeddings already computed by the same model",
+                            ),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("several_faces", models.CharField(default="hold", max_length=10)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                ("subjects_total", models.PositiveIntegerField(default=0)),
+                ("subjects_done", models.PositiveIntegerField(default=0)),
+                ("photos_total", models.PositiveIntegerField(default=0)),
+                ("enrolled", models.PositiveIntegerField(default=0)),
+                ("rejected", models.PositiveIntegerField(default=0)),
+                ("skipped", models.PositiveIntegerField(default=0)),
+                ("held", models.PositiveIntegerField(default=0)),
+                (
+                    "results",
+                    models.JSONField(default=list, help_text="One row per photo not enrolled."),
+                ),
+                ("error", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="tenants.agency"
+                    ),
+                ),
+                (
+                    "gallery",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="imports",
+                        to="matching.gallery",
+                    ),
+                ),
             ],
         ),
-        migrations.RunSQL(rls_enable_sql("matching_galleryimport"),
-                          rls_disable_sql("matching_galleryimport")),
+        migrations.RunSQL(
+            rls_enable_sql("matching_galleryimport"), rls_disable_sql("matching_galleryimport")
+        ),
     ]

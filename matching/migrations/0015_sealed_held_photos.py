@@ -45,12 +45,15 @@ def seal_existing(apps, schema_editor):  # type: ignore[no-untyped-def]
             )
             for held_id, content, embeddings in cursor.fetchall():
                 sealed = sealed_bytes_create(
-                    agency_id=agency_id, purpose=held_photo_purpose(held_id),
+                    agency_id=agency_id,
+                    purpose=held_photo_purpose(held_id),
                     plaintext=bytes(content),
                 )
                 faces = sealed_bytes_add(
-                    agency_id=agency_id, purpose=held_embeddings_purpose(held_id),
-                    key_id=sealed.key_id, plaintext=json.dumps(json.loads(embeddings)).encode(),
+                    agency_id=agency_id,
+                    purpose=held_embeddings_purpose(held_id),
+                    key_id=sealed.key_id,
+                    plaintext=json.dumps(json.loads(embeddings)).encode(),
                 )
                 cursor.execute(
                     "UPDATE matching_heldphoto SET content = %s, content_key = %s, "
@@ -64,12 +67,12 @@ def seal_existing(apps, schema_editor):  # type: ignore[no-untyped-def]
             )
             for photo_id, subject_id, sha256, content in cursor.fetchall():
                 sealed = sealed_bytes_create(
-                    agency_id=agency_id, purpose=photo_purpose(subject_id, sha256),
+                    agency_id=agency_id,
+                    purpose=photo_purpose(subject_id, sha256),
                     plaintext=bytes(content),
                 )
                 cursor.execute(
-                    "UPDATE matching_subjectphoto SET content = %s, content_key = %s "
-                    "WHERE id = %s",
+                    "UPDATE matching_subjectphoto SET content = %s, content_key = %s WHERE id = %s",
                     [sealed.blob, sealed.key_id, photo_id],
                 )
 
@@ -89,12 +92,16 @@ def unseal_held(apps, schema_editor):  # type: ignore[no-untyped-def]
             for held_id, content, key_id, faces in cursor.fetchall():
                 try:
                     plain = sealed_bytes_open(
-                        agency_id=agency_id, purpose=held_photo_purpose(held_id),
-                        key_id=key_id, blob=bytes(content),
+                        agency_id=agency_id,
+                        purpose=held_photo_purpose(held_id),
+                        key_id=key_id,
+                        blob=bytes(content),
                     )
                     embeddings = sealed_bytes_open(
-                        agency_id=agency_id, purpose=held_embeddings_purpose(held_id),
-                        key_id=key_id, blob=bytes(faces),
+                        agency_id=agency_id,
+                        purpose=held_embeddings_purpose(held_id),
+                        key_id=key_id,
+                        blob=bytes(faces),
                     ).decode()
                 except DataKeyDestroyedError:
                     plain, embeddings = b"", "[]"
@@ -110,41 +117,59 @@ def unseal_held(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('matching', '0014_gallery_import'),
+        ("matching", "0014_gallery_import"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='heldphoto',
-            name='content_key',
-            field=models.UUIDField(blank=True, help_text='The data key sealing content (key store, not here).', null=True),
+            model_name="heldphoto",
+            name="content_key",
+            field=models.UUIDField(
+                blank=True,
+                help_text="The data key sealing content (key store, not here).",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='heldphoto',
-            name='embeddings_sealed',
-            field=models.BinaryField(help_text='Sealed under content_key: one embedding per box (JSON); None once resolved.', null=True),
+            model_name="heldphoto",
+            name="embeddings_sealed",
+            field=models.BinaryField(
+                help_text="Sealed under content_key: one embedding per box (JSON); None once resolved.",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='heldphoto',
-            name='content',
-            field=models.BinaryField(help_text='Sealed: see datakeys; None once resolved.', null=True),
+            model_name="heldphoto",
+            name="content",
+            field=models.BinaryField(
+                help_text="Sealed: see datakeys; None once resolved.", null=True
+            ),
         ),
         migrations.AlterField(
-            model_name='heldphoto',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Pending'), ('enrolled', 'Enrolled'), ('discarded', 'Discarded')], default='pending', max_length=20),
+            model_name="heldphoto",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("enrolled", "Enrolled"),
+                    ("discarded", "Discarded"),
+                ],
+                default="pending",
+                max_length=20,
+            ),
         ),
         # Going back re-creates the column filled with [] before unseal_held writes it.
         migrations.AlterField(
-            model_name='heldphoto',
-            name='embeddings',
-            field=models.JSONField(default=list, help_text='one 128-d embedding per box; emptied on resolution'),
+            model_name="heldphoto",
+            name="embeddings",
+            field=models.JSONField(
+                default=list, help_text="one 128-d embedding per box; emptied on resolution"
+            ),
         ),
         migrations.RunPython(seal_existing, unseal_held),
         migrations.RemoveField(
-            model_name='heldphoto',
-            name='embeddings',
+            model_name="heldphoto",
+            name="embeddings",
         ),
     ]

@@ -4,20 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('matching', '0016_legal_events'),
+        ("matching", "0016_legal_events"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='candidate',
-            name='outcome',
-            field=models.CharField(blank=True, choices=[('confirmed', 'identity confirmed by other evidence'), ('excluded', 'excluded by other evidence'), ('charged', 'person charged')], help_text='What the investigation made of a possible match.', max_length=20),
+            model_name="candidate",
+            name="outcome",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("confirmed", "identity confirmed by other evidence"),
+                    ("excluded", "excluded by other evidence"),
+                    ("charged", "person charged"),
+                ],
+                help_text="What the investigation made of a possible match.",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='candidate',
-            name='outcome_at',
+            model_name="candidate",
+            name="outcome_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

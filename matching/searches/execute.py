@@ -293,8 +293,9 @@ def _search_complete(
                 "faces_detected": faces_detected,
                 "faces_encoded": 1,
                 # Numbers only (no subject): oversight's similarity distribution reads them.
-                "similarities": [round(similarity_from_distance(n.distance), 3)
-                                 for n in neighbours],
+                "similarities": [
+                    round(similarity_from_distance(n.distance), 3) for n in neighbours
+                ],
             },
             fields=fields,
         )

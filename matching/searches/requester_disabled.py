@@ -15,8 +15,12 @@ from matching.searches.retention import probe_discard
 from matching.searches.transitions import search_transition
 
 REQUESTER_DISABLED = "requester_disabled"
-STOPPABLE = (SearchStatus.SUBMITTED, SearchStatus.QUEUED, SearchStatus.RUNNING,
-             SearchStatus.AWAITING_FACE_CHOICE)
+STOPPABLE = (
+    SearchStatus.SUBMITTED,
+    SearchStatus.QUEUED,
+    SearchStatus.RUNNING,
+    SearchStatus.AWAITING_FACE_CHOICE,
+)
 
 
 def searches_stop_for_disabled_requester(*, agency_id: str, user_id: int, actor: Any) -> int:

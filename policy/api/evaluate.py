@@ -28,20 +28,23 @@ class PolicyEvaluateApi(AgencyApi):
     throttle_scope = "evaluate"
 
     @extend_schema(
-        operation_id="policy_evaluate", tags=["policy"],
+        operation_id="policy_evaluate",
+        tags=["policy"],
         summary="Dry-run the active policy on an input (compliance officers, auditors)",
         description="Send a policy input for your own agency, either as the body or as "
-                    "`{\"input\": …}`. Nothing is searched; the decision is recorded and "
-                    "audited as a dry run.",
+        '`{"input": …}`. Nothing is searched; the decision is recorded and '
+        "audited as a dry run.",
         request={"application/json": OpenApiTypes.OBJECT},
         responses={200: DryRunOutput, **error_responses(400, 403, 415)},
     )
     def post(self, request: Request) -> Response:
         user = self.acting_user(request)
         if not action_allowed(user=user, action="policy.evaluate"):
-            raise ApiError(errors.PERMISSION_DENIED,
-                           "Only compliance officers and auditors may dry-run the policy.",
-                           http_status=403)
+            raise ApiError(
+                errors.PERMISSION_DENIED,
+                "Only compliance officers and auditors may dry-run the policy.",
+                http_status=403,
+            )
         body: Any = request.data
         policy_input = body.get("input", body) if isinstance(body, dict) else None
         if not isinstance(policy_input, dict):
@@ -49,8 +52,10 @@ class PolicyEvaluateApi(AgencyApi):
         agency = self.acting_agency(request)
         claimed = policy_input.get("agency")
         if not isinstance(claimed, dict) or claimed.get("id") != agency.id:
-            raise ApiError(AGENCY_MISMATCH,
-                           "The input's agency.id must be your own agency.", http_status=403)
-        record = policy_decide(agency_id=agency.id, policy_input=policy_input, actor=user,
-                               purpose="dry_run")
+            raise ApiError(
+                AGENCY_MISMATCH, "The input's agency.id must be your own agency.", http_status=403
+            )
+        record = policy_decide(
+            agency_id=agency.id, policy_input=policy_input, actor=user, purpose="dry_run"
+        )
         return Response(DryRunOutput(record).data)

@@ -55,5 +55,6 @@ def bundle_data(rego_dir: Path) -> dict[str, Any]:
 
 def bundle_from_directory(rego_dir: Path, *, include_tests: bool = False) -> Bundle:
     """Load the Rego modules (tests only if asked) and ``data.json`` under ``rego_dir``."""
-    return Bundle(modules=rego_modules(rego_dir, include_tests=include_tests),
-                  data=bundle_data(rego_dir))
+    return Bundle(
+        modules=rego_modules(rego_dir, include_tests=include_tests), data=bundle_data(rego_dir)
+    )

@@ -6,28 +6,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='PolicyDecision',
+            name="PolicyDecision",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('search_id', models.UUIDField(blank=True, db_index=True, null=True)),
-                ('engine', models.CharField(max_length=40)),
-                ('engine_decision_id', models.CharField(blank=True, max_length=100)),
-                ('bundle_revision', models.CharField(max_length=80)),
-                ('input', models.JSONField()),
-                ('input_digest', models.CharField(max_length=64)),
-                ('allow', models.BooleanField()),
-                ('reasons', models.JSONField(default=list)),
-                ('obligations', models.JSONField(default=dict)),
-                ('latency_ms', models.FloatField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("search_id", models.UUIDField(blank=True, db_index=True, null=True)),
+                ("engine", models.CharField(max_length=40)),
+                ("engine_decision_id", models.CharField(blank=True, max_length=100)),
+                ("bundle_revision", models.CharField(max_length=80)),
+                ("input", models.JSONField()),
+                ("input_digest", models.CharField(max_length=64)),
+                ("allow", models.BooleanField()),
+                ("reasons", models.JSONField(default=list)),
+                ("obligations", models.JSONField(default=dict)),
+                ("latency_ms", models.FloatField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
     ]

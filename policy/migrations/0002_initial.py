@@ -5,18 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('policy', '0001_initial'),
-        ('tenants', '0001_initial'),
+        ("policy", "0001_initial"),
+        ("tenants", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='policydecision',
-            name='agency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='tenants.agency'),
+            model_name="policydecision",
+            name="agency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, to="tenants.agency"
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('policy', '0004_decisions_append_only'),
+        ("policy", "0004_decisions_append_only"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='policydecision',
-            name='engine_decision_id',
+            model_name="policydecision",
+            name="engine_decision_id",
             field=models.TextField(blank=True),
         ),
     ]

@@ -11,87 +11,272 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('id', models.CharField(help_text="Slug; also names the agency's vector partition and policy overlay package.", max_length=40, primary_key=True, serialize=False, validators=[django.core.validators.RegexValidator('^[a-z][a-z0-9_]{1,39}$')])),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('municipal', 'Municipal'), ('provincial', 'Provincial'), ('federal', 'Federal'), ('oversight', 'Oversight')], max_length=20)),
-                ('jurisdiction', models.CharField(choices=[('CA', 'CA'), ('CA-AB', 'CA-AB'), ('CA-BC', 'CA-BC'), ('CA-MB', 'CA-MB'), ('CA-NB', 'CA-NB'), ('CA-NL', 'CA-NL'), ('CA-NS', 'CA-NS'), ('CA-NT', 'CA-NT'), ('CA-NU', 'CA-NU'), ('CA-ON', 'CA-ON'), ('CA-PE', 'CA-PE'), ('CA-QC', 'CA-QC'), ('CA-SK', 'CA-SK'), ('CA-YT', 'CA-YT')], help_text='ISO 3166-2 or CA', max_length=5)),
-                ('municipality', models.CharField(blank=True, max_length=120)),
-                ('service_area_municipalities', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=120), blank=True, default=list, size=None)),
-                ('pia_completed', models.BooleanField(default=False)),
-                ('cai_disclosure_filed', models.BooleanField(default=False)),
-                ('fr_program_approved', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('oversees', models.ManyToManyField(blank=True, related_name='overseen_by', to='tenants.agency')),
+                (
+                    "id",
+                    models.CharField(
+                        help_text="Slug; also names the agency's vector partition and policy overlay package.",
+                        max_length=40,
+                        primary_key=True,
+                        serialize=False,
+                        validators=[
+                            django.core.validators.RegexValidator("^[a-z][a-z0-9_]{1,39}$")
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("municipal", "Municipal"),
+                            ("provincial", "Provincial"),
+                            ("federal", "Federal"),
+                            ("oversight", "Oversight"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.CharField(
+                        choices=[
+                            ("CA", "CA"),
+                            ("CA-AB", "CA-AB"),
+                            ("CA-BC", "CA-BC"),
+                            ("CA-MB", "CA-MB"),
+                            ("CA-NB", "CA-NB"),
+                            ("CA-NL", "CA-NL"),
+                            ("CA-NS", "CA-NS"),
+                            ("CA-NT", "CA-NT"),
+                            ("CA-NU", "CA-NU"),
+                            ("CA-ON", "CA-ON"),
+                            ("CA-PE", "CA-PE"),
+                            ("CA-QC", "CA-QC"),
+                            ("CA-SK", "CA-SK"),
+                            ("CA-YT", "CA-YT"),
+                        ],
+                        help_text="ISO 3166-2 or CA",
+                        max_length=5,
+                    ),
+                ),
+                ("municipality", models.CharField(blank=True, max_length=120)),
+                (
+                    "service_area_municipalities",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=120),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                ("pia_completed", models.BooleanField(default=False)),
+                ("cai_disclosure_filed", models.BooleanField(default=False)),
+                ("fr_program_approved", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "oversees",
+                    models.ManyToManyField(
+                        blank=True, related_name="overseen_by", to="tenants.agency"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'agencies',
+                "verbose_name_plural": "agencies",
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('roles', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('investigator', 'Investigator'), ('analyst', 'Analyst'), ('supervisor', 'Supervisor'), ('compliance_officer', 'Compliance Officer'), ('agency_admin', 'Agency Admin'), ('auditor', 'Auditor')], max_length=30), blank=True, default=list, size=None)),
-                ('mfa_enabled', models.BooleanField(default=False)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='users', to='tenants.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "roles",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("investigator", "Investigator"),
+                                ("analyst", "Analyst"),
+                                ("supervisor", "Supervisor"),
+                                ("compliance_officer", "Compliance Officer"),
+                                ("agency_admin", "Agency Admin"),
+                                ("auditor", "Auditor"),
+                            ],
+                            max_length=30,
+                        ),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                ("mfa_enabled", models.BooleanField(default=False)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="users",
+                        to="tenants.agency",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
-                'abstract': False,
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+                "abstract": False,
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(blank=True, max_length=100)),
-                ('prefix', models.CharField(max_length=12)),
-                ('digest', models.CharField(max_length=64, unique=True)),
-                ('mfa_verified', models.BooleanField(default=False, help_text='The token was issued after a multi-factor check.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(blank=True, max_length=100)),
+                ("prefix", models.CharField(max_length=12)),
+                ("digest", models.CharField(max_length=64, unique=True)),
+                (
+                    "mfa_verified",
+                    models.BooleanField(
+                        default=False, help_text="The token was issued after a multi-factor check."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TrainingRecord',
+            name="TrainingRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('course', models.CharField(max_length=200)),
-                ('completed_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField()),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='training_records', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("course", models.CharField(max_length=200)),
+                ("completed_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField()),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="training_records",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-expires_at'],
+                "ordering": ["-expires_at"],
             },
         ),
     ]

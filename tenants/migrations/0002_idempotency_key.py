@@ -8,32 +8,60 @@ from tenants.rls import rls_disable_sql, rls_enable_sql
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0001_initial'),
+        ("tenants", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IdempotencyKey',
+            name="IdempotencyKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=255)),
-                ('operation', models.CharField(help_text='method and path', max_length=200)),
-                ('request_digest', models.CharField(max_length=64)),
-                ('status_code', models.PositiveSmallIntegerField(blank=True, help_text='null while in progress', null=True)),
-                ('response_body', models.JSONField(blank=True, null=True)),
-                ('response_location', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField()),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='tenants.agency')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=255)),
+                ("operation", models.CharField(help_text="method and path", max_length=200)),
+                ("request_digest", models.CharField(max_length=64)),
+                (
+                    "status_code",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="null while in progress", null=True
+                    ),
+                ),
+                ("response_body", models.JSONField(blank=True, null=True)),
+                ("response_location", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField()),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="tenants.agency"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['agency', 'expires_at'], name='idempotency_expiry')],
-                'constraints': [models.UniqueConstraint(fields=('agency', 'user', 'key'), name='idempotency_agency_user_key')],
+                "indexes": [
+                    models.Index(fields=["agency", "expires_at"], name="idempotency_expiry")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("agency", "user", "key"), name="idempotency_agency_user_key"
+                    )
+                ],
             },
         ),
-        migrations.RunSQL(rls_enable_sql("tenants_idempotencykey"),
-                          rls_disable_sql("tenants_idempotencykey")),
+        migrations.RunSQL(
+            rls_enable_sql("tenants_idempotencykey"), rls_disable_sql("tenants_idempotencykey")
+        ),
     ]

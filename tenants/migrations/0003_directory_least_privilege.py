@@ -311,16 +311,17 @@ class Migration(migrations.Migration):
             model_name="apitoken",
             name="issued_via",
             field=models.CharField(
-                choices=[("operator", "operator command"),
-                         ("operator_mfa_check",
-                          "operator command after checking the second factor"),
-                         ("agency_admin", "agency admin through the API"),
-                         ("portal", "the user, in a portal session signed in without a "
-                          "second factor"),
-                         ("mfa_session", "the user, in a portal session signed in with a "
-                          "second factor"),
-                         ("rotation", "rotation of an earlier token")],
-                default="operator", max_length=30),
+                choices=[
+                    ("operator", "operator command"),
+                    ("operator_mfa_check", "operator command after checking the second factor"),
+                    ("agency_admin", "agency admin through the API"),
+                    ("portal", "the user, in a portal session signed in without a second factor"),
+                    ("mfa_session", "the user, in a portal session signed in with a second factor"),
+                    ("rotation", "rotation of an earlier token"),
+                ],
+                default="operator",
+                max_length=30,
+            ),
         ),
         migrations.AddField(
             model_name="apitoken",
@@ -336,9 +337,13 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="apitoken",
             name="rotated_from",
-            field=models.ForeignKey(blank=True, null=True,
-                                    on_delete=django.db.models.deletion.PROTECT,
-                                    related_name="+", to="tenants.apitoken"),
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="tenants.apitoken",
+            ),
         ),
         migrations.AlterField(
             model_name="apitoken",
@@ -346,7 +351,8 @@ class Migration(migrations.Migration):
             field=models.BooleanField(
                 default=False,
                 help_text="The user's second factor was checked when the token was issued "
-                "(set only by an issuing path that checks it; inherited on rotation)."),
+                "(set only by an issuing path that checks it; inherited on rotation).",
+            ),
         ),
         migrations.RunSQL(ROLE_SQL, migrations.RunSQL.noop),
         migrations.RunSQL(RLS_SQL, RLS_REVERSE),

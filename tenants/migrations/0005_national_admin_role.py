@@ -17,16 +17,31 @@ def _user_create_sql(roles: str) -> str:
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0004_user_agency_key'),
+        ("tenants", "0004_user_agency_key"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='roles',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('investigator', 'Investigator'), ('analyst', 'Analyst'), ('supervisor', 'Supervisor'), ('compliance_officer', 'Compliance Officer'), ('agency_admin', 'Agency Admin'), ('auditor', 'Auditor'), ('national_admin', 'National Admin')], max_length=30), blank=True, default=list, size=None),
+            model_name="user",
+            name="roles",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.CharField(
+                    choices=[
+                        ("investigator", "Investigator"),
+                        ("analyst", "Analyst"),
+                        ("supervisor", "Supervisor"),
+                        ("compliance_officer", "Compliance Officer"),
+                        ("agency_admin", "Agency Admin"),
+                        ("auditor", "Auditor"),
+                        ("national_admin", "National Admin"),
+                    ],
+                    max_length=30,
+                ),
+                blank=True,
+                default=list,
+                size=None,
+            ),
         ),
         migrations.RunSQL(
             _user_create_sql(_ROLES_WITH_NATIONAL_ADMIN), _user_create_sql(_DIRECTORY.ROLES)

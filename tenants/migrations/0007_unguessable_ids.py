@@ -52,7 +52,9 @@ BEGIN
 END $$;
 """
 
-REVERSE_SQL = "DROP FUNCTION IF EXISTS probity_id_scramble(bigint); DROP TABLE IF EXISTS probity_id_key;"
+REVERSE_SQL = (
+    "DROP FUNCTION IF EXISTS probity_id_scramble(bigint); DROP TABLE IF EXISTS probity_id_key;"
+)
 
 
 def _table_sql(table: str) -> str:

@@ -196,9 +196,11 @@ OBJECT_ACTIONS: dict[str, ObjectAction] = {
     ),
     "lead.outcome_record": ObjectAction(
         make=lambda t, u: a_search(t, u, SearchStatus.REVIEWED, lead=True),
-        attempt=lambda c, s: c.post(f"/api/v1/searches/{s.id}/candidates/1/outcome",
-                                    {"outcome": "confirmed", "note": "Fingerprints matched."},
-                                    format="json"),
+        attempt=lambda c, s: c.post(
+            f"/api/v1/searches/{s.id}/candidates/1/outcome",
+            {"outcome": "confirmed", "note": "Fingerprints matched."},
+            format="json",
+        ),
     ),
     "search.review_complete": ObjectAction(
         make=lambda t, u: a_search(t, u, SearchStatus.AWAITING_REVIEW, candidates=False),

@@ -77,12 +77,15 @@ negative.config.generation.update(modes=[GenerationMode.NEGATIVE])
 @pytest.mark.usefixtures("connection_kept")
 @negative.parametrize()
 @negative.given(caller=st.sampled_from(CALLERS))
-@settings(max_examples=NEGATIVE_EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
-          phases=[Phase.generate], suppress_health_check=list(HealthCheck))
-def test_invalid_requests_are_refused_not_crashed(case: Any, caller: str,
-                                                  tenant_a: Tenant) -> None:
+@settings(
+    max_examples=NEGATIVE_EXAMPLES_PER_OPERATION,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+def test_invalid_requests_are_refused_not_crashed(case: Any, caller: str, tenant_a: Tenant) -> None:
     """Requests that break the schema (wrong types, missing fields) get a 4xx, never a 5xx."""
     token = tenant_a.tokens.get(caller)
     headers = {"Authorization": f"Token {token}"} if token else {}
-    case.call_and_validate(headers=headers, checks=[not_a_server_error,
-                                                    content_type_conformance])
+    case.call_and_validate(headers=headers, checks=[not_a_server_error, content_type_conformance])

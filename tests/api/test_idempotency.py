@@ -168,22 +168,34 @@ def test_a_key_still_in_progress_is_409(tenant_a: Tenant) -> None:
 def test_a_replayed_review_shows_candidates_through_the_audited_read(tenant_a: Tenant) -> None:
     with agency_transaction(tenant_a.agency.id):
         search = Search.objects.create(
-            agency=tenant_a.agency, gallery=tenant_a.gallery,
-            requested_by=tenant_a.users["analyst"], status=SearchStatus.AWAITING_REVIEW,
-            purpose="criminal_investigation", case_number="IDEM-11",
-            justification="Robbery suspect on CCTV; no other leads.", probe_meta={})
+            agency=tenant_a.agency,
+            gallery=tenant_a.gallery,
+            requested_by=tenant_a.users["analyst"],
+            status=SearchStatus.AWAITING_REVIEW,
+            purpose="criminal_investigation",
+            case_number="IDEM-11",
+            justification="Robbery suspect on CCTV; no other leads.",
+            probe_meta={},
+        )
         subject = Subject.objects.get(gallery=tenant_a.gallery, ref="biden")
-        Candidate.objects.create(agency=tenant_a.agency, search=search, rank=1, subject=subject,
-                                 face_id=1, distance=0.58, similarity=1 - 0.58**2 / 1.8)
+        Candidate.objects.create(
+            agency=tenant_a.agency,
+            search=search,
+            rank=1,
+            subject=subject,
+            face_id=1,
+            distance=0.58,
+            similarity=1 - 0.58**2 / 1.8,
+        )
     key, client = str(uuid.uuid4()), tenant_a.client("supervisor")
     url = f"/api/v1/searches/{search.id}/candidates/1/reviews"
     body = {"disposition": "not_a_match", "note": "Different ears and hairline."}
 
     def viewed() -> int:
         with agency_transaction(tenant_a.agency.id):
-            return AuditEvent.objects.filter(agency_id=tenant_a.agency.id,
-                                             object_id=str(search.id),
-                                             action="candidates.viewed").count()
+            return AuditEvent.objects.filter(
+                agency_id=tenant_a.agency.id, object_id=str(search.id), action="candidates.viewed"
+            ).count()
 
     first = client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=key)
     views = viewed()

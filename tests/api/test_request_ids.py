@@ -108,9 +108,14 @@ def test_a_denied_search_is_audited_with_its_request_id(tenant_a: Tenant) -> Non
 
 def test_log_lines_never_carry_bytes_or_arrays(log_lines: io.StringIO) -> None:
     logging.getLogger("probity.test").info(
-        "probe received", extra={"probe": b"\xff\xd8\xff\xe0 jpeg bytes",
-                                 "embedding": np.zeros(128), "nested": {"raw": bytearray(4)},
-                                 "size": 1234})
+        "probe received",
+        extra={
+            "probe": b"\xff\xd8\xff\xe0 jpeg bytes",
+            "embedding": np.zeros(128),
+            "nested": {"raw": bytearray(4)},
+            "size": 1234,
+        },
+    )
     line = json.loads(log_lines.getvalue().splitlines()[-1])
     assert line["probe"] == line["embedding"] == "[omitted]"
     assert line["nested"] == {"raw": "[omitted]"}

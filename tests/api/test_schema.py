@@ -106,5 +106,7 @@ def test_schema_and_docs_pages_are_served_with_local_assets() -> None:
     swagger = client.get("/api/v1/docs").content.decode()
     assert "<style" not in swagger and "<script>" not in swagger, "the CSP allows neither"
     init = re.search(r'<script src="(/api/v1/docs\?[^"]+)"', swagger)
-    assert init and "SwaggerUIBundle" in client.get(init.group(1).replace("&amp;", "&")
-                                                    ).content.decode()
+    assert (
+        init
+        and "SwaggerUIBundle" in client.get(init.group(1).replace("&amp;", "&")).content.decode()
+    )

@@ -32,8 +32,12 @@ def test_an_offset_beyond_what_postgresql_stores_is_a_400(
 
 
 def test_an_agreement_expiry_with_such_an_offset_is_a_400(db: None, tenant_a: Tenant) -> None:
-    fields = {"reference": "MOU-2026-7", "kind": "information_sharing_agreement",
-              "partner_jurisdiction": "CA-QC", "expires_at": "2027-11-20T09:00:00+18:00"}
+    fields = {
+        "reference": "MOU-2026-7",
+        "kind": "information_sharing_agreement",
+        "partner_jurisdiction": "CA-QC",
+        "expires_at": "2027-11-20T09:00:00+18:00",
+    }
     response = enter(tenant_a, "interagency-agreements", fields)
     assert response.status_code == 400, response.content
     assert "expires_at" in response.json()["error"]["fields"]
@@ -43,6 +47,5 @@ def test_an_agreement_expiry_with_such_an_offset_is_a_400(db: None, tenant_a: Te
 def test_the_widest_offsets_postgresql_stores_are_accepted(
     db: None, tenant_a: Tenant, offset: str
 ) -> None:
-    response = enter(tenant_a, "warrants",
-                     warrant_fields(issued_at=f"2026-11-20T09:00:00{offset}"))
+    response = enter(tenant_a, "warrants", warrant_fields(issued_at=f"2026-11-20T09:00:00{offset}"))
     assert response.status_code == 201, response.content

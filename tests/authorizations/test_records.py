@@ -40,8 +40,14 @@ def warrant_fields(case_number: str = "2026-555", **overrides: Any) -> dict[str,
     return fields
 
 
-def enter(tenant: Tenant, kind: str, fields: dict[str, Any], *, document: bytes | None = PDF,
-          role: str = "investigator") -> Any:
+def enter(
+    tenant: Tenant,
+    kind: str,
+    fields: dict[str, Any],
+    *,
+    document: bytes | None = PDF,
+    role: str = "investigator",
+) -> Any:
     data = dict(fields)
     if document is not None:
         upload = io.BytesIO(document)
@@ -61,8 +67,13 @@ def verified_warrant(tenant: Tenant, **overrides: Any) -> str:
 
 def third_party_gallery(tenant: Tenant) -> str:
     slug = f"tp-{uuid.uuid4().hex[:6]}"
-    gallery_create(agency=tenant.agency, slug=slug, name="Retailer loss-prevention archive",
-                   legal_basis="third_party_records", contains_youth_records=False)
+    gallery_create(
+        agency=tenant.agency,
+        slug=slug,
+        name="Retailer loss-prevention archive",
+        legal_basis="third_party_records",
+        contains_youth_records=False,
+    )
     return slug
 
 
@@ -90,7 +101,8 @@ def test_a_warrant_is_entered_with_its_document_and_verified_by_another_supervis
     document = tenant_a.client().get(f"/api/v1/authorities/warrants/{body['id']}/document")
     assert document.content == PDF
     verified = tenant_a.client("supervisor").post(
-        f"/api/v1/authorities/warrants/{body['id']}/verify")
+        f"/api/v1/authorities/warrants/{body['id']}/verify"
+    )
     assert verified.json()["status"] == RecordStatus.VERIFIED
     assert verified.json()["verified_by"] == tenant_a.users["supervisor"].username
 
@@ -98,7 +110,8 @@ def test_a_warrant_is_entered_with_its_document_and_verified_by_another_supervis
 def test_the_author_cannot_verify_their_own_record(db: None, tenant_a: Tenant) -> None:
     created = enter(tenant_a, "warrants", warrant_fields(), role="supervisor").json()
     response = tenant_a.client("supervisor").post(
-        f"/api/v1/authorities/warrants/{created['id']}/verify")
+        f"/api/v1/authorities/warrants/{created['id']}/verify"
+    )
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "self_verification_refused"
 
@@ -106,14 +119,17 @@ def test_the_author_cannot_verify_their_own_record(db: None, tenant_a: Tenant) -
 def test_only_supervisors_verify(db: None, tenant_a: Tenant) -> None:
     created = enter(tenant_a, "warrants", warrant_fields()).json()
     response = tenant_a.client("analyst").post(
-        f"/api/v1/authorities/warrants/{created['id']}/verify")
+        f"/api/v1/authorities/warrants/{created['id']}/verify"
+    )
     assert response.status_code == 403
 
 
 @pytest.mark.parametrize(
     ("document", "status", "code"),
-    [(None, 400, "document_missing"), (b"plain text, not a document", 415,
-                                       "document_type_unsupported")],
+    [
+        (None, 400, "document_missing"),
+        (b"plain text, not a document", 415, "document_type_unsupported"),
+    ],
 )
 def test_a_warrant_needs_a_real_document(
     db: None, tenant_a: Tenant, document: bytes | None, status: int, code: str
@@ -143,8 +159,9 @@ def test_a_third_party_gallery_needs_the_warrant_and_gets_its_facts_from_the_rec
     assert "warrant_required_missing" in codes(denied)
 
     warrant_id = verified_warrant(tenant_a)
-    allowed = submit(tenant_a, gallery=gallery, case_number="2026-555",
-                     warrant_id=warrant_id).json()
+    allowed = submit(
+        tenant_a, gallery=gallery, case_number="2026-555", warrant_id=warrant_id
+    ).json()
     assert allowed["status"] == SearchStatus.QUEUED, codes(allowed)
     assert "authority_judicial_authorization" in codes(allowed)
     assert allowed["authorities"]["warrant_id"] == warrant_id
@@ -158,8 +175,7 @@ def test_a_third_party_gallery_needs_the_warrant_and_gets_its_facts_from_the_rec
 def test_a_warrant_for_another_case_is_denied(db: None, tenant_a: Tenant) -> None:
     gallery = third_party_gallery(tenant_a)
     warrant_id = verified_warrant(tenant_a, case_number="2026-777")
-    body = submit(tenant_a, gallery=gallery, case_number="2026-555",
-                  warrant_id=warrant_id).json()
+    body = submit(tenant_a, gallery=gallery, case_number="2026-555", warrant_id=warrant_id).json()
     assert body["status"] == SearchStatus.DENIED
     assert "warrant_case_mismatch" in codes(body)
 
@@ -175,14 +191,15 @@ def test_an_unverified_warrant_cannot_be_relied_on(db: None, tenant_a: Tenant) -
         assert Search.objects.count() == before
 
 
-def test_another_agencys_warrant_is_not_found(
-    db: None, tenant_a: Tenant, tenant_b: Tenant
-) -> None:
+def test_another_agencys_warrant_is_not_found(db: None, tenant_a: Tenant, tenant_b: Tenant) -> None:
     warrant_id = verified_warrant(tenant_a)
     assert tenant_b.client().get(f"/api/v1/authorities/warrants/{warrant_id}").status_code == 404
-    assert tenant_b.client("supervisor").post(
-        f"/api/v1/authorities/warrants/{warrant_id}/revoke", {"reason": "x"}, format="json"
-    ).status_code == 404
+    assert (
+        tenant_b.client("supervisor")
+        .post(f"/api/v1/authorities/warrants/{warrant_id}/revoke", {"reason": "x"}, format="json")
+        .status_code
+        == 404
+    )
     response = submit(tenant_b, warrant_id=warrant_id)
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "warrant_not_found"
@@ -191,22 +208,30 @@ def test_another_agencys_warrant_is_not_found(
 def test_exigent_search_needs_a_supervisors_approval_and_creates_follow_ups(
     db: None, tenant_a: Tenant
 ) -> None:
-    claim = {"case_number": "2026-900", "category": "imminent_risk_to_life_or_bodily_harm",
-             "granted_to": tenant_a.users["investigator"].username,
-             "purpose": "imminent_threat_to_life",
-             "reason": "Abducted child; suspect seen on transit CCTV minutes ago."}
+    claim = {
+        "case_number": "2026-900",
+        "category": "imminent_risk_to_life_or_bodily_harm",
+        "granted_to": tenant_a.users["investigator"].username,
+        "purpose": "imminent_threat_to_life",
+        "reason": "Abducted child; suspect seen on transit CCTV minutes ago.",
+    }
     created = enter(tenant_a, "exigent-approvals", claim, document=None)
     assert created.status_code == 201, created.content
     approval_id = created.json()["id"]
-    fields = {"purpose": "imminent_threat_to_life", "offence": None, "case_number": "2026-900",
-              "exigent_approval_id": approval_id}
+    fields = {
+        "purpose": "imminent_threat_to_life",
+        "offence": None,
+        "case_number": "2026-900",
+        "exigent_approval_id": approval_id,
+    }
 
     pending = submit(tenant_a, **fields).json()
     assert pending["status"] == SearchStatus.DENIED
     assert "exigent_no_supervisor_approval" in codes(pending)
 
     approved = tenant_a.client("supervisor").post(
-        f"/api/v1/authorities/exigent-approvals/{approval_id}/verify")
+        f"/api/v1/authorities/exigent-approvals/{approval_id}/verify"
+    )
     assert approved.status_code == 200
     allowed = submit(tenant_a, **fields).json()
     assert allowed["status"] == SearchStatus.QUEUED, codes(allowed)
@@ -222,7 +247,9 @@ def test_exigent_search_needs_a_supervisors_approval_and_creates_follow_ups(
     assert tenant_a.client("investigator").get("/api/v1/follow-ups").status_code == 403
     done = tenant_a.client("supervisor").post(
         f"/api/v1/follow-ups/{tasks['post_hoc_review'].id}/complete",
-        {"note": "Reviewed: exigency justified by the abduction report."}, format="json")
+        {"note": "Reviewed: exigency justified by the abduction report."},
+        format="json",
+    )
     assert done.status_code == 200
     assert done.json()["completed_by"] == tenant_a.users["supervisor"].username
 
@@ -232,12 +259,13 @@ def test_revoking_a_warrant_cancels_a_queued_search_and_deletes_its_probe(
 ) -> None:
     gallery = third_party_gallery(tenant_a)
     warrant_id = verified_warrant(tenant_a)
-    queued = submit(tenant_a, gallery=gallery, case_number="2026-555",
-                    warrant_id=warrant_id).json()
+    queued = submit(tenant_a, gallery=gallery, case_number="2026-555", warrant_id=warrant_id).json()
     assert queued["status"] == SearchStatus.QUEUED
     revoked = tenant_a.client("supervisor").post(
         f"/api/v1/authorities/warrants/{warrant_id}/revoke",
-        {"reason": "Order set aside on review."}, format="json")
+        {"reason": "Order set aside on review."},
+        format="json",
+    )
     assert revoked.status_code == 200, revoked.content
     assert revoked.json()["searches_cancelled"] == 1
     body = tenant_a.client().get(f"/api/v1/searches/{queued['id']}").json()
@@ -260,12 +288,23 @@ def test_revoking_quarantines_finished_results(
     warrant_id = verified_warrant(tenant_a, case_number=case, kind="general_warrant")
     created = submit(tenant_a, gallery=gallery, case_number=case, warrant_id=warrant_id).json()
     assert created["status"] == SearchStatus.QUEUED, codes(created)
-    done = wait_for(lambda: (b := tenant_a.client().get(f"/api/v1/searches/{created['id']}")
-                             .json())["status"] == SearchStatus.AWAITING_REVIEW and b)
+    done = wait_for(
+        lambda: (
+            (b := tenant_a.client().get(f"/api/v1/searches/{created['id']}").json())["status"]
+            == SearchStatus.AWAITING_REVIEW
+            and b
+        )
+    )
     assert done["candidates"]
-    revoked = tenant_a.client("compliance_officer").post(
-        f"/api/v1/authorities/warrants/{warrant_id}/revoke",
-        {"reason": "Issued on a misleading affidavit."}, format="json").json()
+    revoked = (
+        tenant_a.client("compliance_officer")
+        .post(
+            f"/api/v1/authorities/warrants/{warrant_id}/revoke",
+            {"reason": "Issued on a misleading affidavit."},
+            format="json",
+        )
+        .json()
+    )
     assert revoked["searches_quarantined"] == 1
     after = tenant_a.client().get(f"/api/v1/searches/{created['id']}").json()
     assert after["quarantined"]["reason"].startswith("Authority revoked")
@@ -278,29 +317,42 @@ def test_another_agencys_record_answers_like_a_missing_one(
 ) -> None:
     fields = {
         "warrants": warrant_fields(),
-        "exigent-approvals": {"case_number": "2026-1", "category": "child_at_imminent_risk",
-                              "granted_to": tenant_a.users["investigator"].username,
-                              "purpose": "imminent_threat_to_life",
-                              "reason": "Child missing from a shelter tonight."},
-        "interagency-agreements": {"reference": "JFO-2026-07", "kind": "joint_forces_operation",
-                                   "partner_agency_id": "opp", "partner_jurisdiction": "CA-ON",
-                                   "expires_at": iso(timedelta(days=90))},
+        "exigent-approvals": {
+            "case_number": "2026-1",
+            "category": "child_at_imminent_risk",
+            "granted_to": tenant_a.users["investigator"].username,
+            "purpose": "imminent_threat_to_life",
+            "reason": "Child missing from a shelter tonight.",
+        },
+        "interagency-agreements": {
+            "reference": "JFO-2026-07",
+            "kind": "joint_forces_operation",
+            "partner_agency_id": "opp",
+            "partner_jurisdiction": "CA-ON",
+            "expires_at": iso(timedelta(days=90)),
+        },
     }[kind]
-    created = enter(tenant_a, kind, fields,
-                    document=None if kind == "exigent-approvals" else PDF)
+    created = enter(tenant_a, kind, fields, document=None if kind == "exigent-approvals" else PDF)
     assert created.status_code == 201, created.content
     record_id = created.json()["id"]
     missing = str(uuid.uuid4())
-    for suffix, method, role in (("", "get", "investigator"), ("/document", "get", "investigator"),
-                                 ("/verify", "post", "supervisor"),
-                                 ("/revoke", "post", "supervisor")):
+    for suffix, method, role in (
+        ("", "get", "investigator"),
+        ("/document", "get", "investigator"),
+        ("/verify", "post", "supervisor"),
+        ("/revoke", "post", "supervisor"),
+    ):
         client = tenant_b.client(role)
-        theirs = getattr(client, method)(f"/api/v1/authorities/{kind}/{record_id}{suffix}",
-                                         {"reason": "x"} if suffix == "/revoke" else None,
-                                         format="json")
-        absent = getattr(client, method)(f"/api/v1/authorities/{kind}/{missing}{suffix}",
-                                         {"reason": "x"} if suffix == "/revoke" else None,
-                                         format="json")
+        theirs = getattr(client, method)(
+            f"/api/v1/authorities/{kind}/{record_id}{suffix}",
+            {"reason": "x"} if suffix == "/revoke" else None,
+            format="json",
+        )
+        absent = getattr(client, method)(
+            f"/api/v1/authorities/{kind}/{missing}{suffix}",
+            {"reason": "x"} if suffix == "/revoke" else None,
+            format="json",
+        )
         assert theirs.status_code == absent.status_code == 404, suffix
         assert theirs.json() == absent.json()
     after = tenant_a.client().get(f"/api/v1/authorities/{kind}/{record_id}").json()
@@ -310,23 +362,33 @@ def test_another_agencys_record_answers_like_a_missing_one(
 def test_another_agencys_follow_ups_are_invisible_and_cannot_be_closed(
     db: None, tenant_a: Tenant, tenant_b: Tenant
 ) -> None:
-    claim = {"case_number": "2026-901", "category": "child_at_imminent_risk",
-             "granted_to": tenant_a.users["investigator"].username,
-             "purpose": "imminent_threat_to_life",
-             "reason": "Toddler taken from a playground; vehicle seen on CCTV."}
+    claim = {
+        "case_number": "2026-901",
+        "category": "child_at_imminent_risk",
+        "granted_to": tenant_a.users["investigator"].username,
+        "purpose": "imminent_threat_to_life",
+        "reason": "Toddler taken from a playground; vehicle seen on CCTV.",
+    }
     approval_id = enter(tenant_a, "exigent-approvals", claim, document=None).json()["id"]
     tenant_a.client("supervisor").post(
-        f"/api/v1/authorities/exigent-approvals/{approval_id}/verify")
-    allowed = submit(tenant_a, purpose="imminent_threat_to_life", offence=None,
-                     case_number="2026-901", exigent_approval_id=approval_id).json()
+        f"/api/v1/authorities/exigent-approvals/{approval_id}/verify"
+    )
+    allowed = submit(
+        tenant_a,
+        purpose="imminent_threat_to_life",
+        offence=None,
+        case_number="2026-901",
+        exigent_approval_id=approval_id,
+    ).json()
     assert allowed["status"] == SearchStatus.QUEUED, codes(allowed)
     with agency_transaction(tenant_a.agency.id):
         task = FollowUp.objects.filter(search_id=allowed["id"]).first()
     assert task is not None
     listed = tenant_b.client("supervisor").get("/api/v1/follow-ups?status=all").json()["results"]
     assert str(task.id) not in {t["id"] for t in listed}
-    closed = tenant_b.client("supervisor").post(f"/api/v1/follow-ups/{task.id}/complete",
-                                                {"note": "not mine"}, format="json")
+    closed = tenant_b.client("supervisor").post(
+        f"/api/v1/follow-ups/{task.id}/complete", {"note": "not mine"}, format="json"
+    )
     assert closed.status_code == 404
     with agency_transaction(tenant_a.agency.id):
         task.refresh_from_db()
@@ -337,8 +399,9 @@ def test_an_expired_warrant_shows_as_expired_and_the_policy_denies_it(
     db: None, tenant_a: Tenant
 ) -> None:
     gallery = third_party_gallery(tenant_a)
-    warrant_id = verified_warrant(tenant_a, issued_at=iso(-timedelta(days=40)),
-                                  expires_at=iso(-timedelta(seconds=1)))
+    warrant_id = verified_warrant(
+        tenant_a, issued_at=iso(-timedelta(days=40)), expires_at=iso(-timedelta(seconds=1))
+    )
     record = tenant_a.client().get(f"/api/v1/authorities/warrants/{warrant_id}").json()
     assert record["expired"] is True
     body = submit(tenant_a, gallery=gallery, case_number="2026-555", warrant_id=warrant_id).json()

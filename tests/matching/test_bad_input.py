@@ -35,7 +35,8 @@ def row_counts(agency_id: str) -> dict[str, int]:
             "probes": Probe.objects.filter(agency_id=agency_id).count(),
             "decisions": PolicyDecision.objects.filter(agency_id=agency_id).count(),
             "audit_events": AuditEvent.objects.filter(agency_id=agency_id)
-            .exclude(action="request.refused").count(),
+            .exclude(action="request.refused")
+            .count(),
         }
 
 
@@ -53,9 +54,15 @@ def post_search(client: APIClient, probe: io.BytesIO | None, **overrides: Any) -
     return client.post("/api/v1/searches", fields, format="multipart")
 
 
-def rejected(tenant: Tenant, status: int, code: str, probe: io.BytesIO | None, *,
-             client: APIClient | None = None, fields: dict[str, str | None] | None = None
-             ) -> dict[str, Any]:
+def rejected(
+    tenant: Tenant,
+    status: int,
+    code: str,
+    probe: io.BytesIO | None,
+    *,
+    client: APIClient | None = None,
+    fields: dict[str, str | None] | None = None,
+) -> dict[str, Any]:
     """Submit a bad search; check its status and code, and that nothing was written.
 
     ``fields`` override the valid request's fields (None leaves one out).
@@ -77,13 +84,18 @@ def png_declaring(width: int, height: int) -> bytes:
     """
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
     pixels = zlib.compress(b"\x00" + b"\x00\x00\x00")
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels)
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
 
 
 def test_valid_submission_is_counted(db: None, tenant_a: Tenant) -> None:
@@ -120,8 +132,7 @@ def test_wrong_type(db: None, tenant_a: Tenant, content: bytes, name: str) -> No
 
 
 def test_real_jpeg_declared_as_another_type_is_refused(db: None, tenant_a: Tenant) -> None:
-    rejected(tenant_a, 415, errors.IMAGE_TYPE_UNSUPPORTED,
-             upload(photo("obama3.jpg"), "probe.gif"))
+    rejected(tenant_a, 415, errors.IMAGE_TYPE_UNSUPPORTED, upload(photo("obama3.jpg"), "probe.gif"))
 
 
 def test_corrupt_bytes_behind_a_jpeg_signature(db: None, tenant_a: Tenant) -> None:
@@ -131,21 +142,19 @@ def test_corrupt_bytes_behind_a_jpeg_signature(db: None, tenant_a: Tenant) -> No
 
 def test_truncated_jpeg(db: None, tenant_a: Tenant) -> None:
     whole = photo("obama3.jpg")
-    rejected(tenant_a, 400, errors.IMAGE_TRUNCATED,
-             upload(whole[: len(whole) // 2], "probe.jpg"))
+    rejected(tenant_a, 400, errors.IMAGE_TRUNCATED, upload(whole[: len(whole) // 2], "probe.jpg"))
 
 
 def test_truncated_png(db: None, tenant_a: Tenant) -> None:
     whole = photo("astronaut.png")
-    rejected(tenant_a, 400, errors.IMAGE_TRUNCATED,
-             upload(whole[: len(whole) // 2], "probe.png"))
+    rejected(tenant_a, 400, errors.IMAGE_TRUNCATED, upload(whole[: len(whole) // 2], "probe.png"))
 
 
 def test_png_with_a_damaged_chunk(db: None, tenant_a: Tenant) -> None:
     """A flipped byte inside a chunk breaks its CRC; the structure check catches it."""
     good = png_declaring(1, 1)
     idat = good.index(b"IDAT") + 4
-    damaged = good[:idat] + bytes([good[idat] ^ 0xFF]) + good[idat + 1:]
+    damaged = good[:idat] + bytes([good[idat] ^ 0xFF]) + good[idat + 1 :]
     rejected(tenant_a, 400, errors.IMAGE_CORRUPT, upload(damaged, "probe.png"))
 
 
@@ -160,12 +169,20 @@ def test_oversized_body_is_refused_before_it_is_parsed(
 ) -> None:
     settings.PROBE_MAX_BYTES = 1000
     padding = 2 * 1024 * 1024
-    rejected(tenant_a, 413, errors.PAYLOAD_TOO_LARGE, upload(photo("obama3.jpg"), "probe.jpg"),
-             fields={"notes": "n" * padding})
+    rejected(
+        tenant_a,
+        413,
+        errors.PAYLOAD_TOO_LARGE,
+        upload(photo("obama3.jpg"), "probe.jpg"),
+        fields={"notes": "n" * padding},
+    )
 
 
-@pytest.mark.parametrize(("width", "height"), [(50_000, 50_000), (7_000, 7_000)],
-                         ids=["far-above-limit", "just-above-limit"])
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [(50_000, 50_000), (7_000, 7_000)],
+    ids=["far-above-limit", "just-above-limit"],
+)
 def test_decompression_bomb(
     db: None, tenant_a: Tenant, settings: Any, width: int, height: int
 ) -> None:
@@ -187,12 +204,25 @@ def test_crafted_png_is_otherwise_well_formed() -> None:
 
 @pytest.mark.parametrize(
     "field",
-    ["purpose", "probe_captured_at", "gallery", "probe_source", "probe_collected_in",
-     "probe_subject_believed_minor", "case_number", "justification"],
+    [
+        "purpose",
+        "probe_captured_at",
+        "gallery",
+        "probe_source",
+        "probe_collected_in",
+        "probe_subject_believed_minor",
+        "case_number",
+        "justification",
+    ],
 )
 def test_missing_required_field(db: None, tenant_a: Tenant, field: str) -> None:
-    body = rejected(tenant_a, 400, errors.INVALID_REQUEST,
-                    upload(photo("obama3.jpg"), "probe.jpg"), fields={field: None})
+    body = rejected(
+        tenant_a,
+        400,
+        errors.INVALID_REQUEST,
+        upload(photo("obama3.jpg"), "probe.jpg"),
+        fields={field: None},
+    )
     assert field in body["error"]["fields"], body
 
 
@@ -207,12 +237,24 @@ def test_missing_required_field(db: None, tenant_a: Tenant, field: str) -> None:
         ("warrant_id", "W-2026-0042"),
         ("exigent_approval_id", "{}"),
     ],
-    ids=["offence-unterminated", "offence-not-json", "offence-not-object", "offence-partial",
-         "face-hint-partial", "warrant-id-not-uuid", "exigent-id-not-uuid"],
+    ids=[
+        "offence-unterminated",
+        "offence-not-json",
+        "offence-not-object",
+        "offence-partial",
+        "face-hint-partial",
+        "warrant-id-not-uuid",
+        "exigent-id-not-uuid",
+    ],
 )
 def test_malformed_structured_field(db: None, tenant_a: Tenant, field: str, value: str) -> None:
-    body = rejected(tenant_a, 400, errors.INVALID_REQUEST,
-                    upload(photo("obama3.jpg"), "probe.jpg"), fields={field: value})
+    body = rejected(
+        tenant_a,
+        400,
+        errors.INVALID_REQUEST,
+        upload(photo("obama3.jpg"), "probe.jpg"),
+        fields={field: value},
+    )
     assert field in body["error"]["fields"], body
 
 
@@ -226,27 +268,44 @@ def test_malformed_structured_field(db: None, tenant_a: Tenant, field: str, valu
     ids=["purpose", "probe-source", "region"],
 )
 def test_unknown_vocabulary(db: None, tenant_a: Tenant, field: str, value: str) -> None:
-    body = rejected(tenant_a, 400, errors.INVALID_REQUEST,
-                    upload(photo("obama3.jpg"), "probe.jpg"), fields={field: value})
+    body = rejected(
+        tenant_a,
+        400,
+        errors.INVALID_REQUEST,
+        upload(photo("obama3.jpg"), "probe.jpg"),
+        fields={field: value},
+    )
     assert field in body["error"]["fields"], body
 
 
 def test_offence_names_the_nested_field(db: None, tenant_a: Tenant) -> None:
     offence = '{"code": "CC 344", "category": "robbery", "indictable": "often"}'
-    body = rejected(tenant_a, 400, errors.INVALID_REQUEST,
-                    upload(photo("obama3.jpg"), "probe.jpg"), fields={"offence": offence})
+    body = rejected(
+        tenant_a,
+        400,
+        errors.INVALID_REQUEST,
+        upload(photo("obama3.jpg"), "probe.jpg"),
+        fields={"offence": offence},
+    )
     assert "indictable" in body["error"]["fields"]["offence"], body
 
 
 @pytest.mark.parametrize(
     ("field", "code"),
-    [("warrant_id", "warrant_not_found"),
-     ("exigent_approval_id", "exigent_approval_not_found"),
-     ("interagency_agreement_id", "interagency_agreement_not_found")],
+    [
+        ("warrant_id", "warrant_not_found"),
+        ("exigent_approval_id", "exigent_approval_not_found"),
+        ("interagency_agreement_id", "interagency_agreement_not_found"),
+    ],
 )
 def test_unknown_authority_record(db: None, tenant_a: Tenant, field: str, code: str) -> None:
-    rejected(tenant_a, 404, code, upload(photo("obama3.jpg"), "probe.jpg"),
-             fields={field: str(uuid.uuid4())})
+    rejected(
+        tenant_a,
+        404,
+        code,
+        upload(photo("obama3.jpg"), "probe.jpg"),
+        fields={field: str(uuid.uuid4())},
+    )
 
 
 @pytest.mark.parametrize(
@@ -261,8 +320,13 @@ def test_unknown_authority_record(db: None, tenant_a: Tenant, field: str, code: 
     ids=["no-seconds-no-offset", "no-offset", "year-9999", "february-30", "offset-25h"],
 )
 def test_malformed_timestamp(db: None, tenant_a: Tenant, field: str, value: str) -> None:
-    body = rejected(tenant_a, 400, errors.INVALID_REQUEST,
-                    upload(photo("obama3.jpg"), "probe.jpg"), fields={field: value})
+    body = rejected(
+        tenant_a,
+        400,
+        errors.INVALID_REQUEST,
+        upload(photo("obama3.jpg"), "probe.jpg"),
+        fields={field: value},
+    )
     assert field in body["error"]["fields"], body
 
 
@@ -270,24 +334,43 @@ def test_other_agency_gallery_looks_like_a_missing_one(
     db: None, tenant_a: Tenant, tenant_b: Tenant
 ) -> None:
     slug = f"b-only-{uuid.uuid4().hex[:8]}"
-    gallery_create(agency=Agency.objects.get(id=tenant_b.agency.id), slug=slug, name="Quebec only",
-                   legal_basis="identification_of_criminals_act", contains_youth_records=False,
-                   cai_disclosure_filed=True)
+    gallery_create(
+        agency=Agency.objects.get(id=tenant_b.agency.id),
+        slug=slug,
+        name="Quebec only",
+        legal_basis="identification_of_criminals_act",
+        contains_youth_records=False,
+        cai_disclosure_filed=True,
+    )
     b_before = row_counts(tenant_b.agency.id)
 
-    other = rejected(tenant_a, 404, GALLERY_NOT_FOUND, upload(photo("obama3.jpg"), "probe.jpg"),
-                     fields={"gallery": slug})
-    missing = rejected(tenant_a, 404, GALLERY_NOT_FOUND,
-                       upload(photo("obama3.jpg"), "probe.jpg"),
-                       fields={"gallery": f"nowhere-{uuid.uuid4().hex[:8]}"})
+    other = rejected(
+        tenant_a,
+        404,
+        GALLERY_NOT_FOUND,
+        upload(photo("obama3.jpg"), "probe.jpg"),
+        fields={"gallery": slug},
+    )
+    missing = rejected(
+        tenant_a,
+        404,
+        GALLERY_NOT_FOUND,
+        upload(photo("obama3.jpg"), "probe.jpg"),
+        fields={"gallery": f"nowhere-{uuid.uuid4().hex[:8]}"},
+    )
 
     assert other == missing
     assert row_counts(tenant_b.agency.id) == b_before
 
 
 def test_unauthenticated(db: None, tenant_a: Tenant) -> None:
-    rejected(tenant_a, 401, errors.NOT_AUTHENTICATED, upload(photo("obama3.jpg"), "probe.jpg"),
-             client=APIClient())
+    rejected(
+        tenant_a,
+        401,
+        errors.NOT_AUTHENTICATED,
+        upload(photo("obama3.jpg"), "probe.jpg"),
+        client=APIClient(),
+    )
 
 
 @pytest.mark.parametrize(
@@ -298,8 +381,13 @@ def test_unauthenticated(db: None, tenant_a: Tenant) -> None:
 def test_bad_token(db: None, tenant_a: Tenant, header: str) -> None:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=header)
-    rejected(tenant_a, 401, errors.NOT_AUTHENTICATED, upload(photo("obama3.jpg"), "probe.jpg"),
-             client=client)
+    rejected(
+        tenant_a,
+        401,
+        errors.NOT_AUTHENTICATED,
+        upload(photo("obama3.jpg"), "probe.jpg"),
+        client=client,
+    )
 
 
 @pytest.mark.parametrize(
@@ -336,7 +424,8 @@ def test_an_unreachable_policy_engine_denies_the_search_on_record(
         upload = io.BytesIO(photo("obama3.jpg"))
         upload.name = "probe.jpg"
         response = tenant_a.client().post(
-            "/api/v1/searches", {**search_fields(), "probe": upload}, format="multipart")
+            "/api/v1/searches", {**search_fields(), "probe": upload}, format="multipart"
+        )
     finally:
         engine_get.cache_clear()
     assert response.status_code == 201, response.content

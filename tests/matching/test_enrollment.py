@@ -35,8 +35,11 @@ def private_gallery(enroller: Tenant, django_db_blocker: Any) -> Gallery:
     """A gallery whose id only the enrolling agency has."""
     with django_db_blocker.unblock():
         return gallery_create(
-            agency=enroller.agency, slug=f"intake-{uuid.uuid4().hex[:8]}", name="Intake",
-            legal_basis="identification_of_criminals_act", contains_youth_records=False,
+            agency=enroller.agency,
+            slug=f"intake-{uuid.uuid4().hex[:8]}",
+            name="Intake",
+            legal_basis="identification_of_criminals_act",
+            contains_youth_records=False,
         )
 
 
@@ -53,12 +56,20 @@ def file(name: str, content: bytes) -> io.BytesIO:
     return handle
 
 
-def enroll(tenant: Tenant, gallery_slug: str, ref: str, files: list[tuple[str, bytes]],
-           role: str = Role.AGENCY_ADMIN) -> Any:
+def enroll(
+    tenant: Tenant,
+    gallery_slug: str,
+    ref: str,
+    files: list[tuple[str, bytes]],
+    role: str = Role.AGENCY_ADMIN,
+) -> Any:
     return tenant.client(role).post(
         f"/api/v1/galleries/{gallery_slug}/subjects",
-        {"ref": ref, "display_name": f"Subject {ref}",
-         "images": [file(name, content) for name, content in files]},
+        {
+            "ref": ref,
+            "display_name": f"Subject {ref}",
+            "images": [file(name, content) for name, content in files],
+        },
         format="multipart",
     )
 
@@ -71,8 +82,9 @@ def finished(tenant: Tenant, batch_id: str) -> dict[str, Any] | None:
     return body if body["status"] in done else None
 
 
-def enroll_and_wait(tenant: Tenant, gallery_slug: str, ref: str,
-                    files: list[tuple[str, bytes]]) -> dict[str, Any]:
+def enroll_and_wait(
+    tenant: Tenant, gallery_slug: str, ref: str, files: list[tuple[str, bytes]]
+) -> dict[str, Any]:
     response = enroll(tenant, gallery_slug, ref, files)
     assert response.status_code == 202, response.content
     body: dict[str, Any] = wait_for(lambda: finished(tenant, response.json()["id"]))
@@ -87,8 +99,9 @@ def outcomes(batch: dict[str, Any]) -> dict[str, tuple[str, str]]:
 
 def face_count(gallery: Gallery, ref: str) -> int:
     with agency_transaction(gallery.agency_id):
-        return Face.objects.filter(agency_id=gallery.agency_id, gallery_id=gallery.id,
-                                   subject__ref=ref).count()
+        return Face.objects.filter(
+            agency_id=gallery.agency_id, gallery_id=gallery.id, subject__ref=ref
+        ).count()
 
 
 def subject_exists(gallery: Gallery, ref: str) -> bool:
@@ -110,11 +123,16 @@ def test_each_photo_gets_a_result_and_a_group_photo_is_held_by_default(
     committed: None, celery_worker: Any, enroller: Tenant
 ) -> None:
     ref = new_ref()
-    response = enroll(enroller, "booking", ref, [
-        ("good.jpg", photo("obama.jpg")),
-        ("blank.png", blank_png()),
-        ("group.jpg", side_by_side("obama3.jpg", "biden.jpg")),
-    ])
+    response = enroll(
+        enroller,
+        "booking",
+        ref,
+        [
+            ("good.jpg", photo("obama.jpg")),
+            ("blank.png", blank_png()),
+            ("group.jpg", side_by_side("obama3.jpg", "biden.jpg")),
+        ],
+    )
     assert response.status_code == 202, response.content
     accepted = response.json()
     assert response["Location"] == f"/api/v1/enrollments/{accepted['id']}"
@@ -158,8 +176,9 @@ def test_the_same_photo_twice_in_one_request_is_enrolled_once(
     committed: None, celery_worker: Any, enroller: Tenant
 ) -> None:
     ref = new_ref()
-    body = enroll_and_wait(enroller, "booking", ref,
-                           [("a.jpg", photo("obama2.jpg")), ("b.jpg", photo("obama2.jpg"))])
+    body = enroll_and_wait(
+        enroller, "booking", ref, [("a.jpg", photo("obama2.jpg")), ("b.jpg", photo("obama2.jpg"))]
+    )
     assert outcomes(body) == {"a.jpg": ("enrolled", ""), "b.jpg": ("skipped", ALREADY_ENROLLED)}
     assert face_count(enroller.gallery, ref) == 1
 
@@ -169,10 +188,15 @@ def test_a_subject_with_no_acceptable_photo_is_not_created(
     committed: None, celery_worker: Any, enroller: Tenant
 ) -> None:
     ref = new_ref()
-    body = enroll_and_wait(enroller, "booking", ref, [
-        ("blank.png", blank_png()),
-        ("group.jpg", side_by_side("obama3.jpg", "biden.jpg")),
-    ])
+    body = enroll_and_wait(
+        enroller,
+        "booking",
+        ref,
+        [
+            ("blank.png", blank_png()),
+            ("group.jpg", side_by_side("obama3.jpg", "biden.jpg")),
+        ],
+    )
     assert (body["enrolled"], body["rejected"], body["held"]) == (0, 1, 1)
     assert not subject_exists(enroller.gallery, ref)
     assert face_count(enroller.gallery, ref) == 0
@@ -184,12 +208,17 @@ def test_broken_files_are_rejected_with_their_image_code(
 ) -> None:
     ref = new_ref()
     whole = photo("obama3.jpg")
-    body = enroll_and_wait(enroller, "booking", ref, [
-        ("truncated.jpg", whole[: len(whole) // 2]),
-        ("garbage.jpg", b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8),
-        ("notes.jpg", b"Suspect wore a dark jacket.\n"),
-        ("empty.jpg", b""),
-    ])
+    body = enroll_and_wait(
+        enroller,
+        "booking",
+        ref,
+        [
+            ("truncated.jpg", whole[: len(whole) // 2]),
+            ("garbage.jpg", b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8),
+            ("notes.jpg", b"Suspect wore a dark jacket.\n"),
+            ("empty.jpg", b""),
+        ],
+    )
     assert outcomes(body) == {
         "truncated.jpg": ("rejected", errors.IMAGE_TRUNCATED),
         "garbage.jpg": ("rejected", errors.IMAGE_CORRUPT),
@@ -221,7 +250,8 @@ def test_missing_ref(db: None, enroller: Tenant) -> None:
     before = batch_count(enroller)
     response = enroller.client(Role.AGENCY_ADMIN).post(
         "/api/v1/galleries/booking/subjects",
-        {"images": [file("good.jpg", photo("obama.jpg"))]}, format="multipart",
+        {"images": [file("good.jpg", photo("obama.jpg"))]},
+        format="multipart",
     )
     assert response.status_code == 400, response.content
     assert response.json()["error"]["code"] == errors.INVALID_REQUEST
@@ -246,8 +276,9 @@ def test_other_agency_gallery_is_not_found(
     before = (batch_count(enroller), batch_count(tenant_b))
     ref = new_ref()
     other = enroll(tenant_b, private_gallery.slug, ref, [("good.jpg", photo("obama.jpg"))])
-    missing = enroll(tenant_b, f"nowhere-{uuid.uuid4().hex[:8]}", ref,
-                     [("good.jpg", photo("obama.jpg"))])
+    missing = enroll(
+        tenant_b, f"nowhere-{uuid.uuid4().hex[:8]}", ref, [("good.jpg", photo("obama.jpg"))]
+    )
     assert other.status_code == missing.status_code == 404, other.content
     assert other.json()["error"]["code"] == GALLERY_NOT_FOUND
     assert other.json() == missing.json()

@@ -26,8 +26,10 @@ from tests.conftest import PHOTOS, Tenant, side_by_side
 
 def _archive(root: Path) -> Path:
     """Three subjects: two photos of one, one of another, a group photo for the third."""
-    for ref, names in {"arch_obama": ["obama.jpg", "obama2.jpg"],
-                       "arch_biden": ["biden.jpg"]}.items():
+    for ref, names in {
+        "arch_obama": ["obama.jpg", "obama2.jpg"],
+        "arch_biden": ["biden.jpg"],
+    }.items():
         (root / ref).mkdir(parents=True)
         for name in names:
             shutil.copy(PHOTOS / name, root / ref / name)
@@ -40,23 +42,30 @@ def _archive(root: Path) -> Path:
 
 def _gallery(tenant: Tenant) -> Gallery:
     """Return a new empty gallery of the tenant's agency."""
-    return gallery_create(agency=tenant.agency, slug=f"archive-{uuid.uuid4().hex[:8]}",
-                          name="Archive", legal_basis="identification_of_criminals_act",
-                          contains_youth_records=False, cai_disclosure_filed=True)
+    return gallery_create(
+        agency=tenant.agency,
+        slug=f"archive-{uuid.uuid4().hex[:8]}",
+        name="Archive",
+        legal_basis="identification_of_criminals_act",
+        contains_youth_records=False,
+        cai_disclosure_filed=True,
+    )
 
 
 def _faces(gallery: Gallery) -> list[tuple[str, str]]:
     with agency_transaction(gallery.agency_id):
-        return sorted(Face.objects.filter(gallery=gallery)
-                      .values_list("subject__ref", "photo__sha256"))
+        return sorted(
+            Face.objects.filter(gallery=gallery).values_list("subject__ref", "photo__sha256")
+        )
 
 
 def test_directory_import_loads_faces_and_holds_group_photos(
     committed: None, tenant_a: Tenant, tmp_path: Path
 ) -> None:
     gallery = _gallery(tenant_a)
-    record = gallery_import_create(gallery=gallery, source=_archive(tmp_path),
-                                   enqueue=False, actor="test")
+    record = gallery_import_create(
+        gallery=gallery, source=_archive(tmp_path), enqueue=False, actor="test"
+    )
     done = gallery_import_process(agency_id=tenant_a.agency.id, import_id=record.id)
     assert done is not None and done.status == "done"
     assert (done.enrolled, done.rejected, done.held, done.skipped) == (3, 1, 1, 0)
@@ -68,26 +77,37 @@ def test_directory_import_loads_faces_and_holds_group_photos(
         face = Face.objects.filter(gallery=gallery, subject__ref="arch_biden").get()
         assert len(face.box) == 4 and face.box[2] > face.box[0]
         assert SubjectPhoto.objects.get(pk=face.photo_id).content_key is not None
-        actions = set(AuditEvent.objects.filter(object_id=str(record.id))
-                      .values_list("action", flat=True))
-    assert {"gallery_import.created", "gallery_import.chunk_loaded",
-            "gallery_import.done"} <= actions
+        actions = set(
+            AuditEvent.objects.filter(object_id=str(record.id)).values_list("action", flat=True)
+        )
+    assert {
+        "gallery_import.created",
+        "gallery_import.chunk_loaded",
+        "gallery_import.done",
+    } <= actions
 
 
 def test_interrupted_import_resumes_without_duplicates(
     committed: None, tenant_a: Tenant, tmp_path: Path
 ) -> None:
     gallery = _gallery(tenant_a)
-    record = gallery_import_create(gallery=gallery, source=_archive(tmp_path),
-                                   several_faces="largest", enqueue=False, actor="test")
-    stopped = gallery_import_process(agency_id=tenant_a.agency.id, import_id=record.id,
-                                     chunk_subjects=1, stop_after_chunks=2)
+    record = gallery_import_create(
+        gallery=gallery,
+        source=_archive(tmp_path),
+        several_faces="largest",
+        enqueue=False,
+        actor="test",
+    )
+    stopped = gallery_import_process(
+        agency_id=tenant_a.agency.id, import_id=record.id, chunk_subjects=1, stop_after_chunks=2
+    )
     assert stopped is None
     with agency_transaction(tenant_a.agency.id):
         assert GalleryImport.objects.get(id=record.id).subjects_done == 2
     partial = _faces(gallery)
-    done = gallery_import_process(agency_id=tenant_a.agency.id, import_id=record.id,
-                                  chunk_subjects=1)
+    done = gallery_import_process(
+        agency_id=tenant_a.agency.id, import_id=record.id, chunk_subjects=1
+    )
     assert done is not None and done.status == "done"
     faces = _faces(gallery)
     assert set(partial) < set(faces) and len(faces) == len(set(faces)) == 4
@@ -100,8 +120,7 @@ def test_reimport_skips_photos_already_enrolled(
     gallery = _gallery(tenant_a)
     source = _archive(tmp_path)
     for _ in range(2):
-        record = gallery_import_create(gallery=gallery, source=source,
-                                       enqueue=False, actor="test")
+        record = gallery_import_create(gallery=gallery, source=source, enqueue=False, actor="test")
         done = gallery_import_process(agency_id=tenant_a.agency.id, import_id=record.id)
     assert done is not None and (done.enrolled, done.skipped) == (0, 3)
     assert len(_faces(gallery)) == 3
@@ -115,9 +134,15 @@ def test_manifest_of_precomputed_embeddings_is_loaded_without_detection(
 
     shutil.copy(PHOTOS / "obama.jpg", tmp_path / "obama.jpg")
     vector = [0.01 * i for i in range(128)]
-    lines = [{"model_name": MODEL_NAME, "model_version": MODEL_VERSION},
-             {"subject": "arch_obama", "photo": "obama.jpg", "embedding": vector,
-              "box": [10, 90, 90, 10]}]
+    lines = [
+        {"model_name": MODEL_NAME, "model_version": MODEL_VERSION},
+        {
+            "subject": "arch_obama",
+            "photo": "obama.jpg",
+            "embedding": vector,
+            "box": [10, 90, 90, 10],
+        },
+    ]
     manifest = tmp_path / "archive.jsonl"
     manifest.write_text("\n".join(json.dumps(x) for x in lines))
     record = gallery_import_create(gallery=gallery, source=manifest, enqueue=False)
@@ -149,8 +174,15 @@ def test_import_into_another_agencys_gallery_is_refused(
 ) -> None:
     gallery, other = _gallery(tenant_a), _gallery(tenant_b)
     with pytest.raises(CommandError, match="no such agency or gallery"):
-        call_command("gallery_import", "--agency", tenant_a.agency.id,
-                     "--gallery", other.slug, str(_archive(tmp_path)), "--inline")
+        call_command(
+            "gallery_import",
+            "--agency",
+            tenant_a.agency.id,
+            "--gallery",
+            other.slug,
+            str(_archive(tmp_path)),
+            "--inline",
+        )
     record = gallery_import_create(gallery=other, source=tmp_path, enqueue=False)
     assert gallery_import_process(agency_id=tenant_a.agency.id, import_id=record.id) is None
     assert _faces(gallery) == [] and _faces(other) == []
@@ -160,8 +192,16 @@ def test_command_imports_through_the_celery_worker(
     committed: None, celery_worker: object, tenant_a: Tenant, tmp_path: Path
 ) -> None:
     gallery = _gallery(tenant_a)
-    call_command("gallery_import", "--agency", tenant_a.agency.id, "--gallery",
-                 gallery.slug, str(_archive(tmp_path)), "--several-faces", "refuse")
+    call_command(
+        "gallery_import",
+        "--agency",
+        tenant_a.agency.id,
+        "--gallery",
+        gallery.slug,
+        str(_archive(tmp_path)),
+        "--several-faces",
+        "refuse",
+    )
     assert [ref for ref, _ in _faces(gallery)] == ["arch_biden", "arch_obama", "arch_obama"]
 
 

@@ -17,9 +17,11 @@ from tests.conftest import Tenant
 
 
 def _record(client: APIClient, search_id: Any, outcome: str = "confirmed") -> Any:
-    return client.post(f"/api/v1/searches/{search_id}/candidates/1/outcome",
-                       {"outcome": outcome, "note": "Fingerprints from the scene matched."},
-                       format="json")
+    return client.post(
+        f"/api/v1/searches/{search_id}/candidates/1/outcome",
+        {"outcome": outcome, "note": "Fingerprints from the scene matched."},
+        format="json",
+    )
 
 
 def test_the_requester_records_a_leads_outcome_and_may_correct_it(
@@ -35,11 +37,15 @@ def test_the_requester_records_a_leads_outcome_and_may_correct_it(
     assert corrected.status_code == 200, corrected.content
     with agency_transaction(tenant_a.agency.id):
         assert Candidate.objects.get(search=search, rank=1).outcome == "charged"
-        events = list(AuditEvent.objects.filter(object_id=str(search.id),
-                                                action="lead.outcome_recorded")
-                      .order_by("seq").values_list("data", flat=True))
+        events = list(
+            AuditEvent.objects.filter(object_id=str(search.id), action="lead.outcome_recorded")
+            .order_by("seq")
+            .values_list("data", flat=True)
+        )
     assert [(e["outcome"], e["previous"]) for e in events] == [
-        ("confirmed", ""), ("charged", "confirmed")]
+        ("confirmed", ""),
+        ("charged", "confirmed"),
+    ]
     after = statistics_compute(user=user).lead_outcomes
     assert after["charged"] - before.get("charged", 0) == 1
     assert after["confirmed"] - before.get("confirmed", 0) == 0  # the correction replaced it
@@ -52,7 +58,9 @@ def test_only_a_possible_match_has_an_outcome(db: None, tenant_a: Tenant) -> Non
     assert response.json()["error"]["code"] == "candidate_not_a_lead"
     bad = tenant_a.client("investigator").post(
         f"/api/v1/searches/{search.id}/candidates/1/outcome",
-        {"outcome": "arrested", "note": "x"}, format="json")
+        {"outcome": "arrested", "note": "x"},
+        format="json",
+    )
     assert bad.status_code == 400
 
 
@@ -66,8 +74,6 @@ def test_an_outcome_needs_a_second_factor(db: None, tenant_a: Tenant) -> None:
     assert response.json()["error"]["code"] == "mfa_required"
 
 
-def test_another_agencys_lead_is_not_found(
-    db: None, tenant_a: Tenant, tenant_b: Tenant
-) -> None:
+def test_another_agencys_lead_is_not_found(db: None, tenant_a: Tenant, tenant_b: Tenant) -> None:
     search = a_search(tenant_b, tenant_b.users["investigator"], SearchStatus.REVIEWED, lead=True)
     assert _record(tenant_a.client("supervisor"), search.id).status_code == 404

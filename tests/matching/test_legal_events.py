@@ -115,8 +115,9 @@ def held_and_pending(tenant: Tenant, subject: Subject) -> tuple[HeldPhoto, Enrol
             model_name="test",
             model_version="1",
         )
-        assert held_photo_keep(held=held, content=unique_probe(),
-                               embeddings=[[0.5] * 128, [0.25] * 128])
+        assert held_photo_keep(
+            held=held, content=unique_probe(), embeddings=[[0.5] * 128, [0.25] * 128]
+        )
         batch = EnrollmentBatch.objects.create(
             agency_id=agency_id, gallery=subject.gallery, status=EnrollmentStatus.DONE
         )

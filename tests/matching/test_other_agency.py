@@ -23,7 +23,8 @@ def search_of_a(db: None, tenant_a: Tenant) -> Search:
     """A queued search of agency A that no worker will pick up (it is never committed)."""
     with agency_transaction(tenant_a.agency.id):
         search: Search = SearchFactory.create(
-            gallery=tenant_a.gallery, requested_by=tenant_a.users["investigator"],
+            gallery=tenant_a.gallery,
+            requested_by=tenant_a.users["investigator"],
             status=SearchStatus.AWAITING_FACE_CHOICE,
             face_boxes=[{"x": 0, "y": 0, "w": 9, "h": 9}] * 2,
         )
@@ -42,8 +43,9 @@ def test_get_another_agencys_search_is_404_like_a_missing_one(
 def test_choosing_a_face_in_another_agencys_search_is_404(
     search_of_a: Search, tenant_a: Tenant, tenant_b: Tenant
 ) -> None:
-    response = tenant_b.client().post(f"/api/v1/searches/{search_of_a.id}/face-choice",
-                                      {"face": 0}, format="json")
+    response = tenant_b.client().post(
+        f"/api/v1/searches/{search_of_a.id}/face-choice", {"face": 0}, format="json"
+    )
     assert response.status_code == 404
     with agency_transaction(tenant_a.agency.id):
         search_of_a.refresh_from_db()
@@ -57,17 +59,22 @@ def gallery_only_a_has(db: None, tenant_a: Tenant) -> str:
     from matching.galleries import gallery_create
 
     slug = f"a-only-{uuid.uuid4().hex[:6]}"
-    gallery_create(agency=tenant_a.agency, slug=slug, name="A's own archive",
-                   legal_basis="identification_of_criminals_act", contains_youth_records=False)
+    gallery_create(
+        agency=tenant_a.agency,
+        slug=slug,
+        name="A's own archive",
+        legal_basis="identification_of_criminals_act",
+        contains_youth_records=False,
+    )
     return slug
 
 
 def _search_post(tenant: Tenant, gallery: str) -> Any:
     upload = io.BytesIO(photo("obama3.jpg"))
     upload.name = "probe.jpg"
-    return tenant.client().post("/api/v1/searches",
-                                {**search_fields(gallery=gallery), "probe": upload},
-                                format="multipart")
+    return tenant.client().post(
+        "/api/v1/searches", {**search_fields(gallery=gallery), "probe": upload}, format="multipart"
+    )
 
 
 def test_searching_another_agencys_gallery_is_404(
@@ -123,10 +130,20 @@ def test_nearest_faces_of_another_agencys_gallery_are_invisible(
         face = Face.objects.filter(gallery=tenant_a.gallery).first()
     assert face is not None
     embedding = np.array(face.embedding)
-    own = faces_nearest(agency_id=tenant_a.agency.id, gallery_id=tenant_a.gallery.id,
-                        embedding=embedding, limit=5, max_distance=2.0)
-    theirs = faces_nearest(agency_id=tenant_b.agency.id, gallery_id=tenant_a.gallery.id,
-                           embedding=embedding, limit=5, max_distance=2.0)
+    own = faces_nearest(
+        agency_id=tenant_a.agency.id,
+        gallery_id=tenant_a.gallery.id,
+        embedding=embedding,
+        limit=5,
+        max_distance=2.0,
+    )
+    theirs = faces_nearest(
+        agency_id=tenant_b.agency.id,
+        gallery_id=tenant_a.gallery.id,
+        embedding=embedding,
+        limit=5,
+        max_distance=2.0,
+    )
     assert own and own[0].distance < 1e-6
     assert theirs == []
 
@@ -138,7 +155,8 @@ def test_enrolling_into_another_agencys_gallery_is_404(
         upload: Any = io.BytesIO(photo("biden.jpg"))
         upload.name = "biden.jpg"
         return tenant_b.client("agency_admin").post(
-            f"/api/v1/galleries/{slug}/subjects", {"ref": "x", "images": [upload]},
+            f"/api/v1/galleries/{slug}/subjects",
+            {"ref": "x", "images": [upload]},
             format="multipart",
         )
 

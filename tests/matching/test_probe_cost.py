@@ -35,24 +35,33 @@ def jpeg_claiming(data: bytes, width: int, height: int) -> bytes:
     """Rewrite the frame header of a real JPEG to claim another size; the scan data stays."""
     sos = data.rfind(b"\xff\xda")
     sof = max(data.rfind(marker, 0, sos) for marker in (b"\xff\xc0", b"\xff\xc2"))
-    return data[: sof + 5] + struct.pack(">HH", height, width) + data[sof + 9:]
+    return data[: sof + 5] + struct.pack(">HH", height, width) + data[sof + 9 :]
 
 
 def png_chunk(kind: bytes, data: bytes) -> bytes:
-    return (struct.pack(">I", len(data)) + kind + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
 
 
-def png_rgb(width: int, height: int, *, rows: int | None = None, interlaced: bool = False,
-            value: int = 0x80) -> bytes:
+def png_rgb(
+    width: int, height: int, *, rows: int | None = None, interlaced: bool = False, value: int = 0x80
+) -> bytes:
     """Return a well-formed gray RGB PNG whose data holds ``rows`` rows (default: all)."""
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 1 if interlaced else 0)
     packer = zlib.compressobj(9)
     row = b"\x00" + bytes([value]) * 3 * width
     stream = b"".join(packer.compress(row) for _ in range(height if rows is None else rows))
     stream += packer.flush()
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", stream)
-            + png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", stream)
+        + png_chunk(b"IEND", b"")
+    )
 
 
 def png_interlaced(image: Image.Image) -> bytes:
@@ -92,8 +101,9 @@ def test_a_jpeg_whose_frame_header_claims_6324_square_is_refused() -> None:
 
 def progressive(name: str) -> bytes:
     out = io.BytesIO()
-    Image.open(io.BytesIO(photo(name))).convert("RGB").save(out, format="JPEG", quality=90,
-                                                            progressive=True)
+    Image.open(io.BytesIO(photo(name))).convert("RGB").save(
+        out, format="JPEG", quality=90, progressive=True
+    )
     return out.getvalue()
 
 
@@ -103,7 +113,7 @@ def test_a_progressive_jpeg_cut_between_scans_is_refused_at_submission(
 ) -> None:
     """Cut at a scan boundary it decodes, coarse or colourless, and no decoder warns."""
     whole = progressive("obama.jpg")
-    starts = [i for i in range(len(whole) - 1) if whole[i: i + 2] == b"\xff\xda"]
+    starts = [i for i in range(len(whole) - 1) if whole[i : i + 2] == b"\xff\xda"]
     assert len(starts) == 10
     cut = whole[: starts[scans_kept]] + b"\xff\xd9"
     rejected(tenant_a, 400, errors.IMAGE_TRUNCATED, upload(cut, "probe.jpg"))
@@ -124,10 +134,10 @@ def png_idat(data: bytes) -> tuple[int, bytes]:
     """Return where the first IDAT chunk starts and the data of all IDAT chunks joined."""
     first, joined, at = -1, b"", 8
     while at < len(data):
-        (length,) = struct.unpack(">I", data[at: at + 4])
-        if data[at + 4: at + 8] == b"IDAT":
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        if data[at + 4 : at + 8] == b"IDAT":
             first = at if first < 0 else first
-            joined += data[at + 8: at + 8 + length]
+            joined += data[at + 8 : at + 8 + length]
         at += length + 12
     return first, joined
 
@@ -135,7 +145,7 @@ def png_idat(data: bytes) -> tuple[int, bytes]:
 def test_an_interlaced_png_whose_data_stops_early_is_refused() -> None:
     whole = png_interlaced(Image.open(io.BytesIO(photo("astronaut.png"))).convert("RGB"))
     start, idat = png_idat(whole)
-    cut = zlib.decompress(idat)[: 100_000]
+    cut = zlib.decompress(idat)[:100_000]
     short = whole[:start] + png_chunk(b"IDAT", zlib.compress(cut)) + png_chunk(b"IEND", b"")
     assert image_inspect(short, declared_type="image/png").width == 512
     assert decode_refused(short) == errors.IMAGE_TRUNCATED
@@ -154,8 +164,12 @@ def test_complete_photos_still_decode_unchanged(name: str) -> None:
 
 @pytest.mark.parametrize(
     ("mode", "options"),
-    [("L", {}), ("CMYK", {}), ("RGB", {"progressive": True}),
-     ("RGB", {"subsampling": 2, "optimize": True})],
+    [
+        ("L", {}),
+        ("CMYK", {}),
+        ("RGB", {"progressive": True}),
+        ("RGB", {"subsampling": 2, "optimize": True}),
+    ],
     ids=["grayscale", "cmyk", "progressive", "subsampled-optimized"],
 )
 def test_complete_jpegs_of_every_kind_pass_the_strict_check(
@@ -169,7 +183,9 @@ def test_complete_jpegs_of_every_kind_pass_the_strict_check(
     settings.IMAGE_DECODE_MAX_PIXELS = 300_000
     assert image_decode(out.getvalue()).size == (455, 569)
     assert decode_refused(jpeg_cut_with_end_marker(out.getvalue())) in {
-        errors.IMAGE_TRUNCATED, errors.IMAGE_CORRUPT}
+        errors.IMAGE_TRUNCATED,
+        errors.IMAGE_CORRUPT,
+    }
 
 
 def test_an_interlaced_png_decodes() -> None:
@@ -215,14 +231,16 @@ def test_a_png_within_the_budget_is_accepted(db: None, tenant_a: Tenant) -> None
 def test_enrollment_refuses_a_cut_jpeg_with_its_code(db: None, tenant_a: Tenant) -> None:
     cut = jpeg_cut_with_end_marker(photo("obama3.jpg"))
     batch = enrollment_batch_create(
-        gallery=tenant_a.gallery, enqueue=False,
+        gallery=tenant_a.gallery,
+        enqueue=False,
         items=[UploadItem(subject_ref="cut-probe", filename="cut.jpg", content=cut)],
     )
     enrollment_batch_process(agency_id=tenant_a.agency.id, batch_id=batch.id)
     with agency_transaction(tenant_a.agency.id):
         done = EnrollmentBatch.objects.get(id=batch.id)
     assert [(r["status"], r["reason"]) for r in done.results] == [
-        ("rejected", errors.IMAGE_TRUNCATED)]
+        ("rejected", errors.IMAGE_TRUNCATED)
+    ]
 
 
 class DetectorSpy:

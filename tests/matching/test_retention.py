@@ -22,7 +22,8 @@ def submit(tenant: Tenant, **overrides: Any) -> dict[str, Any]:
     upload = io.BytesIO(photo("obama3.jpg"))
     upload.name = "probe.jpg"
     response = tenant.client().post(
-        "/api/v1/searches", {**search_fields(**overrides), "probe": upload}, format="multipart")
+        "/api/v1/searches", {**search_fields(**overrides), "probe": upload}, format="multipart"
+    )
     assert response.status_code == 201, response.content
     body: dict[str, Any] = response.json()
     return body
@@ -37,12 +38,14 @@ def test_probes_past_their_retention_are_purged_and_audited(db: None, tenant_a: 
         assert search.probe_retain_until - search.created_at > timedelta(days=29)
         Search.objects.filter(id=search.id).update(
             status=SearchStatus.AWAITING_REVIEW,
-            probe_retain_until=timezone.now() - timedelta(seconds=1))
+            probe_retain_until=timezone.now() - timedelta(seconds=1),
+        )
     assert probes_purge_due(agency_id=tenant_a.agency.id) >= 1
     with agency_transaction(tenant_a.agency.id):
         assert Probe.objects.get(search_id=search.id).content is None
-        actions = list(AuditEvent.objects.filter(object_id=str(search.id))
-                       .values_list("action", flat=True))
+        actions = list(
+            AuditEvent.objects.filter(object_id=str(search.id)).values_list("action", flat=True)
+        )
     assert "probe.deleted" in actions
 
 
@@ -50,7 +53,8 @@ def test_a_probe_still_in_retention_or_in_flight_is_kept(db: None, tenant_a: Ten
     created = submit(tenant_a)
     with agency_transaction(tenant_a.agency.id):
         Search.objects.filter(id=created["id"]).update(
-            probe_retain_until=timezone.now() - timedelta(seconds=1))  # still queued
+            probe_retain_until=timezone.now() - timedelta(seconds=1)
+        )  # still queued
     probes_purge_due(agency_id=tenant_a.agency.id)
     with agency_transaction(tenant_a.agency.id):
         assert Probe.objects.get(search_id=created["id"]).content is not None
@@ -63,7 +67,8 @@ def test_another_agencys_purge_leaves_the_probe_alone(
     with agency_transaction(tenant_a.agency.id):
         Search.objects.filter(id=created["id"]).update(
             status=SearchStatus.AWAITING_REVIEW,
-            probe_retain_until=timezone.now() - timedelta(seconds=1))
+            probe_retain_until=timezone.now() - timedelta(seconds=1),
+        )
     probes_purge_due(agency_id=tenant_b.agency.id)
     with agency_transaction(tenant_a.agency.id):
         assert Probe.objects.get(search_id=created["id"]).content is not None
@@ -75,15 +80,21 @@ def test_a_live_feed_probe_is_deleted_as_soon_as_the_search_ends(
 ) -> None:
     case = f"2026-{uuid.uuid4().hex[:6]}"
     warrant_id = verified_warrant(tenant_a, case_number=case, kind="general_warrant")
-    created = submit(tenant_a, case_number=case, warrant_id=warrant_id,
-                     probe_source="surveillance_live_feed")
+    created = submit(
+        tenant_a, case_number=case, warrant_id=warrant_id, probe_source="surveillance_live_feed"
+    )
     assert created["status"] == SearchStatus.QUEUED, created["decision"]["reasons"]
     obligations = created["decision"]["obligations"]
     assert obligations["probe_retention_days"] == 0
     assert obligations["max_candidates"] == 10
     assert obligations["min_similarity"] == 0.9
-    done = wait_for(lambda: (b := tenant_a.client().get(f"/api/v1/searches/{created['id']}")
-                             .json())["status"] == SearchStatus.AWAITING_REVIEW and b)
+    done = wait_for(
+        lambda: (
+            (b := tenant_a.client().get(f"/api/v1/searches/{created['id']}").json())["status"]
+            == SearchStatus.AWAITING_REVIEW
+            and b
+        )
+    )
     assert done["handling"]["discard_non_matching_faces_immediately"] is True
     with agency_transaction(tenant_a.agency.id):
         assert Probe.objects.get(search_id=created["id"]).content is None
@@ -97,14 +108,17 @@ def test_a_search_whose_worker_lease_expired_is_queued_again(
     created = submit(tenant_a)
     with agency_transaction(tenant_a.agency.id):
         Search.objects.filter(id=created["id"]).update(
-            status=SearchStatus.RUNNING, lease_owner="gone:1:x",
-            lease_expires_at=timezone.now() - timedelta(seconds=1))
+            status=SearchStatus.RUNNING,
+            lease_owner="gone:1:x",
+            lease_expires_at=timezone.now() - timedelta(seconds=1),
+        )
     assert searches_recover(agency_id=tenant_b.agency.id) == 0  # not theirs to touch
     assert searches_recover(agency_id=tenant_a.agency.id) >= 1
     with agency_transaction(tenant_a.agency.id):
         search = Search.objects.get(id=created["id"])
-        requeued = AuditEvent.objects.filter(object_id=created["id"],
-                                             action="search.requeued").count()
+        requeued = AuditEvent.objects.filter(
+            object_id=created["id"], action="search.requeued"
+        ).count()
     assert search.status == SearchStatus.QUEUED
     assert search.lease_owner == ""
     assert search.lease_expires_at is not None and search.lease_expires_at > timezone.now()
@@ -117,8 +131,10 @@ def test_a_search_within_its_lease_is_left_running(db: None, tenant_a: Tenant) -
     created = submit(tenant_a)
     with agency_transaction(tenant_a.agency.id):
         Search.objects.filter(id=created["id"]).update(
-            status=SearchStatus.RUNNING, lease_owner="alive:1:x",
-            lease_expires_at=timezone.now() + timedelta(seconds=30))
+            status=SearchStatus.RUNNING,
+            lease_owner="alive:1:x",
+            lease_expires_at=timezone.now() + timedelta(seconds=30),
+        )
     searches_recover(agency_id=tenant_a.agency.id)
     with agency_transaction(tenant_a.agency.id):
         assert Search.objects.get(id=created["id"]).status == SearchStatus.RUNNING
@@ -130,13 +146,17 @@ def test_a_failed_search_whose_retention_ended_is_purged_and_audited(
     created = submit(tenant_a)
     with agency_transaction(tenant_a.agency.id):
         Search.objects.filter(id=created["id"]).update(
-            status=SearchStatus.FAILED, probe_retain_until=timezone.now() - timedelta(seconds=1))
+            status=SearchStatus.FAILED, probe_retain_until=timezone.now() - timedelta(seconds=1)
+        )
     assert probes_purge_due(agency_id=tenant_a.agency.id) >= 1
     with agency_transaction(tenant_a.agency.id):
         search = Search.objects.get(id=created["id"])
         probe = Probe.objects.get(search_id=search.id)
-        actions = list(AuditEvent.objects.filter(object_id=str(search.id))
-                       .order_by("seq").values_list("action", flat=True))
+        actions = list(
+            AuditEvent.objects.filter(object_id=str(search.id))
+            .order_by("seq")
+            .values_list("action", flat=True)
+        )
     assert search.status == SearchStatus.PURGED
     assert probe.content is None
     assert actions[-2:] == ["probe.deleted", "search.purged"]
@@ -152,7 +172,8 @@ def test_with_messages_waiting_only_expired_leases_are_recovered(
     with agency_transaction(tenant_a.agency.id):
         Search.objects.filter(id=waiting["id"]).update(lease_expires_at=past)
         Search.objects.filter(id=stranded["id"]).update(
-            status=SearchStatus.RUNNING, lease_owner="gone:1:x", lease_expires_at=past)
+            status=SearchStatus.RUNNING, lease_owner="gone:1:x", lease_expires_at=past
+        )
     assert searches_recover(agency_id=tenant_a.agency.id, include_queued=False) >= 1
     with agency_transaction(tenant_a.agency.id):
         assert Search.objects.get(id=waiting["id"]).lease_expires_at == past

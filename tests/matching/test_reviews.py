@@ -23,31 +23,47 @@ def reviewed_search(db: None, tenant_a: Tenant) -> Search:
     """A finished search with Obama at rank 1 and Biden at rank 2 (no worker needed)."""
     with agency_transaction(tenant_a.agency.id):
         search = Search.objects.create(
-            agency=tenant_a.agency, gallery=tenant_a.gallery,
-            requested_by=tenant_a.users["investigator"], status=SearchStatus.AWAITING_REVIEW,
-            purpose="criminal_investigation", case_number="2026-42",
-            justification="Robbery suspect on CCTV; no other leads.", probe_meta={},
+            agency=tenant_a.agency,
+            gallery=tenant_a.gallery,
+            requested_by=tenant_a.users["investigator"],
+            status=SearchStatus.AWAITING_REVIEW,
+            purpose="criminal_investigation",
+            case_number="2026-42",
+            justification="Robbery suspect on CCTV; no other leads.",
+            probe_meta={},
         )
         for rank, ref, distance in ((1, "obama", 0.35), (2, "biden", 0.58)):
             subject = Subject.objects.get(gallery=tenant_a.gallery, ref=ref)
-            Candidate.objects.create(agency=tenant_a.agency, search=search, rank=rank,
-                                     subject=subject, face_id=rank, distance=distance,
-                                     similarity=1 - distance**2 / 1.8)
+            Candidate.objects.create(
+                agency=tenant_a.agency,
+                search=search,
+                rank=rank,
+                subject=subject,
+                face_id=rank,
+                distance=distance,
+                similarity=1 - distance**2 / 1.8,
+            )
     return search
 
 
 def review(client: APIClient, search: Search, rank: int, disposition: str) -> Any:
-    return client.post(f"/api/v1/searches/{search.id}/candidates/{rank}/reviews",
-                       {"disposition": disposition, "note": "Compared ears, scar, hairline."},
-                       format="json")
+    return client.post(
+        f"/api/v1/searches/{search.id}/candidates/{rank}/reviews",
+        {"disposition": disposition, "note": "Compared ears, scar, hairline."},
+        format="json",
+    )
 
 
 def staff(tenant: Tenant, roles: list[str], *, mfa: bool = True) -> tuple[Any, APIClient]:
     """A trained user of ``tenant`` with ``roles`` and a token (with a second factor or not)."""
     user = user_create(agency=tenant.agency, username=f"rv_{uuid.uuid4().hex[:8]}", roles=roles)
     now = timezone.now()
-    training_record_add(user=user, course="FR", completed_at=now - timedelta(days=1),
-                        expires_at=now + timedelta(days=300))
+    training_record_add(
+        user=user,
+        course="FR",
+        completed_at=now - timedelta(days=1),
+        expires_at=now + timedelta(days=300),
+    )
     issuer = TokenIssuer.MFA_SESSION if mfa else TokenIssuer.PORTAL
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user, issued_via=issuer)}")
@@ -71,11 +87,16 @@ def test_a_possible_match_needs_a_supervisors_second_review(
     confirmed = review(tenant_a.client("supervisor"), reviewed_search, 1, "possible_match").json()
     assert confirmed["candidates"][0]["disposition"] == "possible_match"
     assert [r["reviewer"] for r in confirmed["candidates"][0]["reviews"]] == [
-        tenant_a.users["investigator"].username, tenant_a.users["supervisor"].username]
+        tenant_a.users["investigator"].username,
+        tenant_a.users["supervisor"].username,
+    ]
     assert confirmed["status"] == SearchStatus.REVIEWED
     with agency_transaction(tenant_a.agency.id):
-        actions = list(AuditEvent.objects.filter(object_id=str(reviewed_search.id))
-                       .values_list("action", flat=True))
+        actions = list(
+            AuditEvent.objects.filter(object_id=str(reviewed_search.id)).values_list(
+                "action", flat=True
+            )
+        )
     assert actions.count("candidate.reviewed") == 3
     assert "search.reviewed" in actions
 
@@ -141,11 +162,16 @@ def test_roles_that_do_not_review(reviewed_search: Search, tenant_a: Tenant, rol
 
 
 def test_a_reviewer_needs_current_training(reviewed_search: Search, tenant_a: Tenant) -> None:
-    lapsed = user_create(agency=tenant_a.agency, username=f"lapsed_{uuid.uuid4().hex[:6]}",
-                         roles=["supervisor"])
+    lapsed = user_create(
+        agency=tenant_a.agency, username=f"lapsed_{uuid.uuid4().hex[:6]}", roles=["supervisor"]
+    )
     now = timezone.now()
-    training_record_add(user=lapsed, course="FR", completed_at=now - timedelta(days=400),
-                        expires_at=now - timedelta(days=35))
+    training_record_add(
+        user=lapsed,
+        course="FR",
+        completed_at=now - timedelta(days=400),
+        expires_at=now - timedelta(days=35),
+    )
     client = APIClient()
     key = token_issue(user=lapsed, issued_via=TokenIssuer.AGENCY_ADMIN)
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
@@ -154,19 +180,16 @@ def test_a_reviewer_needs_current_training(reviewed_search: Search, tenant_a: Te
     assert response.json()["error"]["code"] == "training_required"
 
 
-def test_another_agency_cannot_review_or_close(
-    reviewed_search: Search, tenant_b: Tenant
-) -> None:
+def test_another_agency_cannot_review_or_close(reviewed_search: Search, tenant_b: Tenant) -> None:
     response = review(tenant_b.client("supervisor"), reviewed_search, 1, "not_a_match")
     assert response.status_code == 404
     closed = tenant_b.client("supervisor").post(
-        f"/api/v1/searches/{reviewed_search.id}/review-complete", {"note": "x"}, format="json")
+        f"/api/v1/searches/{reviewed_search.id}/review-complete", {"note": "x"}, format="json"
+    )
     assert closed.status_code == 404
 
 
-def test_a_quarantined_search_cannot_be_reviewed(
-    reviewed_search: Search, tenant_a: Tenant
-) -> None:
+def test_a_quarantined_search_cannot_be_reviewed(reviewed_search: Search, tenant_a: Tenant) -> None:
     with agency_transaction(tenant_a.agency.id):
         Search.objects.filter(id=reviewed_search.id).update(quarantined_at=timezone.now())
     assert review(tenant_a.client(), reviewed_search, 1, "not_a_match").status_code == 404
@@ -181,8 +204,9 @@ def test_review_can_be_closed_only_when_nothing_is_pending(
     assert early.json()["error"]["code"] == "reviews_outstanding"
     with agency_transaction(tenant_a.agency.id):
         Candidate.objects.filter(search=reviewed_search).delete()
-    closed = tenant_a.client().post(url, {"note": "No candidate above the threshold."},
-                                    format="json")
+    closed = tenant_a.client().post(
+        url, {"note": "No candidate above the threshold."}, format="json"
+    )
     assert closed.status_code == 200
     assert closed.json()["status"] == SearchStatus.REVIEWED
 
@@ -197,5 +221,6 @@ def test_candidates_are_not_shown_while_the_search_reads_as_running(
     assert body["status"] == SearchStatus.RUNNING
     assert body["candidates"] == []
     with agency_transaction(tenant_a.agency.id):
-        assert not AuditEvent.objects.filter(object_id=str(reviewed_search.id),
-                                             action="candidates.viewed").exists()
+        assert not AuditEvent.objects.filter(
+            object_id=str(reviewed_search.id), action="candidates.viewed"
+        ).exists()

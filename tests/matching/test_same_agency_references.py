@@ -24,15 +24,20 @@ def refusal(agency_id: str, sql: str, params: list[str | int]) -> str:
     pytest.fail(f"accepted: {sql}")
 
 
-SUBJECT = ("INSERT INTO matching_subject (agency_id, gallery_id, ref, display_name, created_at) "
-           "VALUES (%s, %s, %s, '', now())")
+SUBJECT = (
+    "INSERT INTO matching_subject (agency_id, gallery_id, ref, display_name, created_at) "
+    "VALUES (%s, %s, %s, '', now())"
+)
 
 
 def test_a_subject_cannot_join_another_agencys_gallery(
     db: None, tenant_a: Tenant, tenant_b: Tenant
 ) -> None:
-    message = refusal(tenant_a.agency.id, SUBJECT,
-                      [tenant_a.agency.id, tenant_b.gallery.id, f"x-{uuid.uuid4().hex[:6]}"])
+    message = refusal(
+        tenant_a.agency.id,
+        SUBJECT,
+        [tenant_a.agency.id, tenant_b.gallery.id, f"x-{uuid.uuid4().hex[:6]}"],
+    )
     assert "same_agency" in message
 
 
@@ -41,27 +46,34 @@ def test_another_agencys_id_and_a_missing_id_are_refused_alike(
 ) -> None:
     with agency_transaction(tenant_b.agency.id):
         assert Subject.objects.filter(gallery_id=tenant_b.gallery.id).exists()
-    existing = refusal(tenant_a.agency.id, SUBJECT,
-                       [tenant_a.agency.id, tenant_b.gallery.id, "x-existing"])
-    missing = refusal(tenant_a.agency.id, SUBJECT,
-                      [tenant_a.agency.id, 2**62, "x-missing"])
+    existing = refusal(
+        tenant_a.agency.id, SUBJECT, [tenant_a.agency.id, tenant_b.gallery.id, "x-existing"]
+    )
+    missing = refusal(tenant_a.agency.id, SUBJECT, [tenant_a.agency.id, 2**62, "x-missing"])
     assert existing == missing.replace(str(2**62), str(tenant_b.gallery.id))
 
 
 def test_a_search_cannot_name_another_agencys_user_or_gallery(
-    reviewed_search: Search, tenant_a: Tenant, tenant_b: Tenant  # noqa: F811 - the fixture
+    reviewed_search: Search,  # noqa: F811 - the fixture
+    tenant_a: Tenant,
+    tenant_b: Tenant,
 ) -> None:
-    for column, value in (("requested_by_id", tenant_b.users["investigator"].pk),
-                          ("gallery_id", tenant_b.gallery.id)):
+    for column, value in (
+        ("requested_by_id", tenant_b.users["investigator"].pk),
+        ("gallery_id", tenant_b.gallery.id),
+    ):
         message = refusal(
             tenant_a.agency.id,
             f"UPDATE matching_search SET {column} = %s WHERE id = %s",  # noqa: S608 - fixed names
-            [value, str(reviewed_search.id)])
+            [value, str(reviewed_search.id)],
+        )
         assert "same_agency" in message, column
 
 
 def test_a_review_cannot_be_signed_by_another_agencys_user(
-    reviewed_search: Search, tenant_a: Tenant, tenant_b: Tenant  # noqa: F811 - the fixture
+    reviewed_search: Search,  # noqa: F811 - the fixture
+    tenant_a: Tenant,
+    tenant_b: Tenant,
 ) -> None:
     with agency_transaction(tenant_a.agency.id):
         candidate = Candidate.objects.get(search=reviewed_search, rank=1)
@@ -69,5 +81,6 @@ def test_a_review_cannot_be_signed_by_another_agencys_user(
         tenant_a.agency.id,
         "INSERT INTO matching_candidatereview (agency_id, candidate_id, reviewer_id, "
         "disposition, note, created_at) VALUES (%s, %s, %s, 'not_a_match', '', now())",
-        [tenant_a.agency.id, candidate.pk, tenant_b.users["supervisor"].pk])
+        [tenant_a.agency.id, candidate.pk, tenant_b.users["supervisor"].pk],
+    )
     assert "same_agency" in message

@@ -16,8 +16,14 @@ from tests.conftest import Tenant, photo, search_fields, side_by_side, wait_for
 pytestmark = pytest.mark.worker
 
 
-def submit(tenant: Tenant, image: bytes, role: str = "investigator", name: str = "probe.jpg",
-           content_type: str = "image/jpeg", **overrides: Any) -> Any:
+def submit(
+    tenant: Tenant,
+    image: bytes,
+    role: str = "investigator",
+    name: str = "probe.jpg",
+    content_type: str = "image/jpeg",
+    **overrides: Any,
+) -> Any:
     upload = io.BytesIO(image)
     upload.name = name
     return tenant.client(role).post(
@@ -33,8 +39,11 @@ def finished(tenant: Tenant, search_id: str) -> dict[str, Any] | None:
 
 def actions(tenant: Tenant, search_id: str) -> list[str]:
     with agency_transaction(tenant.agency.id):
-        return list(AuditEvent.objects.filter(agency_id=tenant.agency.id, object_id=search_id)
-                    .order_by("seq").values_list("action", flat=True))
+        return list(
+            AuditEvent.objects.filter(agency_id=tenant.agency.id, object_id=search_id)
+            .order_by("seq")
+            .values_list("action", flat=True)
+        )
 
 
 class FaceSpy:
@@ -82,7 +91,10 @@ def test_allowed_search_returns_the_enrolled_subject(
     assert body["model"]["name"] == "dlib_face_recognition_resnet_model_v1"
     assert body["model"]["version"].startswith("fr-1.3.0")
     assert actions(tenant_a, created["id"]) == [
-        "search.submitted", "search.queued", "search.started", "search.completed",
+        "search.submitted",
+        "search.queued",
+        "search.started",
+        "search.completed",
         "candidates.viewed",
     ]
     with agency_transaction(tenant_a.agency.id):
@@ -131,11 +143,17 @@ def test_several_faces_wait_for_a_choice_and_encode_only_the_chosen_one(
 
     faces = body["faces"]
     left = min(range(2), key=lambda i: faces[i]["x"])  # Obama is on the left
-    chosen = tenant_a.client().post(f"/api/v1/searches/{created['id']}/face-choice",
-                                    {"face": left}, format="json")
+    chosen = tenant_a.client().post(
+        f"/api/v1/searches/{created['id']}/face-choice", {"face": left}, format="json"
+    )
     assert chosen.status_code == 202, chosen.content
-    body = wait_for(lambda: (b := finished(tenant_a, created["id"])) and
-                    b["status"] != SearchStatus.AWAITING_FACE_CHOICE and b)
+    body = wait_for(
+        lambda: (
+            (b := finished(tenant_a, created["id"]))
+            and b["status"] != SearchStatus.AWAITING_FACE_CHOICE
+            and b
+        )
+    )
     assert body["status"] == SearchStatus.AWAITING_REVIEW
     assert body["candidates"][0]["subject_ref"] == "obama"
     assert len(spy.encoded) == 1

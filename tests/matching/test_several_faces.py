@@ -27,8 +27,12 @@ def _gallery(tenant: Tenant) -> Gallery:
     """A gallery of the tenant's for group photos: they must not join the shared booking one."""
     if tenant.agency.id not in _GROUP_GALLERIES:
         _GROUP_GALLERIES[tenant.agency.id] = gallery_create(
-            agency=tenant.agency, slug=f"groups-{uuid.uuid4().hex[:6]}", name="Group photos",
-            legal_basis="identification_of_criminals_act", contains_youth_records=False)
+            agency=tenant.agency,
+            slug=f"groups-{uuid.uuid4().hex[:6]}",
+            name="Group photos",
+            legal_basis="identification_of_criminals_act",
+            contains_youth_records=False,
+        )
     return _GROUP_GALLERIES[tenant.agency.id]
 
 
@@ -37,11 +41,11 @@ def _enroll(tenant: Tenant, several_faces: str | None) -> tuple[EnrollmentBatch,
     gallery = _gallery(tenant)
     items = [UploadItem(subject_ref=ref, filename="group.jpg", content=GROUP)]
     if several_faces is None:
-        batch = enrollment_batch_create(gallery=gallery, enqueue=False, actor="test",
-                                        items=items)
+        batch = enrollment_batch_create(gallery=gallery, enqueue=False, actor="test", items=items)
     else:
-        batch = enrollment_batch_create(gallery=gallery, enqueue=False, actor="test",
-                                        items=items, several_faces=several_faces)
+        batch = enrollment_batch_create(
+            gallery=gallery, enqueue=False, actor="test", items=items, several_faces=several_faces
+        )
     processed = enrollment_batch_process(agency_id=tenant.agency.id, batch_id=batch.id)
     assert processed is not None
     return processed, ref
@@ -73,8 +77,9 @@ def test_largest_enrolls_the_largest_face_flagged_and_audited(
     with agency_transaction(tenant_a.agency.id):
         photo = SubjectPhoto.objects.get(subject__ref=ref)
         face = Face.objects.get(subject_id=photo.subject_id)
-        event = AuditEvent.objects.filter(action="subject.enrolled",
-                                          object_id=str(photo.subject_id)).get()
+        event = AuditEvent.objects.filter(
+            action="subject.enrolled", object_id=str(photo.subject_id)
+        ).get()
     assert (photo.face_choice, photo.faces_detected) == ("largest", 2)
     faces = _encoded_faces()
     assert len(faces) == 2
@@ -104,22 +109,21 @@ def test_by_default_the_photo_is_held_and_an_admin_picks_the_face(
     assert photo.status_code == 200
     assert Image.open(io.BytesIO(photo.content)).size == (held.width, held.height)
 
-    chosen = admin.post(f"/api/v1/held-photos/{held.id}/face-choice", {"face": 1},
-                        format="json")
+    chosen = admin.post(f"/api/v1/held-photos/{held.id}/face-choice", {"face": 1}, format="json")
     assert chosen.status_code == 200, chosen.json()
     with agency_transaction(tenant_a.agency.id):
         face = Face.objects.get(id=chosen.json()["face_id"])
         enrolled_photo = SubjectPhoto.objects.get(id=face.photo_id)
         held.refresh_from_db()
-        event = AuditEvent.objects.filter(action="subject.enrolled",
-                                          object_id=str(face.subject_id)).get()
+        event = AuditEvent.objects.filter(
+            action="subject.enrolled", object_id=str(face.subject_id)
+        ).get()
     assert np.allclose(np.array(face.embedding), _encoded_faces()[1], atol=1e-5)
     assert (enrolled_photo.face_choice, enrolled_photo.faces_detected) == ("admin", 2)
     assert (held.status, held.chosen_face, held.embeddings_sealed) == ("enrolled", 1, None)
     assert event.data["face_chosen"] == 1 and event.data["held_photo"] == str(held.id)
 
-    again = admin.post(f"/api/v1/held-photos/{held.id}/face-choice", {"face": 0},
-                       format="json")
+    again = admin.post(f"/api/v1/held-photos/{held.id}/face-choice", {"face": 0}, format="json")
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "held_photo_resolved"
 
@@ -135,7 +139,8 @@ def test_a_face_out_of_range_is_refused_and_nothing_is_enrolled(
     pending: HeldPhoto, tenant_a: Tenant
 ) -> None:
     response = tenant_a.client("agency_admin").post(
-        f"/api/v1/held-photos/{pending.id}/face-choice", {"face": 2}, format="json")
+        f"/api/v1/held-photos/{pending.id}/face-choice", {"face": 2}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "held_face_out_of_range"
     with agency_transaction(tenant_a.agency.id):
@@ -148,7 +153,8 @@ def test_only_agency_admins_resolve_held_photos(pending: HeldPhoto, tenant_a: Te
     for path in ("/api/v1/held-photos", f"/api/v1/held-photos/{pending.id}/photo"):
         assert tenant_a.client("investigator").get(path).status_code == 403
     response = tenant_a.client("investigator").post(
-        f"/api/v1/held-photos/{pending.id}/face-choice", {"face": 0}, format="json")
+        f"/api/v1/held-photos/{pending.id}/face-choice", {"face": 0}, format="json"
+    )
     assert response.status_code == 403
 
 
@@ -156,10 +162,10 @@ def test_another_agencys_held_photo_answers_like_a_missing_one(
     pending: HeldPhoto, tenant_b: Tenant
 ) -> None:
     admin = tenant_b.client("agency_admin")
-    theirs = admin.post(f"/api/v1/held-photos/{pending.id}/face-choice", {"face": 0},
-                        format="json")
-    missing = admin.post(f"/api/v1/held-photos/{uuid.uuid4()}/face-choice", {"face": 0},
-                         format="json")
+    theirs = admin.post(f"/api/v1/held-photos/{pending.id}/face-choice", {"face": 0}, format="json")
+    missing = admin.post(
+        f"/api/v1/held-photos/{uuid.uuid4()}/face-choice", {"face": 0}, format="json"
+    )
     assert theirs.status_code == missing.status_code == 404
     assert theirs.json() == missing.json()
     assert admin.get(f"/api/v1/held-photos/{pending.id}/photo").status_code == 404

@@ -156,13 +156,23 @@ def test_similarity_bands_and_final_dispositions_come_from_the_audit_trail(
     user = tenant_a.users["supervisor"]
     before = statistics_compute(user=user)
     with agency_transaction(tenant_a.agency.id):
-        audit_record(agency_id=tenant_a.agency.id, actor="worker", action="search.completed",
-                     object_type="search", object_id="s-1",
-                     data={"candidates": 3, "similarities": [0.97, 0.93, 0.81]})
+        audit_record(
+            agency_id=tenant_a.agency.id,
+            actor="worker",
+            action="search.completed",
+            object_type="search",
+            object_id="s-1",
+            data={"candidates": 3, "similarities": [0.97, 0.93, 0.81]},
+        )
         for disposition in ("pending", "possible_match", "not_a_match"):
-            audit_record(agency_id=tenant_a.agency.id, actor=user, action="candidate.reviewed",
-                         object_type="search", object_id="s-1",
-                         data={"rank": 1, "disposition": disposition})
+            audit_record(
+                agency_id=tenant_a.agency.id,
+                actor=user,
+                action="candidate.reviewed",
+                object_type="search",
+                object_id="s-1",
+                data={"rank": 1, "disposition": disposition},
+            )
     after = statistics_compute(user=user)
 
     def grew(key: str, name: str) -> int:

@@ -37,8 +37,11 @@ def event(agency_id: str, decision_id: str | None = None, allow: bool = True) ->
         "path": "fr/main/decision",
         "bundles": {"probity": {"revision": "sha256:abc"}},
         "input": {"agency": {"id": agency_id}, "purpose": "criminal_investigation"},
-        "result": {"allow": allow, "reasons": [{"code": "authority_no_warrant_required"}],
-                   "obligations": {}},
+        "result": {
+            "allow": allow,
+            "reasons": [{"code": "authority_no_warrant_required"}],
+            "obligations": {},
+        },
         "timestamp": "2026-11-26T15:00:00.123456Z",
     }
 
@@ -62,22 +65,30 @@ def test_a_batch_is_recorded_per_agency_and_matched_with_our_decisions(
     ours = str(uuid.uuid4())
     with agency_transaction(tenant_a.agency.id):
         PolicyDecision.objects.create(
-            agency=tenant_a.agency, engine="opa-rest", engine_decision_id=ours,
-            bundle_revision="sha256:abc", input={}, input_digest="0" * 64, allow=True,
-            latency_ms=3.0)
-    batch = [event(tenant_a.agency.id, ours), event(tenant_a.agency.id),
-             event(tenant_b.agency.id, allow=False), event("no_such_agency")]
+            agency=tenant_a.agency,
+            engine="opa-rest",
+            engine_decision_id=ours,
+            bundle_revision="sha256:abc",
+            input={},
+            input_digest="0" * 64,
+            allow=True,
+            latency_ms=3.0,
+        )
+    batch = [
+        event(tenant_a.agency.id, ours),
+        event(tenant_a.agency.id),
+        event(tenant_b.agency.id, allow=False),
+        event("no_such_agency"),
+    ]
     response = upload(opa, batch)
     assert response.status_code == 200, response.content
-    assert response.json() == {"recorded": 3, "duplicates": 0, "unattributed": 1,
-                               "refused": 0}
+    assert response.json() == {"recorded": 3, "duplicates": 0, "unattributed": 1, "refused": 0}
     a_events = {e.data["decision_id"]: e for e in logged(tenant_a.agency.id)}
     assert a_events[ours].data["recorded_by_service"] is True
     assert a_events[batch[1]["decision_id"]].data["recorded_by_service"] is False
     assert a_events[ours].data["revisions"] == {"probity": "sha256:abc"}
     assert batch[2]["decision_id"] not in a_events  # B's decision is in B's chain only
-    assert [e.data["decision_id"] for e in logged(tenant_b.agency.id)] == [
-        batch[2]["decision_id"]]
+    assert [e.data["decision_id"] for e in logged(tenant_b.agency.id)] == [batch[2]["decision_id"]]
     assert logged(tenant_b.agency.id)[0].object_id == decision_log_key(batch[2]["decision_id"])
     assert audit_chain_verify(agency_id=tenant_a.agency.id).ok
 
@@ -85,8 +96,12 @@ def test_a_batch_is_recorded_per_agency_and_matched_with_our_decisions(
 def test_a_resent_batch_adds_nothing(db: None, opa: APIClient, tenant_a: Tenant) -> None:
     batch = [event(tenant_a.agency.id), event(tenant_a.agency.id)]
     assert upload(opa, batch).json()["recorded"] == 2
-    assert upload(opa, batch).json() == {"recorded": 0, "duplicates": 2, "unattributed": 0,
-                                         "refused": 0}
+    assert upload(opa, batch).json() == {
+        "recorded": 0,
+        "duplicates": 2,
+        "unattributed": 0,
+        "refused": 0,
+    }
 
 
 def test_plain_json_is_accepted_too(db: None, opa: APIClient, tenant_a: Tenant) -> None:
@@ -96,8 +111,12 @@ def test_plain_json_is_accepted_too(db: None, opa: APIClient, tenant_a: Tenant) 
 
 @pytest.mark.parametrize(
     "body",
-    [b"not gzip and not json", gzip.compress(b"{\"not\": \"an array\"}"),
-     gzip.compress(b"[{\"no\": \"decision id\"}]"), b"\x1f\x8b\x08 truncated gzip"],
+    [
+        b"not gzip and not json",
+        gzip.compress(b'{"not": "an array"}'),
+        gzip.compress(b'[{"no": "decision id"}]'),
+        b"\x1f\x8b\x08 truncated gzip",
+    ],
 )
 def test_malformed_batches_are_refused(db: None, opa: APIClient, body: bytes) -> None:
     response = opa.post(URL, body, content_type="application/json")
@@ -129,14 +148,23 @@ def test_long_decision_ids_are_matched_and_deduplicated_in_full(
     first, second = f"{stem}-first", f"{stem}-second"
     with agency_transaction(tenant_a.agency.id):
         PolicyDecision.objects.create(
-            agency_id=tenant_a.agency.id, engine="opa-rest", engine_decision_id=first,
-            bundle_revision="sha256:abc", input={}, input_digest="0" * 64, allow=True,
-            latency_ms=1.0)
+            agency_id=tenant_a.agency.id,
+            engine="opa-rest",
+            engine_decision_id=first,
+            bundle_revision="sha256:abc",
+            input={},
+            input_digest="0" * 64,
+            allow=True,
+            latency_ms=1.0,
+        )
     response = upload(opa, [event(tenant_a.agency.id, first), event(tenant_a.agency.id, second)])
     assert response.status_code == 200, response.content
     assert response.json()["recorded"] == 2
-    mine = {e.data["decision_id"]: e for e in logged(tenant_a.agency.id)
-            if e.data.get("decision_id", "").startswith(stem)}
+    mine = {
+        e.data["decision_id"]: e
+        for e in logged(tenant_a.agency.id)
+        if e.data.get("decision_id", "").startswith(stem)
+    }
     assert set(mine) == {first, second}
     assert mine[first].data["recorded_by_service"] is True
     assert mine[second].data["recorded_by_service"] is False
@@ -162,6 +190,7 @@ def test_a_large_batch_is_recorded_in_bounded_transactions(
             with agency_transaction(agency_id):
                 yield
             sizes.append(current["n"])
+
         return block()
 
     def counting_record(**kwargs: Any) -> Any:
@@ -191,10 +220,10 @@ def test_a_token_writes_only_the_agencies_it_represents(
     assert response.json() == {"recorded": 1, "duplicates": 0, "unattributed": 0, "refused": 1}
     assert len(logged(tenant_b.agency.id)) == before_b
     with agency_transaction("_platform"):
-        refused = list(AuditEvent.objects.filter(agency_id="_platform",
-                                                 action="opa.decision_log_refused"))
-    assert (refused[-1].data["agencies"], refused[-1].data["events"]) == (
-        [tenant_b.agency.id], 1)
+        refused = list(
+            AuditEvent.objects.filter(agency_id="_platform", action="opa.decision_log_refused")
+        )
+    assert (refused[-1].data["agencies"], refused[-1].data["events"]) == ([tenant_b.agency.id], 1)
     # The bundle token is not a decision-log token once a map is configured.
     bundle_client = APIClient()
     bundle_client.credentials(HTTP_AUTHORIZATION=f"Bearer {TOKEN}")

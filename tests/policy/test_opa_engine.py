@@ -262,8 +262,11 @@ def test_allow_carries_obligations_decision_id_and_revision(fake_opa):
     decision = _engine(fake_opa).decide(ALLOWED_INPUT)
 
     assert decision.allow is True
-    assert decision.obligations == {"max_candidates": 7, "min_similarity": 0.8,
-                                    "probe_retention_days": 30}
+    assert decision.obligations == {
+        "max_candidates": 7,
+        "min_similarity": 0.8,
+        "probe_retention_days": 30,
+    }
     assert decision.engine_decision_id == "decision-1"
     assert decision.bundle_revision == TEST_BUNDLE.revision
     assert decision.latency_ms > 0
@@ -469,9 +472,19 @@ def test_oversized_response_denies(fake_opa):
 
 
 def test_allow_with_obligations_that_cannot_be_enforced_is_recorded_as_a_deny(fake_opa):
-    fake_opa.script = [{"result": {"allow": True, "reasons": [],
-                                   "obligations": {"max_candidates": 0, "min_similarity": 2,
-                                                   "probe_retention_days": -1}}}]
+    fake_opa.script = [
+        {
+            "result": {
+                "allow": True,
+                "reasons": [],
+                "obligations": {
+                    "max_candidates": 0,
+                    "min_similarity": 2,
+                    "probe_retention_days": -1,
+                },
+            }
+        }
+    ]
 
     decision = _engine(fake_opa).decide(ALLOWED_INPUT)
 

@@ -439,8 +439,12 @@ def test_officers_change_the_baseline_with_four_eyes_and_roll_it_back(
         a.page.keyboard.press("Escape")
         text = module.locator("textarea").input_value()
         assert text.count(old_line) == 1
-        _editor_set(a.page, module.locator(".cm-content"), module.locator("textarea"),
-                    text.replace(old_line, new_line))
+        _editor_set(
+            a.page,
+            module.locator(".cm-content"),
+            module.locator("textarea"),
+            text.replace(old_line, new_line),
+        )
         assert module.locator("textarea").input_value() == text.replace(old_line, new_line)
         assert module.locator(".cm-line span:not(.cm-lintRange)").count() >= 1  # highlighted
         module.locator(".cm-content").click()
@@ -520,8 +524,12 @@ def test_officers_change_the_baseline_with_four_eyes_and_roll_it_back(
         french.page.goto(f"{portal_url}/policy/revisions")
         french.page.click("button[name=scope][value=baseline]")
         french.page.wait_for_url("**/policy/revisions/*-*")
-        _editor_set(french.page, french.page.locator("section.data-document .cm-content"),
-                    french.page.locator("#data"), '{"fr": [}')
+        _editor_set(
+            french.page,
+            french.page.locator("section.data-document .cm-content"),
+            french.page.locator("#data"),
+            '{"fr": [}',
+        )
         french.page.click("section.data-document button[value=save]")
         assert french.page.locator("#data-status").inner_text().startswith("Ligne 1, colonne 9")
         french.check("fr-policy-editor", full_page=False)

@@ -35,7 +35,7 @@ def test_an_officer_cannot_approve_own_revision_on_the_page_and_a_colleague_can(
             page_url, {"action": "save", "path": module, "text": broken, "data": '{"fr": {}}'}
         )
         page = first.get(page_url).content.decode()
-        assert "parse:" in page and "class=\"flagged\"" in page, page[page.find("<main"):][:1500]
+        assert "parse:" in page and 'class="flagged"' in page, page[page.find("<main") :][:1500]
         first.post(page_url, {"action": "submit", "comment": ""})
         assert PolicyRevision.objects.get(id=revision.id).status == RevisionStatus.DRAFT
         assert "revision_checks_failed" in first.get(page_url).content.decode()

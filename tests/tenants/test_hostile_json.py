@@ -25,14 +25,16 @@ DEEP = "[" * 100_000 + "]" * 100_000
 def written(agency_id: str) -> tuple[int, int]:
     """Count decisions and audit events, leaving out the one that records the refusal."""
     with agency_transaction(agency_id):
-        return (PolicyDecision.objects.filter(agency_id=agency_id).count(),
-                AuditEvent.objects.filter(agency_id=agency_id)
-                .exclude(action="request.refused").count())
+        return (
+            PolicyDecision.objects.filter(agency_id=agency_id).count(),
+            AuditEvent.objects.filter(agency_id=agency_id)
+            .exclude(action="request.refused")
+            .count(),
+        )
 
 
 def evaluate_raw(tenant: Tenant, body: str | bytes) -> Any:
-    return tenant.client("compliance_officer").post(
-        EVALUATE, body, content_type="application/json")
+    return tenant.client("compliance_officer").post(EVALUATE, body, content_type="application/json")
 
 
 def refused(response: Any, status: int = 400, code: str = errors.MALFORMED_REQUEST) -> str:
@@ -56,8 +58,7 @@ def valid_input_text(agency_id: str, **raw: str) -> str:
 
 def test_the_valid_text_is_evaluated(db: None, tenant_a: Tenant) -> None:
     """The raw-text helper itself yields an input the endpoint evaluates."""
-    response = evaluate_raw(tenant_a, valid_input_text(tenant_a.agency.id,
-                                                       case_number='"2026-1"'))
+    response = evaluate_raw(tenant_a, valid_input_text(tenant_a.agency.id, case_number='"2026-1"'))
     assert response.status_code == 200, response.content
     assert response.json()["allow"] is True
 
@@ -92,15 +93,24 @@ def test_nesting_past_the_bound_is_refused_even_where_python_could_parse_it(
         ("Infinity", "Infinity"),
         ("123456789012345678901234567890", "integer"),
     ],
-    ids=["nul", "lone-high-surrogate", "lone-low-surrogate", "1e400", "-1e400", "nan",
-         "infinity", "huge-integer"],
+    ids=[
+        "nul",
+        "lone-high-surrogate",
+        "lone-low-surrogate",
+        "1e400",
+        "-1e400",
+        "nan",
+        "infinity",
+        "huge-integer",
+    ],
 )
 def test_values_no_store_can_hold_are_a_400_on_evaluate(
     db: None, tenant_a: Tenant, raw: str, reason: str
 ) -> None:
     before = written(tenant_a.agency.id)
-    message = refused(evaluate_raw(tenant_a, valid_input_text(tenant_a.agency.id,
-                                                              justification=raw)))
+    message = refused(
+        evaluate_raw(tenant_a, valid_input_text(tenant_a.agency.id, justification=raw))
+    )
     assert reason.lower() in message.lower()
     assert written(tenant_a.agency.id) == before
 
@@ -136,8 +146,10 @@ def test_a_form_body_over_the_request_limit_is_a_413(
     """DRF's form parser reads the stream itself too."""
     body = "note=" + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)
     response = tenant_a.client("supervisor").post(
-        "/api/v1/follow-ups/00000000-0000-0000-0000-000000000000/complete", body,
-        content_type="application/x-www-form-urlencoded")
+        "/api/v1/follow-ups/00000000-0000-0000-0000-000000000000/complete",
+        body,
+        content_type="application/x-www-form-urlencoded",
+    )
     refused(response, 413, errors.PAYLOAD_TOO_LARGE)
 
 
@@ -174,29 +186,30 @@ def test_decision_logs_with_values_no_store_can_hold_are_a_400(
     assert written(tenant_a.agency.id) == before
 
 
-def test_a_deeply_nested_offence_in_a_search_form_is_a_400(
-    db: None, tenant_a: Tenant
-) -> None:
+def test_a_deeply_nested_offence_in_a_search_form_is_a_400(db: None, tenant_a: Tenant) -> None:
     probe = io.BytesIO(photo("obama3.jpg"))
     probe.name = "probe.jpg"
     response = tenant_a.client().post(
-        "/api/v1/searches", {**search_fields(offence=DEEP), "probe": probe}, format="multipart")
+        "/api/v1/searches", {**search_fields(offence=DEEP), "probe": probe}, format="multipart"
+    )
     refused(response, 400, errors.INVALID_REQUEST)
     assert "offence" in response.json()["error"]["fields"]
 
 
 @pytest.mark.parametrize(
     "offence",
-    ['{"code": "CC\\u0000344", "category": "robbery", "indictable": true}',
-     '{"code": "CC 344", "category": "robbery", "indictable": true, "x": 1e400}',
-     '{"code": "CC 344", "category": "\\udc00", "indictable": true}'],
+    [
+        '{"code": "CC\\u0000344", "category": "robbery", "indictable": true}',
+        '{"code": "CC 344", "category": "robbery", "indictable": true, "x": 1e400}',
+        '{"code": "CC 344", "category": "\\udc00", "indictable": true}',
+    ],
     ids=["nul", "1e400", "lone-surrogate"],
 )
 def test_an_offence_no_store_can_hold_is_a_400(db: None, tenant_a: Tenant, offence: str) -> None:
     probe = io.BytesIO(photo("obama3.jpg"))
     probe.name = "probe.jpg"
     response = tenant_a.client().post(
-        "/api/v1/searches", {**search_fields(offence=offence), "probe": probe},
-        format="multipart")
+        "/api/v1/searches", {**search_fields(offence=offence), "probe": probe}, format="multipart"
+    )
     refused(response, 400, errors.INVALID_REQUEST)
     assert "offence" in response.json()["error"]["fields"]

@@ -92,9 +92,11 @@ def test_without_an_agency_context_nothing_is_visible(db: None, tenant_a: Tenant
 def test_writing_a_row_for_another_agency_is_refused(
     db: None, tenant_a: Tenant, tenant_b: Tenant
 ) -> None:
-    with pytest.raises(DatabaseError, match="row-level security"), agency_transaction(
-        tenant_a.agency.id
-    ), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="row-level security"),
+        agency_transaction(tenant_a.agency.id),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(
             "INSERT INTO matching_gallery (agency_id, slug, name, legal_basis, "
             "contains_youth_records, ycja_access_period_enforced, shared_with, "
@@ -108,9 +110,11 @@ def test_writing_a_row_for_another_agency_is_refused(
 def test_another_agencys_partition_cannot_be_read_directly(
     db: None, tenant_a: Tenant, tenant_b: Tenant
 ) -> None:
-    with pytest.raises(DatabaseError, match="permission denied"), agency_transaction(
-        tenant_a.agency.id
-    ), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="permission denied"),
+        agency_transaction(tenant_a.agency.id),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(f'SELECT count(*) FROM "{partition_name(tenant_b.agency.id)}"')  # noqa: S608
 
 
@@ -122,8 +126,14 @@ def test_search_plan_touches_only_the_agencys_own_partition(
         with agency_transaction(tenant_a.agency.id), connection.cursor() as cursor:
             cursor.execute(
                 "EXPLAIN " + query,
-                {"probe": probe, "agency": tenant_a.agency.id, "gallery": tenant_a.gallery.id,
-                 "limit": 10, "max_distance": 1.0, "ids": [1, 2]},
+                {
+                    "probe": probe,
+                    "agency": tenant_a.agency.id,
+                    "gallery": tenant_a.gallery.id,
+                    "limit": 10,
+                    "max_distance": 1.0,
+                    "ids": [1, 2],
+                },
             )
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert partition_name(tenant_a.agency.id) in plan
@@ -147,9 +157,11 @@ def test_each_agency_has_its_own_partition_and_no_vector_index_to_maintain(
 def test_nesting_two_agencies_in_one_transaction_is_refused(
     db: None, tenant_a: Tenant, tenant_b: Tenant
 ) -> None:
-    with pytest.raises(AgencyContextConflictError), agency_transaction(
-        tenant_a.agency.id
-    ), agency_transaction(tenant_b.agency.id):
+    with (
+        pytest.raises(AgencyContextConflictError),
+        agency_transaction(tenant_a.agency.id),
+        agency_transaction(tenant_b.agency.id),
+    ):
         pass
 
 

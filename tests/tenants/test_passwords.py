@@ -40,8 +40,7 @@ def test_a_disabled_user_is_signed_out_and_cannot_sign_in(db: None, tenant_a: Te
     user_active_set(agency=tenant_a.agency, user_id=staff.user.pk, active=False, actor="test")
     assert client.get("/").status_code == 302
     assert directory_password_prefix(user_id=staff.user.pk) is None
-    again = Client().post("/accounts/login/",
-                          {"login": staff.user.username, "password": PASSWORD})
+    again = Client().post("/accounts/login/", {"login": staff.user.username, "password": PASSWORD})
     assert not again.headers.get("Location", "").startswith("/accounts/2fa")
 
 
@@ -75,8 +74,10 @@ def test_a_hash_stored_before_peppering_is_accepted_once_and_peppered(
 
     staff = staff_create(tenant_a)
     with connections["owner"].cursor() as cursor:
-        cursor.execute("UPDATE tenants_user SET password = %s WHERE id = %s",
-                       [make_password(PASSWORD), staff.user.pk])
+        cursor.execute(
+            "UPDATE tenants_user SET password = %s WHERE id = %s",
+            [make_password(PASSWORD), staff.user.pk],
+        )
     assert not stored_hash(staff.user.pk).rsplit("$", 1)[1].startswith(PEPPER_MARK)
     assert not password_check(user_id=staff.user.pk, raw_password=PASSWORD + "!")
     assert password_check(user_id=staff.user.pk, raw_password=PASSWORD)
@@ -95,8 +96,12 @@ def test_a_peppered_argon2_hash_fits_the_directory_column(
     from tenants.services import user_create
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher"]):
-        user = user_create(agency=tenant_a.agency, username=f"argon_{uuid.uuid4().hex[:8]}",
-                           roles=["analyst"], password=PASSWORD)
+        user = user_create(
+            agency=tenant_a.agency,
+            username=f"argon_{uuid.uuid4().hex[:8]}",
+            roles=["analyst"],
+            password=PASSWORD,
+        )
         assert stored_hash(user.pk).startswith("argon2$")
         assert len(stored_hash(user.pk)) <= 128
         assert password_check(user_id=user.pk, raw_password=PASSWORD)

@@ -17,8 +17,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print JSON")
         parser.add_argument("--url", default="http://127.0.0.1:8000")
-        parser.add_argument("--output", type=Path, default=None,
-                            help="write the JSON (tokens and passwords) to this file, mode 0600")
+        parser.add_argument(
+            "--output",
+            type=Path,
+            default=None,
+            help="write the JSON (tokens and passwords) to this file, mode 0600",
+        )
 
     def handle(self, *args: Any, **o: Any) -> None:
         demo = demo_bootstrap(url=o["url"])

@@ -34,13 +34,16 @@ class Command(BaseCommand):
             raise CommandError(f"no agency {o['agency']!r}")
         try:
             gallery = gallery_create(
-                agency=agency, slug=o["id"], name=o["name"] or o["id"],
+                agency=agency,
+                slug=o["id"],
+                name=o["name"] or o["id"],
                 legal_basis=o["legal_basis"],
                 contains_youth_records=o["contains_youth_records"],
                 ycja_access_period_enforced=o["ycja_access_period_enforced"],
                 consent_express=o["consent_express"],
                 cai_disclosure_filed=o["cai_disclosure_filed"],
-                authorized_case_number=o["authorized_case_number"], actor="cli",
+                authorized_case_number=o["authorized_case_number"],
+                actor="cli",
             )
         except ValidationError as exc:
             raise CommandError(str(exc)) from exc

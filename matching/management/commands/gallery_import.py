@@ -27,15 +27,24 @@ class Command(BaseCommand):
         parser.add_argument("--agency", required=True)
         parser.add_argument("--gallery", required=True)
         parser.add_argument("source", type=Path, help="a directory or a JSON-lines manifest")
-        parser.add_argument("--resume", metavar="IMPORT_ID",
-                            help="continue an interrupted import instead of starting one")
-        parser.add_argument("--inline", action="store_true",
-                            help="process in this process instead of a Celery worker")
+        parser.add_argument(
+            "--resume",
+            metavar="IMPORT_ID",
+            help="continue an interrupted import instead of starting one",
+        )
+        parser.add_argument(
+            "--inline",
+            action="store_true",
+            help="process in this process instead of a Celery worker",
+        )
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
         parser.add_argument(
-            "--several-faces", choices=SeveralFaces.values, default=SeveralFaces.HOLD,
+            "--several-faces",
+            choices=SeveralFaces.values,
+            default=SeveralFaces.HOLD,
             help="a photo with several faces: refuse it, hold it for an agency admin to pick "
-                 "the face (default), or enroll its largest face (flagged and audited)")
+            "the face (default), or enroll its largest face (flagged and audited)",
+        )
 
     def handle(self, *args: Any, **o: Any) -> None:
         agency = agency_get(agency_id=o["agency"])
@@ -50,12 +59,17 @@ class Command(BaseCommand):
         else:
             try:
                 record = gallery_import_create(
-                    gallery=gallery, source=o["source"], several_faces=o["several_faces"],
-                    actor="cli", enqueue=not o["inline"])
+                    gallery=gallery,
+                    source=o["source"],
+                    several_faces=o["several_faces"],
+                    actor="cli",
+                    enqueue=not o["inline"],
+                )
             except GalleryImportError as exc:
                 raise CommandError(f"{exc.code}: {exc}") from exc
-        self.stderr.write(f"import {record.id}: {record.subjects_total} subjects, "
-                          f"{record.photos_total} photos")
+        self.stderr.write(
+            f"import {record.id}: {record.subjects_total} subjects, {record.photos_total} photos"
+        )
         if o["inline"]:
             gallery_import_process(agency_id=agency.id, import_id=record.id)
         elif o["resume"]:
@@ -69,8 +83,15 @@ class Command(BaseCommand):
             if record.status in ("done", "failed") or o["inline"]:
                 break
             time.sleep(1)
-        result = {"import": str(record.id), "status": record.status, "error": record.error,
-                  "enrolled": record.enrolled, "rejected": record.rejected,
-                  "skipped": record.skipped, "held": record.held}
-        self.stdout.write(json.dumps(result) if o["json"] else
-                          " ".join(f"{k} {v}" for k, v in result.items()))
+        result = {
+            "import": str(record.id),
+            "status": record.status,
+            "error": record.error,
+            "enrolled": record.enrolled,
+            "rejected": record.rejected,
+            "skipped": record.skipped,
+            "held": record.held,
+        }
+        self.stdout.write(
+            json.dumps(result) if o["json"] else " ".join(f"{k} {v}" for k, v in result.items())
+        )

@@ -48,6 +48,9 @@ class Command(BaseCommand):
                 decision = engine.decide(doc)
             else:
                 revision = getattr(engine, "revision", "unknown")
-                decision = fail_closed(engine=engine.name, bundle_revision=str(revision),
-                                       error="input is not a JSON object")
+                decision = fail_closed(
+                    engine=engine.name,
+                    bundle_revision=str(revision),
+                    error="input is not a JSON object",
+                )
             self.stdout.write(json.dumps(decision.as_output(), ensure_ascii=False))

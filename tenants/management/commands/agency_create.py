@@ -20,8 +20,12 @@ class Command(BaseCommand):
         parser.add_argument("--kind", required=True, choices=AgencyKind.values)
         parser.add_argument("--jurisdiction", required=True, choices=JURISDICTIONS)
         parser.add_argument("--municipality", default="")
-        parser.add_argument("--service-area", nargs="*", default=[],
-                            help="municipalities served (regional services)")
+        parser.add_argument(
+            "--service-area",
+            nargs="*",
+            default=[],
+            help="municipalities served (regional services)",
+        )
         parser.add_argument("--pia-completed", action="store_true")
         parser.add_argument("--cai-disclosure-filed", action="store_true")
         parser.add_argument("--fr-program-approved", action="store_true")
@@ -29,11 +33,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **o: Any) -> None:
         try:
             agency = agency_create(
-                agency_id=o["id"], name=o["name"], kind=o["kind"],
-                jurisdiction=o["jurisdiction"], municipality=o["municipality"],
+                agency_id=o["id"],
+                name=o["name"],
+                kind=o["kind"],
+                jurisdiction=o["jurisdiction"],
+                municipality=o["municipality"],
                 service_area_municipalities=o["service_area"],
-                pia_completed=o["pia_completed"], cai_disclosure_filed=o["cai_disclosure_filed"],
-                fr_program_approved=o["fr_program_approved"], actor="cli",
+                pia_completed=o["pia_completed"],
+                cai_disclosure_filed=o["cai_disclosure_filed"],
+                fr_program_approved=o["fr_program_approved"],
+                actor="cli",
             )
         except ValidationError as exc:
             raise CommandError(str(exc)) from exc

@@ -18,8 +18,14 @@ from psycopg import sql
 from config.database import OWNER_ALIAS
 
 # Django-level connection options that are not libpq parameters.
-_DJANGO_ONLY_OPTIONS = {"isolation_level", "pool", "server_side_binding", "assume_role",
-                        "cursor_factory", "context"}
+_DJANGO_ONLY_OPTIONS = {
+    "isolation_level",
+    "pool",
+    "server_side_binding",
+    "assume_role",
+    "cursor_factory",
+    "context",
+}
 
 # The app role's privileges, derived from each table's protection rather than listed by hand,
 # so a table nobody classified gets none (fail closed):
@@ -32,14 +38,31 @@ _DJANGO_ONLY_OPTIONS = {"isolation_level", "pool", "server_side_binding", "assum
 #                                                     allauth's e-mail and second-factor records,
 #                                                     consulted before any agency is known
 #   OVERSIGHT_GRANTS                                  read and write (see below)
-APPEND_ONLY = ("audit_auditevent", "audit_auditcheckpoint", "policy_policydecision",
-               "policy_policyactivation", "matching_deletioncertificate")
-DIRECTORY = {"tenants_user": ("password",), "tenants_apitoken": ("digest",),
-             "tenants_trainingrecord": ()}
-READ_ONLY = ("tenants_agency", "tenants_agency_oversees", "django_content_type",
-             "django_migrations", "auth_permission")
-SIGN_IN_STATE = ("django_session", "account_emailaddress", "account_emailconfirmation",
-                 "mfa_authenticator")
+APPEND_ONLY = (
+    "audit_auditevent",
+    "audit_auditcheckpoint",
+    "policy_policydecision",
+    "policy_policyactivation",
+    "matching_deletioncertificate",
+)
+DIRECTORY = {
+    "tenants_user": ("password",),
+    "tenants_apitoken": ("digest",),
+    "tenants_trainingrecord": (),
+}
+READ_ONLY = (
+    "tenants_agency",
+    "tenants_agency_oversees",
+    "django_content_type",
+    "django_migrations",
+    "auth_permission",
+)
+SIGN_IN_STATE = (
+    "django_session",
+    "account_emailaddress",
+    "account_emailconfirmation",
+    "mfa_authenticator",
+)
 # Oversight grants are read by the oversight read policy itself, so they cannot sit behind
 # row-level security; the service writes them for national administrators only.
 OVERSIGHT_GRANTS = ("oversight_oversightgrant",)
@@ -68,8 +91,9 @@ WHERE n.nspname = 'public' AND p.proname LIKE 'directory\\_%%'
 
 def conninfo(db: dict[str, Any], dbname: str) -> dict[str, Any]:
     """Return libpq parameters for a Django database entry, keeping its TLS options."""
-    info: dict[str, Any] = {k: v for k, v in (db.get("OPTIONS") or {}).items()
-                            if k not in _DJANGO_ONLY_OPTIONS}
+    info: dict[str, Any] = {
+        k: v for k, v in (db.get("OPTIONS") or {}).items() if k not in _DJANGO_ONLY_OPTIONS
+    }
     info.update({"user": db["USER"], "dbname": dbname})
     if db.get("HOST"):
         info["host"] = db["HOST"]
@@ -92,12 +116,19 @@ def app_privileges_grant(cursor: Any, role: str) -> None:
     run(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(ident))
     cursor.execute(_TABLES_SQL)
     tables = dict(cursor.fetchall())
-    writable = [t for t, forced in tables.items()
-                if (forced and t not in APPEND_ONLY and t not in DIRECTORY) or t in SIGN_IN_STATE
-                or t in OVERSIGHT_GRANTS]
+    writable = [
+        t
+        for t, forced in tables.items()
+        if (forced and t not in APPEND_ONLY and t not in DIRECTORY)
+        or t in SIGN_IN_STATE
+        or t in OVERSIGHT_GRANTS
+    ]
     for table in writable:
-        run(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(
-            sql.Identifier(table), ident))
+        run(
+            sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(
+                sql.Identifier(table), ident
+            )
+        )
     for table in [t for t in APPEND_ONLY if t in tables]:
         run(sql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(sql.Identifier(table), ident))
     for table in [t for t in READ_ONLY if t in tables]:
@@ -105,24 +136,30 @@ def app_privileges_grant(cursor: Any, role: str) -> None:
     for table, secret in DIRECTORY.items():
         cursor.execute(_COLUMNS_SQL, [table])
         columns = [c for (c,) in cursor.fetchall() if c not in secret]
-        run(sql.SQL("GRANT SELECT ({}) ON {} TO {}").format(
-            sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(table), ident))
+        run(
+            sql.SQL("GRANT SELECT ({}) ON {} TO {}").format(
+                sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(table), ident
+            )
+        )
     cursor.execute(_SEQUENCES_SQL, [[*writable, *APPEND_ONLY]])
     for (sequence,) in cursor.fetchall():
-        run(sql.SQL("GRANT USAGE, SELECT ON SEQUENCE {} TO {}").format(
-            sql.Identifier(sequence), ident))
+        run(
+            sql.SQL("GRANT USAGE, SELECT ON SEQUENCE {} TO {}").format(
+                sql.Identifier(sequence), ident
+            )
+        )
     cursor.execute(_FUNCTIONS_SQL)
     for (function,) in cursor.fetchall():
-        cursor.execute(f"GRANT EXECUTE ON FUNCTION {function} TO "
-                       + ident.as_string(None))
+        cursor.execute(f"GRANT EXECUTE ON FUNCTION {function} TO " + ident.as_string(None))
 
 
 class Command(BaseCommand):
     help = __doc__ or ""
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--drop", action="store_true",
-                            help="Drop the (test or bench) database and stop.")
+        parser.add_argument(
+            "--drop", action="store_true", help="Drop the (test or bench) database and stop."
+        )
         parser.add_argument(
             "--reset",
             action="store_true",
@@ -165,8 +202,9 @@ class Command(BaseCommand):
                         sql.Identifier(app["USER"]), sql.Literal(app["PASSWORD"])
                     )
                 )
-        call_command("migrate", database=OWNER_ALIAS, interactive=False,
-                     verbosity=options["verbosity"])
+        call_command(
+            "migrate", database=OWNER_ALIAS, interactive=False, verbosity=options["verbosity"]
+        )
         with connections[OWNER_ALIAS].cursor() as cursor:
             app_privileges_grant(cursor, app["USER"])
         if options["verbosity"] > 0:

@@ -20,10 +20,17 @@ class Command(BaseCommand):
         parser.add_argument("--agency", required=True)
         parser.add_argument("--username", required=True)
         parser.add_argument("--label", default="cli")
-        parser.add_argument("--days", type=int, default=None,
-                            help="days until it expires (default API_TOKEN_DEFAULT_DAYS)")
-        parser.add_argument("--mfa-verified", action="store_true",
-                            help="you checked the user's second factor in person first")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help="days until it expires (default API_TOKEN_DEFAULT_DAYS)",
+        )
+        parser.add_argument(
+            "--mfa-verified",
+            action="store_true",
+            help="you checked the user's second factor in person first",
+        )
 
     def handle(self, *args: Any, **o: Any) -> None:
         agency = agency_get(agency_id=o["agency"])
@@ -35,8 +42,13 @@ class Command(BaseCommand):
             raise CommandError(f"no user {o['username']!r} in {agency.id}")
         issued_via = TokenIssuer.OPERATOR_MFA_CHECK if o["mfa_verified"] else TokenIssuer.OPERATOR
         try:
-            key = token_issue(user=user, issued_via=issued_via, label=o["label"],
-                              expires_in_days=o["days"], actor="cli")
+            key = token_issue(
+                user=user,
+                issued_via=issued_via,
+                label=o["label"],
+                expires_in_days=o["days"],
+                actor="cli",
+            )
         except ValidationError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(key)

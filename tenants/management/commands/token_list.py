@@ -23,4 +23,5 @@ class Command(BaseCommand):
         for token in token_list(agency=agency):
             self.stdout.write(
                 f"{token.pk}\t{token.prefix}\t{token.user.username}\t{token.issued_via}\t"
-                f"{token.expires_at.isoformat()}\t{token_status(token)}")
+                f"{token.expires_at.isoformat()}\t{token_status(token)}"
+            )

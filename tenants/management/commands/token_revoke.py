@@ -17,8 +17,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--agency", required=True)
         parser.add_argument("--id", type=int, required=True)
-        parser.add_argument("--rotate", action="store_true",
-                            help="issue a replacement key (printed) as the old one ends")
+        parser.add_argument(
+            "--rotate",
+            action="store_true",
+            help="issue a replacement key (printed) as the old one ends",
+        )
         parser.add_argument("--days", type=int, default=None)
 
     def handle(self, *args: Any, **o: Any) -> None:
@@ -27,8 +30,9 @@ class Command(BaseCommand):
             raise CommandError(f"no agency {o['agency']!r}")
         if o["rotate"]:
             try:
-                rotated = token_rotate(agency=agency, token_id=o["id"], actor="cli",
-                                       expires_in_days=o["days"])
+                rotated = token_rotate(
+                    agency=agency, token_id=o["id"], actor="cli", expires_in_days=o["days"]
+                )
             except ValidationError as exc:
                 raise CommandError(str(exc)) from exc
             if rotated is None:

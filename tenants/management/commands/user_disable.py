@@ -26,7 +26,10 @@ class Command(BaseCommand):
             raise CommandError(f"no agency {o['agency']!r}")
         with agency_transaction(agency.id):
             user = User.objects.filter(agency_id=agency.id, username=o["username"]).first()
-        if user is None or user_active_set(agency=agency, user_id=user.pk,
-                                           active=o["enable"], actor="cli") is None:
+        if (
+            user is None
+            or user_active_set(agency=agency, user_id=user.pk, active=o["enable"], actor="cli")
+            is None
+        ):
             raise CommandError(f"no user {o['username']!r} in {agency.id}")
         self.stderr.write(f"user {user.username} {'enabled' if o['enable'] else 'disabled'}")
