@@ -539,7 +539,12 @@ def test_concurrent_searches_survive_worker_database_and_broker_faults(stack: St
     server_errors = [
         line
         for line in access.splitlines()
-        if (parts := line.split('" ')) and len(parts) > 1 and parts[1][:1] == "5"
+        if (parts := line.split('" '))
+        and len(parts) > 1
+        and parts[1][:1] == "5"
+        # The suite's own health probes (503 by design before a worker runs) can reach the log
+        # after the offsets above were read; no client calls /healthz.
+        and '"GET /healthz ' not in line
     ]
     assert server_errors == [], server_errors
     assert 503 not in submitted.retried, submitted.retried
