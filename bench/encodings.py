@@ -46,6 +46,7 @@ def _model_key() -> str:
     return (
         f"{MODEL_VERSION}|{settings.FACE_DETECTOR}|upsample={settings.FACE_UPSAMPLE}"
         f"|detect_max_px={settings.FACE_DETECT_MAX_PIXELS}"
+        f"|detect_first_px={settings.FACE_DETECT_FIRST_PIXELS}"
         f"|decode_max_px={settings.IMAGE_DECODE_MAX_PIXELS}"
     )
 

@@ -41,6 +41,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from bench.encodings import PhotoEncoding, encodings_load
+from bench.frames import FRAME, frame_of
 from bench.harness import (
     BenchTenant,
     TaskFinished,
@@ -446,16 +447,24 @@ def search_wait(agency_id: str, search_id: Any, finished: TaskFinished) -> tuple
 
 
 def search_one(
-    tenant: BenchTenant, probe: PhotoEncoding, gallery: Gallery, finished: TaskFinished
+    tenant: BenchTenant,
+    probe: PhotoEncoding,
+    gallery: Gallery,
+    finished: TaskFinished,
+    data: bytes | None = None,
 ) -> SearchOutcome:
-    """Submit one probe through ``search_submit`` and wait for the worker to finish it."""
+    """Submit one probe through ``search_submit`` and wait for the worker to finish it.
+
+    ``data`` replaces the probe's own file (a frame made of it); its identity stays the probe's.
+    """
     from audit.models import AuditEvent
     from matching.models import Candidate, Search
     from matching.searches import search_submit
     from tenants.context import agency_transaction
 
     agency_id = tenant.agency.id
-    data = probe.photo.path.read_bytes()
+    if data is None:
+        data = probe.photo.path.read_bytes()
     request = search_request()
     outcome = SearchOutcome(probe=probe)
     finished.arm()
@@ -683,6 +692,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--searches", type=int, default=20)
     parser.add_argument("--gallery-faces", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--frame-face-scale",
+        type=float,
+        default=0.0,
+        help="search 1920x1080 frames holding each probe at this scale (bench.probe_downscale)",
+    )
     args = parser.parse_args(argv)
     out = stdout_reserve()
     load_at_start = load_average()
@@ -711,6 +726,15 @@ def main(argv: list[str] | None = None) -> int:
     picker = random.Random(args.seed)
     chosen = picker.sample(split.probes, min(len(split.probes), args.searches + WARMUP_SEARCHES))
     warmup, measured = chosen[:WARMUP_SEARCHES], chosen[WARMUP_SEARCHES:]
+    frames = np.random.default_rng(args.seed)
+
+    def probe_data(probe: PhotoEncoding) -> bytes:
+        content = probe.photo.path.read_bytes()
+        if not args.frame_face_scale:
+            return content
+        return frame_of(content, args.frame_face_scale, frames)
+
+    content_of = {p.photo.file: probe_data(p) for p in chosen}
     k = 10
     with bench_database():
         tenant = bench_tenant()
@@ -720,17 +744,18 @@ def main(argv: list[str] | None = None) -> int:
         progress(f"gallery loaded in {gallery.load_seconds:.1f} s; starting the worker")
         with celery_worker(), TaskFinished() as finished:
             for probe in warmup:
-                search_one(tenant, probe, gallery, finished)
-            library_search(warmup[0].photo.path.read_bytes(), gallery, k)
+                search_one(tenant, probe, gallery, finished, content_of[probe.photo.file])
+            library_search(content_of[warmup[0].photo.file], gallery, k)
             outcomes = []
             library: dict[str, list[float]] = defaultdict(list)
             with calls_timed(service_steps()) as steps:
                 for i, probe in enumerate(measured, start=1):
+                    data = content_of[probe.photo.file]
                     if i % 2:
-                        outcomes.append(search_one(tenant, probe, gallery, finished))
-                    times, _, _ = library_search(probe.photo.path.read_bytes(), gallery, k)
+                        outcomes.append(search_one(tenant, probe, gallery, finished, data))
+                    times, _, _ = library_search(data, gallery, k)
                     if not i % 2:
-                        outcomes.append(search_one(tenant, probe, gallery, finished))
+                        outcomes.append(search_one(tenant, probe, gallery, finished, data))
                     for stage, seconds in times.items():
                         library[stage].append(seconds)
                     progress(
@@ -769,6 +794,12 @@ def main(argv: list[str] | None = None) -> int:
     }
     document: dict[str, Any] = {
         "benchmark": "search_latency",
+        "probes_as": (
+            f"{FRAME[0]}x{FRAME[1]} JPEG frames, each probe at {args.frame_face_scale}x "
+            "the labeled size (bench.frames)"
+            if args.frame_face_scale
+            else "the labeled photos as they are"
+        ),
         "gallery": {
             "faces": len(gallery.refs),
             "real_faces": gallery.real_faces,

@@ -52,16 +52,17 @@ class Box:
         return rect["x"] <= cx <= rect["x"] + rect["w"] and rect["y"] <= cy <= rect["y"] + rect["h"]
 
 
-def _detection_copy(pixels: NDArray[np.uint8]) -> tuple[NDArray[np.uint8], float, float]:
+def _detection_copy(
+    pixels: NDArray[np.uint8], budget: int
+) -> tuple[NDArray[np.uint8], float, float]:
     """Return the image detection runs on and its x and y factors back to ``pixels``.
 
     HOG's cost grows with the pixel count (four times per upsampling), so an image above
-    ``FACE_DETECT_MAX_PIXELS`` is detected on a copy scaled down to it. A face must be about
-    40 px wide in the copy to be found with one upsampling: the budget trades the smallest
-    face found against the cost of one probe.
+    ``budget`` pixels is detected on a copy scaled down to it. A face must be about 40 px wide
+    in the copy to be found with one upsampling: the budget trades the smallest face found
+    against the cost of one probe.
     """
     height, width = pixels.shape[:2]
-    budget = settings.FACE_DETECT_MAX_PIXELS
     if height * width <= budget:
         return pixels, 1.0, 1.0
     shrink = math.sqrt(budget / (height * width))
@@ -70,13 +71,9 @@ def _detection_copy(pixels: NDArray[np.uint8]) -> tuple[NDArray[np.uint8], float
     return np.asarray(copy, dtype=np.uint8), width / size[0], height / size[1]
 
 
-def faces_detect(pixels: NDArray[np.uint8]) -> list[Box]:
-    """Return every face box in pixels of ``pixels``, largest first.
-
-    Detection may run on a downscaled copy (``_detection_copy``); the boxes are mapped back and
-    kept inside the image.
-    """
-    copy, fx, fy = _detection_copy(pixels)
+def _detect_within(pixels: NDArray[np.uint8], budget: int) -> list[Box]:
+    """Return the face boxes found on a copy of at most ``budget`` pixels, in ``pixels``' pixels."""
+    copy, fx, fy = _detection_copy(pixels, budget)
     found = face_recognition.face_locations(
         copy, number_of_times_to_upsample=settings.FACE_UPSAMPLE, model=settings.FACE_DETECTOR
     )
@@ -85,10 +82,25 @@ def faces_detect(pixels: NDArray[np.uint8]) -> list[Box]:
     def back(value: float, factor: float, limit: int) -> int:
         return min(max(round(value * factor), 0), limit)
 
-    boxes = [
+    return [
         Box(back(t, fy, height), back(r, fx, width), back(b, fy, height), back(left, fx, width))
         for (t, r, b, left) in found
     ]
+
+
+def faces_detect(pixels: NDArray[np.uint8]) -> list[Box]:
+    """Return every face box in pixels of ``pixels``, largest first.
+
+    Detection first runs on a copy of at most ``FACE_DETECT_FIRST_PIXELS``; only when that finds
+    no face does it run again on one of at most ``FACE_DETECT_MAX_PIXELS`` (a large frame whose
+    faces are all small). The boxes are mapped back and kept inside the image.
+    """
+    height, width = pixels.shape[:2]
+    largest = settings.FACE_DETECT_MAX_PIXELS
+    first = min(settings.FACE_DETECT_FIRST_PIXELS, largest)
+    boxes = _detect_within(pixels, first)
+    if not boxes and height * width > first:
+        boxes = _detect_within(pixels, largest)
     return sorted(boxes, key=lambda b: (b.bottom - b.top) * (b.right - b.left), reverse=True)
 
 

@@ -275,10 +275,10 @@ def test_detection_runs_on_a_copy_within_its_budget_and_boxes_map_back(
     pixels = image_pixels(image_decode(photo("obama3.jpg")))
     spy = DetectorSpy(monkeypatch)
     settings.FACE_UPSAMPLE = 0
-    settings.FACE_DETECT_MAX_PIXELS = 10_000_000
+    settings.FACE_DETECT_FIRST_PIXELS = settings.FACE_DETECT_MAX_PIXELS = 10_000_000
     (full,) = faces_detect(pixels)
     settings.FACE_UPSAMPLE = 1
-    settings.FACE_DETECT_MAX_PIXELS = 250_000
+    settings.FACE_DETECT_FIRST_PIXELS = settings.FACE_DETECT_MAX_PIXELS = 250_000
     (small,) = faces_detect(pixels)
     assert spy.shapes[0][:2] == (2333, 1434)
     height, width = spy.shapes[1][:2]
@@ -294,8 +294,66 @@ def test_an_image_within_the_detection_budget_is_detected_as_it_is(
     from matching.faces import faces_detect
 
     spy = DetectorSpy(monkeypatch)
-    settings.FACE_DETECT_MAX_PIXELS = 300_000
+    settings.FACE_DETECT_FIRST_PIXELS = settings.FACE_DETECT_MAX_PIXELS = 300_000
     small = image_pixels(image_decode(photo("astronaut.png")))
     assert small.shape[0] * small.shape[1] <= 300_000
     faces_detect(small)
     assert spy.shapes == [small.shape]
+
+
+def frame_with(face_photo: str, *, face_scale: float) -> Any:
+    """A 1920x1080 frame of flat gray with ``face_photo`` scaled by ``face_scale`` in it."""
+    face = Image.open(io.BytesIO(photo(face_photo))).convert("RGB")
+    face = face.resize((round(face.width * face_scale), round(face.height * face_scale)))
+    canvas = Image.new("RGB", (1920, 1080), (128, 128, 128))
+    canvas.paste(face, (700, 300))
+    return np.asarray(canvas, dtype=np.uint8)
+
+
+def test_a_large_frame_is_detected_small_first_when_its_face_is_found_there(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matching.faces import faces_detect
+
+    settings.FACE_DETECT_FIRST_PIXELS = 500_000
+    settings.FACE_DETECT_MAX_PIXELS = 2_100_000
+    pixels = frame_with("obama.jpg", face_scale=0.6)
+    spy = DetectorSpy(monkeypatch)
+    (box,) = faces_detect(pixels)
+    assert len(spy.shapes) == 1
+    height, width = spy.shapes[0][:2]
+    assert height * width <= 500_000
+    assert 700 <= box.left < box.right <= 700 + 546
+    assert 300 <= box.top < box.bottom <= 1080
+
+
+def test_a_frame_whose_only_face_is_too_small_for_the_first_pass_is_detected_again_larger(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matching.faces import faces_detect
+
+    pixels = frame_with("obama.jpg", face_scale=0.16)
+    settings.FACE_DETECT_FIRST_PIXELS = settings.FACE_DETECT_MAX_PIXELS = 500_000
+    assert faces_detect(pixels) == []
+    settings.FACE_DETECT_MAX_PIXELS = 2_100_000
+    spy = DetectorSpy(monkeypatch)
+    (box,) = faces_detect(pixels)
+    assert [s[0] * s[1] <= 500_000 for s in spy.shapes] == [True, False]
+    assert spy.shapes[1][:2] == (1080, 1920)
+    assert 700 <= box.left < box.right and 300 <= box.top < box.bottom
+
+
+def test_an_image_with_no_face_costs_two_passes_only_when_it_is_above_the_first_budget(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matching.faces import faces_detect
+
+    settings.FACE_DETECT_FIRST_PIXELS = 500_000
+    settings.FACE_DETECT_MAX_PIXELS = 2_100_000
+    spy = DetectorSpy(monkeypatch)
+    assert faces_detect(np.full((600, 800, 3), 128, dtype=np.uint8)) == []
+    assert faces_detect(np.full((1080, 1920, 3), 128, dtype=np.uint8)) == []
+    first, second, third = (s[:2] for s in spy.shapes)
+    assert first == (600, 800)
+    assert second[0] * second[1] <= 500_000
+    assert third == (1080, 1920)
