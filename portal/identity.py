@@ -12,13 +12,14 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import record_authentication
-from allauth.core import ratelimit
+from allauth.core.internal import ratelimit
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.mfa.stages import AuthenticateStage
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp, SocialLogin
 from allauth.socialaccount.providers.base import AuthProcess
 from allauth.socialaccount.providers.base.constants import AuthError
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -39,8 +40,39 @@ from tenants.models import User
 
 OIDC_PROVIDER = "openid_connect"
 MFA_STAGE = "allauth.mfa.stages.AuthenticateStage"
-# Refused and failed provider sign-ins count against the same limit as wrong passwords.
+# Refused and failed provider sign-ins count against the same limits as wrong passwords (the
+# address's count is shared with them), and a locked-out address is refused at the return.
 FAILURE_ACTION = "login_failed"
+
+
+def _failure_rates(*per: str) -> dict[str, str]:
+    rates = str(settings.ACCOUNT_RATE_LIMITS.get(FAILURE_ACTION, "")).split(",")
+    return {FAILURE_ACTION: ",".join(r.strip() for r in rates if r.strip().endswith(per))}
+
+
+def sign_in_failures_allowed(request: HttpRequest) -> bool:
+    """Return whether the address may still try (it is not locked out by failures)."""
+    usage = ratelimit.consume(
+        request,
+        app="allauth.account",
+        action=FAILURE_ACTION,
+        config=_failure_rates("/ip"),
+        dry_run=True,
+        limit_get=True,
+    )
+    return usage is not None
+
+
+def sign_in_failure_count(request: HttpRequest, *, key: str | None = None) -> None:
+    """Count a failed provider sign-in against the address (and ``key``, when known)."""
+    ratelimit.consume(
+        request,
+        app="allauth.account",
+        action=FAILURE_ACTION,
+        config=_failure_rates("/ip", "/key") if key else _failure_rates("/ip"),
+        key=key,
+        limit_get=True,
+    )
 
 
 class StaffAccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
@@ -121,7 +153,7 @@ def oidc_refused(
 ) -> HttpResponse:
     """Record a refused provider sign-in, count it as a failure and answer 403."""
     oidc_refusal_record(agency_id=agency_id, reason=reason, subject=subject, user=user)
-    ratelimit.consume(request, action=FAILURE_ACTION, key=f"oidc:{agency_id}:{subject}")
+    sign_in_failure_count(request, key=f"oidc:{agency_id}:{subject}")
     provider = agency_oidc_get(agency_id=agency_id)
     return render(
         request,
@@ -209,7 +241,7 @@ class AgencySocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[m
                     "exception": type(exception).__name__ if exception is not None else "",
                 },
             )
-        ratelimit.consume(request, action=FAILURE_ACTION)
+        sign_in_failure_count(request)
         raise ImmediateHttpResponse(
             render(
                 request,

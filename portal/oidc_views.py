@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.core import ratelimit
+from allauth.socialaccount.helpers import render_authentication_error
 from allauth.socialaccount.internal import jwtkit
 from allauth.socialaccount.models import SocialApp
 from allauth.socialaccount.providers.oauth2.client import OAuth2Error
@@ -28,7 +29,7 @@ from django.views.decorators.http import require_http_methods
 from jwt import PyJWTError, get_unverified_header
 from requests import RequestException
 
-from portal.identity import FAILURE_ACTION, oidc_refused
+from portal.identity import oidc_refused, sign_in_failures_allowed
 from tenants.agency_oidc import Refusal
 from tenants.models import User
 
@@ -86,13 +87,20 @@ def oidc_login(request: HttpRequest, provider_id: str) -> HttpResponse:
 @require_http_methods(["GET"])
 def oidc_callback(request: HttpRequest, provider_id: str) -> HttpResponse:
     """Take the provider's answer: check it, then sign in whom ``tenants.agency_oidc`` admits."""
-    if not ratelimit.consume(request, action=FAILURE_ACTION, dry_run=True):
+    if not sign_in_failures_allowed(request):
         return ratelimit.respond_429(request)
-    view = OAuth2CallbackView.adapter_view(VerifyingOpenIDConnectAdapter(request, provider_id))
+    adapter = VerifyingOpenIDConnectAdapter(request, provider_id)
+    view = OAuth2CallbackView.adapter_view(adapter)
     try:
         response: HttpResponse = view(request)
     except SocialApp.DoesNotExist as exc:
         raise Http404 from exc
+    except (OAuth2Error, RequestException) as exc:
+        # Raised before allauth's own handling (the discovery document is read for the client).
+        failed: HttpResponse = render_authentication_error(
+            request, adapter.get_provider(), exception=exc
+        )
+        return failed
     except User.DoesNotExist:
         # The subject is linked to a user outside this agency's rows: not one of its staff.
         return oidc_refused(
