@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "tenants.request_agency.AgencyRequestMiddleware",
     "csp.middleware.CSPMiddleware",
+    "portal.middleware.ProviderFormActionMiddleware",
     "portal.middleware.NoStoreMiddleware",
     "tenants.outage.DatabaseOutageMiddleware",
 ]

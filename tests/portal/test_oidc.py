@@ -15,7 +15,6 @@ import pytest
 import requests
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount
-from django.http import HttpResponse
 from django.test import Client, RequestFactory
 
 from audit.models import AuditEvent
@@ -45,10 +44,10 @@ def _provider_answer(authorize_url: str) -> str:
 
 def oidc_sign_in(
     client: Client, oidc: OidcAgencies, agency_id: str, person: Person, **kw: Any
-) -> HttpResponse:
+) -> Any:
+    """Sign in at the agency's provider as ``person``; return the portal's answer."""
     oidc.provider.signs_in(person, tamper=kw.get("tamper"))
-    response: HttpResponse = client.get(_provider_answer(_start(client, agency_id)))
-    return response
+    return client.get(_provider_answer(_start(client, agency_id)))
 
 
 def _mfa_verified(client: Client, staff: Staff) -> bool:
@@ -78,7 +77,13 @@ def _signed_in(client: Client) -> bool:
 
 
 def test_the_sign_in_page_offers_the_configured_agencies_only(oidc_agencies: OidcAgencies) -> None:
-    page = Client().get("/accounts/login/").content.decode()
+    response = Client().get("/accounts/login/")
+    page = response.content.decode()
+    # The buttons' forms lead on to the provider: the page's form-action allows its origin.
+    form_action = next(
+        d for d in response["Content-Security-Policy"].split(";") if "form-action" in d
+    )
+    assert oidc_agencies.provider.issuer in form_action and "'self'" in form_action
     assert "Sign in with Agency A Sign-On" in page
     assert "Sign in with Agency B Sign-On" in page
     assert page.count("Sign in with ") == 2
@@ -159,7 +164,7 @@ def test_without_an_attested_or_probity_second_factor_the_session_is_not_mfa_ver
     assert client.get("/")["Location"] == "/accounts/2fa/totp/activate/"
 
 
-def _refused(response: HttpResponse, client: Client) -> None:
+def _refused(response: Any, client: Client) -> None:
     assert response.status_code == 403, response.content[:500]
     assert "no active Probity account" in response.content.decode()
     assert not _signed_in(client)
