@@ -157,7 +157,7 @@ def oidc_agencies(
                 actor="test",
             )
             agencies[agency_id] = agency
-            secret = f"secret-of-{agency_id}"
+            secret = f"client-secret-of-{agency_id}-for-these-tests"
             agency_oidc_set(
                 agency_id=agency_id,
                 name=name,

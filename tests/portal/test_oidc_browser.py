@@ -26,7 +26,7 @@ def browser_provider(oidc_agencies: OidcAgencies, portal_url: str, committed: No
     """The provider, told the live server's callback of agency A."""
     oidc_agencies.provider.register(
         client_id=f"probity-{A}",
-        secret=f"secret-of-{A}",
+        secret=f"client-secret-of-{A}-for-these-tests",
         redirect_uris={f"{portal_url}/accounts/oidc/{A}/login/callback/"},
     )
     return oidc_agencies
