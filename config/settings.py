@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # allauth's socialaccount app needs the sites framework (one site).
+    "django.contrib.sites",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -55,7 +57,10 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
 ]
+SITE_ID = 1
 
 MIDDLEWARE = [
     "config.request_ids.RequestIdMiddleware",
@@ -71,6 +76,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "tenants.request_agency.AgencyRequestMiddleware",
     "csp.middleware.CSPMiddleware",
+    "portal.middleware.ProviderFormActionMiddleware",
     "portal.middleware.NoStoreMiddleware",
     "tenants.outage.DatabaseOutageMiddleware",
 ]
@@ -389,6 +395,18 @@ MFA_TOTP_ISSUER = "Probity"
 MFA_TOTP_TOLERANCE = 1
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Sign-in through an agency's own OpenID Connect provider (tenants.agency_oidc): providers come
+# from the agencies' configuration, never from allauth's own tables; no account is ever created
+# from a provider, no token kept, no link made by e-mail except by the rule in tenants.agency_oidc.
+SOCIALACCOUNT_ADAPTER = "portal.identity.AgencySocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
+# A provider's issuer must be https:// unless this is set (a provider on the same machine).
+OIDC_ALLOW_HTTP = env_bool("OIDC_ALLOW_HTTP", False)
 # A session ends after half an hour without activity, or when the browser closes.
 SESSION_COOKIE_AGE = env_int("PORTAL_SESSION_IDLE_SECONDS", 1800, minimum=60, maximum=86_400)
 SESSION_SAVE_EVERY_REQUEST = True

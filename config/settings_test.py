@@ -57,3 +57,5 @@ WEBHOOK_ALLOW_HTTP = True
 WEBHOOK_RETRY_BASE_SECONDS = 0.2
 WEBHOOK_MAX_ATTEMPTS = 3
 WEBHOOK_DISABLE_AFTER = 2
+# The tests' OpenID Connect provider listens on plain http on 127.0.0.1.
+OIDC_ALLOW_HTTP = True

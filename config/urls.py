@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from config import api_docs
 from config.metrics import metrics
+from portal.oidc_views import oidc_callback, oidc_login
 from tenants.health import healthz
 
 urlpatterns = [
@@ -19,6 +20,14 @@ urlpatterns = [
     path("api/v1/", include("tenants.urls")),
     path("api/v1/", include("notifications.urls")),
     *api_docs.urlpatterns,
+    # An agency's OpenID Connect provider: allauth's views with the checks of portal.oidc_views
+    # (before allauth's own routes, which they replace).
+    path("accounts/oidc/<str:provider_id>/login/", oidc_login, name="openid_connect_login"),
+    path(
+        "accounts/oidc/<str:provider_id>/login/callback/",
+        oidc_callback,
+        name="openid_connect_callback",
+    ),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("oversight/", include("oversight.portal_urls")),

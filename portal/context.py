@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from portal.labels import ROLE_LABELS, label
+from tenants.agency_oidc import agency_oidc_list
 from tenants.models import User
 from tenants.need_to_know import action_allowed
 
@@ -18,7 +19,13 @@ def portal_context(request: HttpRequest) -> dict[str, Any]:
     """Return the layout's agency name, role labels and which navigation entries to show."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"portal_languages": settings.LANGUAGES}
+        match = getattr(request, "resolver_match", None)
+        on_sign_in = match is not None and match.url_name == "account_login"
+        return {
+            "portal_languages": settings.LANGUAGES,
+            # The sign-in page offers each agency's own provider, where one is configured.
+            "portal_identity_providers": agency_oidc_list() if on_sign_in else [],
+        }
     roles = list(getattr(user, "roles", []))
     agency = getattr(user, "agency", None)
     return {

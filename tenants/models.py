@@ -180,3 +180,4 @@ class ApiToken(models.Model):
 
 
 from tenants.idempotency_models import IdempotencyKey  # noqa: E402, F401 - model of this app
+from tenants.identity_provider_models import AgencyIdentityProvider  # noqa: E402, F401 - model of this app

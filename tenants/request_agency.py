@@ -4,11 +4,14 @@ Users are row-level secured by agency, so code that looks a user up (allauth's s
 the session's user, the portal's pages) must run in that user's agency. Once a session has a
 user, or a sign-in in progress has identified one, the whole request runs inside
 ``agency_transaction`` for that user's agency; a response of 500 or more rolls it back. The
-REST API resolves its own context per call and is left alone.
+return from an agency's OpenID Connect provider runs in that provider's agency, whoever is
+signed in: only that agency's users can be found through it. The REST API resolves its own
+context per call and is left alone.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,9 +20,11 @@ from django.http import HttpRequest, HttpResponse
 
 from tenants.context import agency_transaction
 from tenants.directory import directory_user_agency
+from tenants.identity_provider_models import AgencyIdentityProvider
 
 SKIPPED_PREFIXES = ("/api/", "/static/", "/healthz")
 PENDING_SIGN_IN = "account_login"  # allauth's session key for a sign-in in progress
+OIDC_CALLBACK = re.compile(r"^/accounts/oidc/(?P<agency>[a-z][a-z0-9_]{1,39})/login/callback/$")
 
 
 def _pending_user(request: HttpRequest) -> int | None:
@@ -38,7 +43,11 @@ def _pending_user(request: HttpRequest) -> int | None:
 def request_agency(request: HttpRequest) -> str | None:
     """Return the agency of the signed-in user, or of the user a sign-in has identified."""
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
+    signed_in = user is not None and user.is_authenticated  # loads the user in its own agency
+    callback = OIDC_CALLBACK.match(request.path)
+    if callback and AgencyIdentityProvider.objects.filter(agency_id=callback["agency"]).exists():
+        return callback["agency"]
+    if signed_in:
         agency_id = getattr(user, "agency_id", None)
         return str(agency_id) if agency_id else None
     pending = _pending_user(request)

@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.conftest import Tenant
+from tests.oidc_provider import IdentityProvider
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -54,6 +55,7 @@ def staff_create(
     trained: bool = True,
     active: bool = True,
     also: tuple[str, ...] = (),
+    email: str = "",
 ) -> Staff:
     """Create a signed-in-able user of ``tenant`` (in the caller's transaction).
 
@@ -67,6 +69,7 @@ def staff_create(
         username=f"{role}_{uuid.uuid4().hex[:10]}",
         roles=[role, *also],
         password=PASSWORD,
+        email=email,
     )
     if trained:
         now = timezone.now()
@@ -106,3 +109,70 @@ def signed_in(db: None, tenant_a: Tenant) -> tuple[Client, Staff]:
     staff = staff_create(tenant_a)
     sign_in(client, staff)
     return client, staff
+
+
+# Two agencies of their own with an OpenID Connect provider each (the test provider, as two
+# clients), configured for one test module at a time: other modules see no provider.
+OIDC_AGENCIES = {"oidc_a": "Agency A Sign-On", "oidc_b": "Agency B Sign-On"}
+OIDC_MFA_ACR = "urn:probity-test:loa:mfa"
+
+
+@dataclass
+class OidcAgencies:
+    provider: IdentityProvider
+    agencies: dict[str, Any]
+
+    def tenant(self, agency_id: str) -> Tenant:
+        """The agency as ``staff_create`` takes it (no gallery, no tokens)."""
+        return Tenant(agency=self.agencies[agency_id], users={}, tokens={}, gallery=None)
+
+
+@pytest.fixture(scope="session")
+def identity_provider() -> Any:
+    provider = IdentityProvider()
+    yield provider
+    provider.close()
+
+
+@pytest.fixture(scope="module")
+def oidc_agencies(
+    django_db_setup: None, django_db_blocker: Any, identity_provider: IdentityProvider
+) -> Any:
+    """Configure both agencies' providers (owner's connection, committed); remove them after."""
+    from tenants.agency_oidc import agency_oidc_remove, agency_oidc_set
+    from tenants.models import Agency
+    from tenants.services import agency_create
+
+    agencies: dict[str, Any] = {}
+    with django_db_blocker.unblock():
+        for agency_id, name in OIDC_AGENCIES.items():
+            agency = Agency.objects.filter(id=agency_id).first() or agency_create(
+                agency_id=agency_id,
+                name=f"{name} Police",
+                kind="municipal",
+                jurisdiction="CA-ON",
+                municipality="Ottawa",
+                pia_completed=True,
+                fr_program_approved=True,
+                actor="test",
+            )
+            agencies[agency_id] = agency
+            secret = f"client-secret-of-{agency_id}-for-these-tests"
+            agency_oidc_set(
+                agency_id=agency_id,
+                name=name,
+                issuer=identity_provider.issuer,
+                client_id=f"probity-{agency_id}",
+                client_secret=secret,
+                mfa_acr_values=[OIDC_MFA_ACR],
+                actor="test",
+            )
+            identity_provider.register(
+                client_id=f"probity-{agency_id}",
+                secret=secret,
+                redirect_uris={f"http://testserver/accounts/oidc/{agency_id}/login/callback/"},
+            )
+    yield OidcAgencies(provider=identity_provider, agencies=agencies)
+    with django_db_blocker.unblock():
+        for agency_id in OIDC_AGENCIES:
+            agency_oidc_remove(agency_id=agency_id, actor="test")

@@ -33,10 +33,13 @@ _DJANGO_ONLY_OPTIONS = {
 #   APPEND_ONLY ones among them                       read and insert only
 #   DIRECTORY (RLS by the user's agency)              read, without the secret columns; writes
 #                                                     only through the directory_* functions
-#   READ_ONLY reference tables                        read
+#   READ_ONLY reference tables                        read (agencies' identity providers too:
+#                                                     their client secrets are sealed)
 #   SIGN_IN_STATE                                     read and write: the portal's sessions and
-#                                                     allauth's e-mail and second-factor records,
-#                                                     consulted before any agency is known
+#                                                     allauth's e-mail, second-factor and
+#                                                     provider-link records, consulted before
+#                                                     any agency is known
+# allauth's own provider apps and provider tokens are never used: no privilege on them.
 #   OVERSIGHT_GRANTS                                  read and write (see below)
 APPEND_ONLY = (
     "audit_auditevent",
@@ -53,7 +56,9 @@ DIRECTORY = {
 READ_ONLY = (
     "tenants_agency",
     "tenants_agency_oversees",
+    "tenants_agencyidentityprovider",
     "django_content_type",
+    "django_site",
     "django_migrations",
     "auth_permission",
 )
@@ -62,6 +67,7 @@ SIGN_IN_STATE = (
     "account_emailaddress",
     "account_emailconfirmation",
     "mfa_authenticator",
+    "socialaccount_socialaccount",
 )
 # Oversight grants are read by the oversight read policy itself, so they cannot sit behind
 # row-level security; the service writes them for national administrators only.
