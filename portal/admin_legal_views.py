@@ -72,6 +72,14 @@ class GallerySubjectMixin(ActionRequiredMixin, StaffMixin):
             raise Http404
         return found
 
+    def conflict(
+        self, request: HttpRequest, gallery: Gallery, subject_id: int, exc: ApiError
+    ) -> HttpResponse:
+        """Say on the subject's page why its state refused the change (purged, held, lifted)."""
+        refusal_on_record(request, self.user, exc)
+        messages.error(request, str(SERVICE_MESSAGES.get(exc.error_code, exc.message)))
+        return self.page(request, gallery, self.record(gallery, subject_id), status=409)
+
     def page(
         self,
         request: HttpRequest,
@@ -146,6 +154,8 @@ class AdminLegalEventView(GallerySubjectMixin, ReauthenticatedPostMixin, View):
         except ApiError as exc:
             if exc.status_code in (403, 404):
                 raise _refused(exc) from None
+            if exc.status_code == 409:
+                return self.conflict(request, gallery, subject_id, exc)
             form.add_service_error(exc)
             record = self.record(gallery, subject_id)
             return self.page(request, gallery, record, event_form=form, status=exc.status_code)
@@ -197,6 +207,8 @@ class AdminLegalHoldView(GallerySubjectMixin, ReauthenticatedPostMixin, View):
             except ApiError as exc:
                 if exc.status_code in (403, 404):
                     raise _refused(exc) from None
+                if exc.status_code == 409:
+                    return self.conflict(request, gallery, subject_id, exc)
                 form.add_service_error(exc)
                 status = exc.status_code
             else:
@@ -233,6 +245,8 @@ class AdminLegalHoldLiftView(GallerySubjectMixin, ReauthenticatedPostMixin, View
             except ApiError as exc:
                 if exc.status_code in (403, 404):
                     raise _refused(exc) from None
+                if exc.status_code == 409:
+                    return self.conflict(request, gallery, subject_id, exc)
                 form.add_service_error(exc)
                 status = exc.status_code
             else:

@@ -44,7 +44,10 @@ FIELD_NAMES = {"event_date": "event_date", "kind": "kind", "reference": "referen
 
 
 class ServiceErrorsForm(forms.Form):
-    """A form that shows a service's refusal beside the field it concerns, or above the form."""
+    """A form that shows a service's refusal beside the field it concerns, or above the form
+    (beside ``default_field`` when the form names one)."""
+
+    default_field: str | None = None
 
     def add_service_error(self, exc: ApiError) -> None:
         text = SERVICE_MESSAGES.get(exc.error_code)
@@ -53,7 +56,7 @@ class ServiceErrorsForm(forms.Form):
             for name in named:
                 self.add_error(FIELD_NAMES.get(name, name), str(text or exc.message))
         else:
-            self.add_error(None, str(text or exc.message))
+            self.add_error(self.default_field, str(text or exc.message))
         described(self)
 
 
@@ -104,6 +107,8 @@ class LegalHoldLiftForm(ServiceErrorsForm):
 
 class LegalEventsImportForm(ServiceErrorsForm):
     """A CSV file of legal events exported from a records system."""
+
+    default_field = "file"
 
     file = forms.FileField(
         label=_("CSV file"),

@@ -29,7 +29,7 @@ from matching.reviews import candidate_review
 from portal.admin_forms import described
 from portal.forms import CandidateReviewForm
 from portal.labels import DISPOSITION_LABELS, LEAD_OUTCOME_LABELS, label
-from portal.legal_forms import LeadOutcomeForm
+from portal.legal_forms import SERVICE_MESSAGES, LeadOutcomeForm
 from portal.mixins import StaffMixin
 from tenants import errors
 from tenants.errors import ApiError
@@ -177,7 +177,10 @@ class LeadOutcomeView(CandidateReviewView):
                 if exc.status_code == 404 or exc.error_code == errors.PERMISSION_DENIED:
                     raise http_refusal(request, self.user, exc) from None
                 refusal_on_record(request, self.user, exc)
-                form.add_service_error(exc)
+                if exc.status_code == 409:  # no lead (yet): the page shows no form to mark
+                    messages.error(request, str(SERVICE_MESSAGES.get(exc.error_code, exc.message)))
+                else:
+                    form.add_service_error(exc)
                 status = exc.status_code
             else:
                 messages.success(request, _("The lead's outcome is recorded."))
