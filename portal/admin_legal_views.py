@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ from matching.legal_events import (
 from matching.models import Gallery
 from matching.selectors import gallery_get
 from portal.admin_forms import described
-from portal.admin_selectors import SubjectRecord, subject_record
+from portal.admin_selectors import SubjectRecord, subject_exists, subject_record
 from portal.admin_views import ActionRequiredMixin
 from portal.labels import LEGAL_EVENT_KIND_LABELS, LEGAL_EVENT_OUTCOME_LABELS, label
 from portal.legal_forms import (
@@ -46,6 +46,7 @@ from portal.mixins import ReauthenticatedPostMixin, StaffMixin
 from portal.review_views import refusal_on_record
 from tenants import errors
 from tenants.errors import ApiError
+from tenants.models import Agency, User
 from tenants.need_to_know import action_allowed
 from tenants.uploads import FORM_FIELDS_ALLOWANCE, FileCap, UploadLimits
 
@@ -57,8 +58,32 @@ def _refused(exc: ApiError) -> Exception:
     return Http404(exc.message)
 
 
-class GallerySubjectMixin(ActionRequiredMixin, StaffMixin):
+class AgencyGalleryFirstMixin:
+    """Answer 404 to a gallery (and subject) of the URL that is not the person's agency's,
+    before anything else: another agency's subject is never met with a request to confirm
+    who one is. Put it first in the bases."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user = request.user
+        if isinstance(user, User) and user.agency is not None:
+            gallery = gallery_get(agency=user.agency, slug=kwargs["slug"])
+            if gallery is None:
+                raise Http404
+            if "subject_id" in kwargs and not subject_exists(
+                agency=user.agency, gallery=gallery, subject_id=kwargs["subject_id"]
+            ):
+                raise Http404
+        response: HttpResponseBase = super().dispatch(  # type: ignore[misc]
+            request, *args, **kwargs
+        )
+        return response
+
+
+class GallerySubjectMixin(AgencyGalleryFirstMixin, ActionRequiredMixin):
     """Resolve the agency's gallery and one of its subjects from the URL."""
+
+    agency: Agency
+    user: User
 
     def gallery(self, slug: str) -> Gallery:
         gallery = gallery_get(agency=self.agency, slug=slug)
@@ -115,7 +140,7 @@ class GallerySubjectMixin(ActionRequiredMixin, StaffMixin):
         return render(request, "portal/admin_subject.html", context, status=status)
 
 
-class AdminSubjectView(GallerySubjectMixin, View):
+class AdminSubjectView(GallerySubjectMixin, StaffMixin, View):
     """One subject of a gallery: its photos counted, legal events, holds and certificate."""
 
     actions = ("subjects.list",)
@@ -125,7 +150,7 @@ class AdminSubjectView(GallerySubjectMixin, View):
         return self.page(request, gallery, self.record(gallery, subject_id))
 
 
-class AdminLegalEventView(GallerySubjectMixin, ReauthenticatedPostMixin, View):
+class AdminLegalEventView(GallerySubjectMixin, ReauthenticatedPostMixin, StaffMixin, View):
     """``POST``: record a legal event; one due at once purges the subject unless it is held."""
 
     actions = ("legal_event.record",)
@@ -186,7 +211,7 @@ class AdminLegalEventView(GallerySubjectMixin, ReauthenticatedPostMixin, View):
         return redirect("portal:admin_subject", slug=gallery.slug, subject_id=subject_id)
 
 
-class AdminLegalHoldView(GallerySubjectMixin, ReauthenticatedPostMixin, View):
+class AdminLegalHoldView(GallerySubjectMixin, ReauthenticatedPostMixin, StaffMixin, View):
     """``POST``: place a legal hold on the subject's purge, with a reason."""
 
     actions = ("legal_hold.manage",)
@@ -225,7 +250,7 @@ class AdminLegalHoldView(GallerySubjectMixin, ReauthenticatedPostMixin, View):
         return self.page(request, gallery, record, hold_form=form, status=status)
 
 
-class AdminLegalHoldLiftView(GallerySubjectMixin, ReauthenticatedPostMixin, View):
+class AdminLegalHoldLiftView(GallerySubjectMixin, ReauthenticatedPostMixin, StaffMixin, View):
     """``POST``: lift the subject's hold, with a reason; a purge it stopped follows."""
 
     actions = ("legal_hold.manage",)
@@ -287,7 +312,9 @@ class AdminCertificateView(ActionRequiredMixin, StaffMixin, View):
         )
 
 
-class AdminLegalEventsImportView(ActionRequiredMixin, ReauthenticatedPostMixin, StaffMixin, View):
+class AdminLegalEventsImportView(
+    AgencyGalleryFirstMixin, ActionRequiredMixin, ReauthenticatedPostMixin, StaffMixin, View
+):
     """A CSV file of legal events for a gallery's subjects: every row applied, or none.
 
     The page itself asks to confirm who one is (a request resumed after a confirmation would

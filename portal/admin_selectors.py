@@ -151,6 +151,12 @@ def batch_get(*, agency: Agency, batch_id: uuid.UUID) -> EnrollmentBatch | None:
         )
 
 
+def subject_exists(*, agency: Agency, gallery: Gallery, subject_id: int) -> bool:
+    """Return whether the gallery holds that subject (purged or not)."""
+    with agency_transaction(agency.id):
+        return Subject.objects.filter(agency=agency, gallery=gallery, pk=subject_id).exists()
+
+
 def subject_record(*, agency: Agency, gallery: Gallery, subject_id: int) -> SubjectRecord | None:
     """Return one of the gallery's subjects (purged ones too) with its legal record."""
     with agency_transaction(agency.id):

@@ -284,6 +284,10 @@ def test_another_agencys_subject_hold_and_certificate_are_not_found(
     subject = enrolled(tenant_a)
     foreign, foreign_staff = signed(tenant_b, "agency_admin")
     officer_b, officer_b_staff = signed(tenant_b, "compliance_officer")
+    # Not found before any confirmation is asked for.
+    assert foreign.post(url(subject, "/legal-events"), ACQUITTAL).status_code == 404
+    imports = f"/agency/galleries/{subject.gallery.slug}/legal-events/import"
+    assert foreign.get(imports).status_code == 404
     confirm(foreign, foreign_staff)
     confirm(officer_b, officer_b_staff)
     # The same slug in agency B names B's gallery, which holds no such subject.
