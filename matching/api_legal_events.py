@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from matching.api import AgencyApi
 from matching.legal_events import (
+    IMPORT_MAX_BYTES,
     LEGAL_EVENTS_FILE_INVALID,
     LEGAL_EVENTS_ROWS_INVALID,
     LEGAL_HOLD_NOT_FOUND,
@@ -33,7 +34,6 @@ from tenants.parsers import FormParser, JsonParser
 from tenants.uploads import FORM_FIELDS_ALLOWANCE, FileCap, UploadLimits
 
 TAGS = ["retention"]
-IMPORT_MAX_BYTES = 2 * 1024 * 1024
 
 
 class LegalEventInput(serializers.Serializer[Any]):

@@ -10,9 +10,12 @@ record is its own audit event); it needs current training and a second factor, l
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from audit.services import audit_record
 from matching.models import Candidate, Disposition, LeadOutcome, Search
 from tenants.context import agency_transaction
@@ -27,6 +30,18 @@ OUTCOME_INVALID = "lead_outcome_invalid"
 TRAINING_REQUIRED = "training_required"
 MFA_REQUIRED = "mfa_required"
 OUTCOME_ACTION = "lead.outcome_recorded"
+HISTORY_LENGTH = 50
+
+
+@dataclass(frozen=True)
+class OutcomeEntry:
+    """One record of a lead's outcome, from the audit trail; the latest one counts."""
+
+    outcome: str
+    previous: str
+    note: str
+    actor: str
+    recorded_at: datetime
 
 
 def lead_outcome_record(
@@ -82,3 +97,31 @@ def lead_outcome_record(
             data={"rank": rank, "outcome": outcome, "previous": previous, "note": note[:2000]},
         )
     return candidate
+
+
+def lead_outcome_history(*, user: User, search_id: uuid.UUID, rank: int) -> list[OutcomeEntry]:
+    """Return the outcomes recorded for a candidate, newest first (who sees the candidate)."""
+    assert user.agency is not None  # noqa: S101
+    agency_id = user.agency.id
+    with agency_transaction(agency_id):
+        search = Search.objects.filter(agency_id=agency_id, id=search_id).first()
+        if search is None:
+            raise ApiError(CANDIDATE_NOT_FOUND, "No such candidate.", http_status=404)
+        action_require(user=user, action="candidates.read", owner_id=search.requested_by_id)
+        events = AuditEvent.objects.filter(
+            agency_id=agency_id,
+            action=OUTCOME_ACTION,
+            object_type="search",
+            object_id=str(search_id),
+            data__rank=rank,
+        ).order_by("-seq")[:HISTORY_LENGTH]
+        return [
+            OutcomeEntry(
+                outcome=str(e.data.get("outcome", "")),
+                previous=str(e.data.get("previous") or ""),
+                note=str(e.data.get("note", "")),
+                actor=e.actor,
+                recorded_at=e.occurred_at,
+            )
+            for e in events
+        ]

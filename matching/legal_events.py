@@ -43,6 +43,7 @@ LEGAL_HOLD_LIFTED = "legal_hold_lifted"
 
 IMPORT_COLUMNS = ("subject_ref", "kind", "event_date", "reference")
 IMPORT_MAX_ROWS = 10_000
+IMPORT_MAX_BYTES = 2 * 1024 * 1024
 REFERENCE_MAX = 120
 SUBJECT_REF_MAX = 120
 
@@ -370,6 +371,20 @@ def legal_holds_list(*, user: User, active_only: bool = True) -> list[LegalHold]
         if active_only:
             holds = holds.filter(lifted_at__isnull=True)
         return list(holds.order_by("-placed_at")[:500])
+
+
+def deletion_certificate_get(
+    *, user: User, certificate_id: uuid.UUID
+) -> DeletionCertificate | None:
+    """Return one of the agency's deletion certificates (None: not the agency's, or none)."""
+    action_require(user=user, action="deletion_certificates.list")
+    assert user.agency_id is not None  # noqa: S101 - an agency user
+    with agency_transaction(user.agency_id):
+        return (
+            DeletionCertificate.objects.select_related("legal_event")
+            .filter(agency_id=user.agency_id, id=certificate_id)
+            .first()
+        )
 
 
 def deletion_certificates_list(*, user: User, limit: int = 100) -> list[DeletionCertificate]:

@@ -14,7 +14,14 @@ from django.db.models import Count
 
 from audit.models import AuditEvent
 from matching.list_selectors import enrollment_batch_list, subject_list
-from matching.models import EnrollmentBatch, Gallery, Subject
+from matching.models import (
+    DeletionCertificate,
+    EnrollmentBatch,
+    Gallery,
+    LegalEvent,
+    LegalHold,
+    Subject,
+)
 from tenants.context import agency_transaction
 from tenants.models import Agency, TrainingRecord, User
 from tenants.row_pages import RowsPage
@@ -36,6 +43,7 @@ class GalleryRow:
 class SubjectRow:
     """One enrolled subject of a gallery."""
 
+    id: int
     ref: str
     display_name: str
     photos: int
@@ -43,6 +51,23 @@ class SubjectRow:
 
 
 SubjectPage = RowsPage[SubjectRow]
+
+
+@dataclass(frozen=True)
+class SubjectRecord:
+    """One subject with its photos counted, its legal events and holds, and, once purged,
+    its deletion certificate."""
+
+    subject: Subject
+    photos: int
+    events: list[LegalEvent]
+    holds: list[LegalHold]
+    certificate: DeletionCertificate | None
+
+    @property
+    def hold(self) -> LegalHold | None:
+        """The hold in force, if any."""
+        return next((h for h in self.holds if h.lifted_at is None), None)
 
 
 def training_records_of(*, agency: Agency, user: User) -> list[TrainingRecord]:
@@ -94,6 +119,7 @@ def gallery_subjects_page(
         found = Paginator(subjects, per_page).get_page(page)
         rows = [
             SubjectRow(
+                id=s.pk,
                 ref=s.ref,
                 display_name=s.display_name,
                 photos=s.n_photos,  # type: ignore[attr-defined]
@@ -122,4 +148,39 @@ def batch_get(*, agency: Agency, batch_id: uuid.UUID) -> EnrollmentBatch | None:
             EnrollmentBatch.objects.select_related("gallery", "created_by")
             .filter(agency=agency, id=batch_id)
             .first()
+        )
+
+
+def subject_exists(*, agency: Agency, gallery: Gallery, subject_id: int) -> bool:
+    """Return whether the gallery holds that subject (purged or not)."""
+    with agency_transaction(agency.id):
+        return Subject.objects.filter(agency=agency, gallery=gallery, pk=subject_id).exists()
+
+
+def subject_record(*, agency: Agency, gallery: Gallery, subject_id: int) -> SubjectRecord | None:
+    """Return one of the gallery's subjects (purged ones too) with its legal record."""
+    with agency_transaction(agency.id):
+        subject = (
+            Subject.objects.select_related("gallery")
+            .filter(agency=agency, gallery=gallery, pk=subject_id)
+            .first()
+        )
+        if subject is None:
+            return None
+        return SubjectRecord(
+            subject=subject,
+            photos=subject.photos.count(),
+            events=list(
+                LegalEvent.objects.filter(agency=agency, subject=subject)
+                .select_related("recorded_by")
+                .order_by("-created_at")
+            ),
+            holds=list(
+                LegalHold.objects.filter(agency=agency, subject=subject)
+                .select_related("placed_by", "lifted_by")
+                .order_by("-placed_at")
+            ),
+            certificate=DeletionCertificate.objects.filter(agency=agency, subject=subject)
+            .order_by("-deleted_at")
+            .first(),
         )

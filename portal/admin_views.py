@@ -291,6 +291,7 @@ class AdminGalleryDetailView(ActionRequiredMixin, StaffMixin, View):
             "subjects": None,
             "batches": None,
             "form": None,
+            "may_import": action_allowed(user=self.user, action="legal_event.record"),
         }
         if action_allowed(user=self.user, action="subjects.list"):
             context["subjects"] = gallery_subjects_page(

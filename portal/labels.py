@@ -84,6 +84,30 @@ DISPOSITION_LABELS: dict[str, Promise] = {
     "inconclusive": _("Inconclusive"),
 }
 
+LEAD_OUTCOME_LABELS: dict[str, Promise] = {
+    "confirmed": _("Identity confirmed by other evidence"),
+    "excluded": _("Excluded by other evidence"),
+    "charged": _("Person charged"),
+}
+
+LEGAL_EVENT_KIND_LABELS: dict[str, Promise] = {
+    "acquittal": _("Acquittal"),
+    "charges_withdrawn": _("Charges withdrawn"),
+    "charges_stayed": _("Charges stayed"),
+    "record_suspension": _("Record suspension"),
+    "ycja_access_period_end": _("End of a YCJA access period"),
+}
+
+# What recording a legal event did to its subject (one row of an import, or one event).
+LEGAL_EVENT_OUTCOME_LABELS: dict[str, Promise] = {
+    "purged": _("Purged"),
+    "held": _("On legal hold: not purged"),
+    "scheduled": _("Purge scheduled"),
+    "already_purged": _("Already purged"),
+    "valid": _("Valid (nothing written)"),
+    "error": _("Error"),
+}
+
 ROLE_LABELS: dict[str, Promise] = {
     "investigator": _("Investigator"),
     "analyst": _("Analyst"),

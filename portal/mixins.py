@@ -40,9 +40,13 @@ class StaffMixin(LoginRequiredMixin):
 class ReauthenticatedPostMixin:
     """Ask the person to confirm who they are again before a sensitive change (any POST).
 
-    Reading the page needs no confirmation; a confirmation lasts
-    ``ACCOUNT_REAUTHENTICATION_TIMEOUT`` seconds. Put it before ``StaffMixin`` in the bases.
+    Reading the page needs no confirmation unless ``confirm_to_read`` is set (a page whose
+    form sends a file: a request resumed after the confirmation carries no file); a
+    confirmation lasts ``ACCOUNT_REAUTHENTICATION_TIMEOUT`` seconds. Put it before
+    ``StaffMixin`` in the bases.
     """
+
+    confirm_to_read = False
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         parent = super().dispatch  # type: ignore[misc]
@@ -51,6 +55,8 @@ class ReauthenticatedPostMixin:
             response: HttpResponseBase = parent(request, *args, **kwargs)
             return response
 
-        guard: Callable[[View], View] = reauthentication_required(allow_get=True)
+        guard: Callable[[View], View] = reauthentication_required(
+            allow_get=not self.confirm_to_read
+        )
         result: HttpResponseBase = guard(view)(request)
         return result

@@ -16,6 +16,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
+from matching.lead_outcomes import lead_outcome_history, lead_outcome_record
+from matching.models import Disposition
 from matching.review_images import (
     ReviewImage,
     candidate_photo_view,
@@ -24,8 +26,10 @@ from matching.review_images import (
 )
 from matching.review_reads import CandidateUnderReview, candidate_under_review, review_queue
 from matching.reviews import candidate_review
+from portal.admin_forms import described
 from portal.forms import CandidateReviewForm
-from portal.labels import DISPOSITION_LABELS, label
+from portal.labels import DISPOSITION_LABELS, LEAD_OUTCOME_LABELS, label
+from portal.legal_forms import SERVICE_MESSAGES, LeadOutcomeForm
 from portal.mixins import StaffMixin
 from tenants import errors
 from tenants.errors import ApiError
@@ -106,9 +110,14 @@ class CandidateReviewView(StaffMixin, View):
         under: CandidateUnderReview,
         form: CandidateReviewForm | None,
         *,
+        outcome_form: LeadOutcomeForm | None = None,
         status: int = 200,
     ) -> HttpResponse:
         search, candidate = under.search, under.candidate
+        lead = candidate.disposition == Disposition.POSSIBLE_MATCH
+        may_record = lead and action_allowed(
+            user=self.user, action="lead.outcome_record", owner_id=search.requested_by_id
+        )
         reviewed_by_me = any(r.reviewer_id == self.user.pk for r in under.reviews)
         context = {
             "search": search,
@@ -127,8 +136,59 @@ class CandidateReviewView(StaffMixin, View):
                 for r in under.reviews
             ],
             "probe_kept": probe_kept(user=self.user, search_id=search.id),
+            "lead": lead,
+            "outcome_label": label(LEAD_OUTCOME_LABELS, candidate.outcome),
+            "outcome_form": (outcome_form or LeadOutcomeForm()) if may_record else None,
+            "outcomes": [
+                {
+                    "entry": e,
+                    "label": label(LEAD_OUTCOME_LABELS, e.outcome),
+                    "previous_label": label(LEAD_OUTCOME_LABELS, e.previous) if e.previous else "",
+                }
+                for e in lead_outcome_history(
+                    user=self.user, search_id=search.id, rank=candidate.rank
+                )
+            ]
+            if lead
+            else [],
         }
         return render(request, "portal/candidate_review.html", context, status=status)
+
+
+class LeadOutcomeView(CandidateReviewView):
+    """``POST``: what became of a possible match (confirmed, excluded, charged); audited."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, search_id: uuid.UUID, rank: int) -> HttpResponse:
+        form = LeadOutcomeForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                lead_outcome_record(
+                    user=self.user,
+                    search_id=search_id,
+                    rank=rank,
+                    outcome=form.cleaned_data["outcome"],
+                    note=form.cleaned_data["note"],
+                    mfa_verified=session_mfa_verified(request),
+                )
+            except ApiError as exc:
+                if exc.status_code == 404 or exc.error_code == errors.PERMISSION_DENIED:
+                    raise http_refusal(request, self.user, exc) from None
+                refusal_on_record(request, self.user, exc)
+                if exc.status_code == 409:  # no lead (yet): the page shows no form to mark
+                    messages.error(request, str(SERVICE_MESSAGES.get(exc.error_code, exc.message)))
+                else:
+                    form.add_service_error(exc)
+                status = exc.status_code
+            else:
+                messages.success(request, _("The lead's outcome is recorded."))
+                return redirect("portal:candidate", search_id=search_id, rank=rank)
+        else:
+            described(form)
+        under = self.under_review(request, search_id, rank)
+        return self.page(request, under, None, outcome_form=form, status=status)
 
 
 def image_response(image: ReviewImage) -> HttpResponse:

@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from portal import admin_views, face_choice_views, policy_views, review_views, views
+from portal import (
+    admin_legal_views,
+    admin_views,
+    face_choice_views,
+    policy_views,
+    review_views,
+    views,
+)
 
 app_name = "portal"
 
@@ -85,5 +92,40 @@ urlpatterns = [
         "agency/galleries/<slug:slug>/enroll",
         admin_views.AdminEnrollView.as_view(),
         name="admin_enroll",
+    ),
+    path(
+        "agency/galleries/<slug:slug>/subjects/<int:subject_id>",
+        admin_legal_views.AdminSubjectView.as_view(),
+        name="admin_subject",
+    ),
+    path(
+        "agency/galleries/<slug:slug>/subjects/<int:subject_id>/legal-events",
+        admin_legal_views.AdminLegalEventView.as_view(),
+        name="admin_legal_event",
+    ),
+    path(
+        "agency/galleries/<slug:slug>/subjects/<int:subject_id>/holds",
+        admin_legal_views.AdminLegalHoldView.as_view(),
+        name="admin_legal_hold",
+    ),
+    path(
+        "agency/galleries/<slug:slug>/subjects/<int:subject_id>/holds/<uuid:hold_id>/lift",
+        admin_legal_views.AdminLegalHoldLiftView.as_view(),
+        name="admin_legal_hold_lift",
+    ),
+    path(
+        "agency/galleries/<slug:slug>/legal-events/import",
+        admin_legal_views.AdminLegalEventsImportView.as_view(),
+        name="admin_legal_import",
+    ),
+    path(
+        "agency/certificates/<uuid:certificate_id>",
+        admin_legal_views.AdminCertificateView.as_view(),
+        name="admin_certificate",
+    ),
+    path(
+        "searches/<uuid:search_id>/candidates/<int:rank>/outcome",
+        review_views.LeadOutcomeView.as_view(),
+        name="lead_outcome",
     ),
 ]

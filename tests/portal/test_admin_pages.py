@@ -248,7 +248,7 @@ def test_galleries_subjects_and_a_batchs_files(
     listing = client.get("/agency/galleries").content.decode()
     assert 'data-gallery="booking"' in listing
     page = client.get("/agency/galleries/booking").content.decode()
-    assert "<code>obama</code>" in page and "<code>biden</code>" in page
+    assert 'data-subject="obama"' in page and 'data-subject="biden"' in page
     batch = batch_of(tenant_a)
     assert f"/agency/batches/{batch.id}" in page
     page = client.get(f"/agency/batches/{batch.id}").content.decode()

@@ -49,13 +49,30 @@ def test_every_reason_code_has_a_french_message_and_the_english_is_the_policys()
 
 
 def test_every_vocabulary_code_has_a_label_in_both_languages() -> None:
-    from matching.models import SearchStatus
-    from portal.labels import PROBE_SOURCE_LABELS, PURPOSE_LABELS, STATUS_LABELS
+    from matching import legal_events
+    from matching.models import LeadOutcome, LegalEventKind, SearchStatus
+    from portal.labels import (
+        LEAD_OUTCOME_LABELS,
+        LEGAL_EVENT_KIND_LABELS,
+        LEGAL_EVENT_OUTCOME_LABELS,
+        PROBE_SOURCE_LABELS,
+        PURPOSE_LABELS,
+        STATUS_LABELS,
+    )
 
+    outcomes = (
+        legal_events.PURGED,
+        legal_events.HELD,
+        legal_events.SCHEDULED,
+        legal_events.ALREADY_PURGED,
+    )
     tables = [
         (PURPOSE_LABELS, PURPOSES_PERMITTED + PURPOSES_PROHIBITED),
         (PROBE_SOURCE_LABELS, PROBE_SOURCES),
         (STATUS_LABELS, tuple(SearchStatus.values)),
+        (LEGAL_EVENT_KIND_LABELS, tuple(LegalEventKind.values)),
+        (LEAD_OUTCOME_LABELS, tuple(LeadOutcome.values)),
+        (LEGAL_EVENT_OUTCOME_LABELS, outcomes),
     ]
     for table, codes in tables:
         assert set(codes) <= set(table)
