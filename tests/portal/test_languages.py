@@ -49,13 +49,27 @@ def test_every_reason_code_has_a_french_message_and_the_english_is_the_policys()
 
 
 def test_every_vocabulary_code_has_a_label_in_both_languages() -> None:
+    from authorizations.models import InteragencyKind, RecordStatus, WarrantKind
     from matching.models import SearchStatus
-    from portal.labels import PROBE_SOURCE_LABELS, PURPOSE_LABELS, STATUS_LABELS
+    from portal.labels import (
+        AGREEMENT_KIND_LABELS,
+        PROBE_SOURCE_LABELS,
+        PURPOSE_LABELS,
+        RECORD_STATE_LABELS,
+        RECORD_TYPE_LABELS,
+        STATUS_LABELS,
+        WARRANT_KIND_LABELS,
+    )
+    from portal.record_selectors import RECORD_KINDS
 
     tables = [
         (PURPOSE_LABELS, PURPOSES_PERMITTED + PURPOSES_PROHIBITED),
         (PROBE_SOURCE_LABELS, PROBE_SOURCES),
         (STATUS_LABELS, tuple(SearchStatus.values)),
+        (WARRANT_KIND_LABELS, tuple(WarrantKind.values)),
+        (AGREEMENT_KIND_LABELS, tuple(InteragencyKind.values)),
+        (RECORD_STATE_LABELS, (*RecordStatus.values, "expired")),
+        (RECORD_TYPE_LABELS, tuple(RECORD_KINDS)),
     ]
     for table, codes in tables:
         assert set(codes) <= set(table)
