@@ -141,7 +141,6 @@ class RecordMixin:
             and action_allowed(user=self.user, action="authority_record.revoke"),
             "revoke_form": revoke_form or RevokeForm(),
             "error": error,
-            "verify_word": _("Approve") if isinstance(record, ExigentApproval) else _("Verify"),
         }
         return render(request, "portal/record_detail.html", context, status=status)
 
