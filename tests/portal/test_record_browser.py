@@ -60,7 +60,7 @@ def _enter_warrant(portal: Portal, case: str, document: Path, *, shot: str | Non
     portal.check(shot)
     page.click("form.record-form button[type=submit]")
     page.wait_for_url("**/authorities/warrants/*-*")
-    return page.url.removeprefix(portal.base)
+    return str(page.url).removeprefix(portal.base)
 
 
 def _fill_search(portal: Portal, case: str) -> None:
