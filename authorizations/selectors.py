@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
 
 from django.db.models import Q, QuerySet
 
-from authorizations.models import AuthorizationRecord
+from authorizations.models import (
+    AuthorizationRecord,
+    ExigentApproval,
+    InteragencyAgreement,
+    RecordStatus,
+    Warrant,
+)
+from tenants.context import agency_transaction
 from tenants.models import Agency, User
-from tenants.need_to_know import Scope
+from tenants.need_to_know import Scope, action_scope
+
+Record = TypeVar("Record", bound=AuthorizationRecord)
 
 
 def record_list(
@@ -45,3 +57,55 @@ def record_list(
     if "created_before" in filters:
         records = records.filter(created_at__lt=filters["created_before"])
     return records
+
+
+def _related(model: type[AuthorizationRecord]) -> list[str]:
+    return [
+        f.name
+        for f in model._meta.get_fields()
+        if f.name in ("entered_by", "verified_by", "revoked_by", "granted_to")
+    ]
+
+
+def record_get(*, model: type[Record], agency: Agency, record_id: uuid.UUID) -> Record | None:
+    """Return the agency's record of ``model`` with its people, or None (another agency's too)."""
+    with agency_transaction(agency.id):
+        found: Record | None = (
+            model._default_manager.select_related(*_related(model))
+            .filter(agency=agency, id=record_id)
+            .first()
+        )
+        return found
+
+
+@dataclass(frozen=True)
+class UsableRecords:
+    """The verified, unexpired records a search of one case may rely on, newest first."""
+
+    warrants: list[Warrant]
+    exigent_approvals: list[ExigentApproval]
+    agreements: list[InteragencyAgreement]
+
+
+def records_usable(*, agency: Agency, user: User, case_number: str, now: datetime) -> UsableRecords:
+    """Return the records of ``case_number`` (agreements: of the agency) ``user`` may rely on.
+
+    Only records the user's roles let them read are offered (``authority_records.list``);
+    whether a search may rely on one stays the search service's and the policy's decision.
+    """
+    scope = action_scope(user=user, action="authority_records.list")
+    case = case_number.strip()
+    if scope is None:
+        return UsableRecords(warrants=[], exigent_approvals=[], agreements=[])
+    verified = {"status": RecordStatus.VERIFIED}
+
+    def usable(model: type[Record], **extra: Any) -> list[Record]:
+        rows = record_list(model=model, agency=agency, user=user, scope=scope, filters=verified)
+        return list(rows.filter(**extra).order_by("-created_at", "-id"))
+
+    with agency_transaction(agency.id):
+        return UsableRecords(
+            warrants=usable(Warrant, case_number__iexact=case, expires_at__gt=now) if case else [],
+            exigent_approvals=usable(ExigentApproval, case_number__iexact=case) if case else [],
+            agreements=usable(InteragencyAgreement, expires_at__gt=now),
+        )

@@ -38,6 +38,8 @@ def portal_context(request: HttpRequest) -> dict[str, Any]:
         "portal_can_oversee": bool(OVERSEEING_ROLES & set(roles)),
         "portal_can_review": isinstance(user, User)
         and action_allowed(user=user, action="candidate.review"),
+        "portal_can_see_records": isinstance(user, User)
+        and action_allowed(user=user, action="authority_records.list"),
         "portal_can_author": isinstance(user, User)
         and action_allowed(user=user, action="policy.author"),
         "portal_can_manage_users": isinstance(user, User)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from matching.models import Gallery
@@ -18,6 +20,7 @@ from portal.labels import (
     PURPOSE_LABELS,
     REGION_LABELS,
 )
+from portal.record_selectors import AuthorityChoices
 from tenants.models import JURISDICTIONS
 
 YES_NO = [("false", _("No")), ("true", _("Yes"))]
@@ -28,6 +31,10 @@ ERROR_FIELDS = {
     "exigent_approval_not_found": "exigent_approval_id",
     "interagency_agreement_not_found": "interagency_agreement_id",
 }
+
+AUTHORITY_FIELDS = ("warrant_id", "exigent_approval_id", "interagency_agreement_id")
+# Refusals of a chosen record that do not say which: shown beside it when only one was chosen.
+AUTHORITY_CODES = {"authority_unverified", "authority_revoked"}
 
 # The service's refusals in the reader's language (its own messages are English).
 SERVICE_MESSAGES = {
@@ -101,18 +108,38 @@ class SearchForm(DescribedForm):
         coerce=lambda v: v == "true",
         widget=forms.RadioSelect,
     )
-    warrant_id = forms.UUIDField(
-        label=_("Warrant or production order record"),
+    warrant_id = forms.TypedChoiceField(
+        label=_("Warrant or production order"),
         required=False,
-        help_text=_("The id of a verified record of this case, if the search relies on one."),
+        coerce=uuid.UUID,
+        empty_value=None,
+        help_text=_("A verified, unexpired record of this case, if the search relies on one."),
     )
-    exigent_approval_id = forms.UUIDField(label=_("Exigent approval record"), required=False)
-    interagency_agreement_id = forms.UUIDField(
-        label=_("Interagency agreement record"), required=False
+    exigent_approval_id = forms.TypedChoiceField(
+        label=_("Exigent approval"), required=False, coerce=uuid.UUID, empty_value=None
+    )
+    interagency_agreement_id = forms.TypedChoiceField(
+        label=_("Interagency agreement"), required=False, coerce=uuid.UUID, empty_value=None
     )
 
-    def __init__(self, *args: Any, galleries: list[Gallery], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        galleries: list[Gallery],
+        authorities: AuthorityChoices,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.authority_choices(authorities)
+        # The authority fields follow the case number as it is typed.
+        self.fields["case_number"].widget.attrs.update(
+            {
+                "hx-get": reverse("portal:search_authorities"),
+                "hx-trigger": "input changed delay:300ms, change",
+                "hx-target": "#authority-choices",
+                "hx-sync": "this:replace",
+            }
+        )
         self._choice_field("purpose").choices = [
             ("", _("Choose a purpose")),
             *((code, PURPOSE_LABELS[code]) for code in PURPOSES_PERMITTED),
@@ -133,6 +160,15 @@ class SearchForm(DescribedForm):
         self._choice_field("probe_collected_in").choices = [
             (code, REGION_LABELS[code]) for code in JURISDICTIONS
         ]
+
+    def authority_choices(self, authorities: AuthorityChoices) -> None:
+        """Offer the case's verified, unexpired records; any other id is not a valid choice."""
+        for name, options, none in (
+            ("warrant_id", authorities.warrants, _("None: no warrant or production order")),
+            ("exigent_approval_id", authorities.exigent_approvals, _("None: no exigent approval")),
+            ("interagency_agreement_id", authorities.agreements, _("None: no agreement")),
+        ):
+            self._choice_field(name).choices = [("", none), *options]
 
     def _choice_field(self, name: str) -> forms.ChoiceField:
         field = self.fields[name]
@@ -176,6 +212,9 @@ class SearchForm(DescribedForm):
     def add_service_error(self, code: str, message: str) -> None:
         """Show a service refusal beside the field it concerns (the probe's, for image codes)."""
         field = ERROR_FIELDS.get(code) or ("probe" if code.startswith("image_") else None)
+        if code in AUTHORITY_CODES:
+            chosen = [name for name in AUTHORITY_FIELDS if self.cleaned_data.get(name)]
+            field = chosen[0] if len(chosen) == 1 else None
         text = SERVICE_MESSAGES.get(code, message)
         self.add_error(field, forms.ValidationError(text, code=code))
 

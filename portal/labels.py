@@ -140,3 +140,32 @@ def label(table: dict[str, Promise], code: str) -> str:
     """Return the label of ``code``, or the code itself when the table does not know it."""
     found = table.get(code)
     return str(found) if found is not None else code
+
+
+WARRANT_KIND_LABELS: dict[str, Promise] = {
+    "search_warrant": _("Search warrant"),
+    "general_warrant": _("General warrant"),
+    "production_order": _("Production order"),
+}
+
+AGREEMENT_KIND_LABELS: dict[str, Promise] = {
+    "joint_forces_operation": _("Joint forces operation"),
+    "assistance_request": _("Request for assistance"),
+    "information_sharing_agreement": _("Information-sharing agreement"),
+    "mlat": _("Mutual legal assistance treaty request"),
+    "international_arrangement": _("International arrangement"),
+}
+
+# An authority record's state as the portal shows it: its status, or expired once past expiry.
+RECORD_STATE_LABELS: dict[str, Promise] = {
+    "pending": _("Pending verification"),
+    "verified": _("Verified"),
+    "revoked": _("Revoked"),
+    "expired": _("Expired"),
+}
+
+RECORD_TYPE_LABELS: dict[str, Promise] = {
+    "warrants": _("Warrant or production order"),
+    "exigent-approvals": _("Exigent approval"),
+    "interagency-agreements": _("Interagency agreement"),
+}

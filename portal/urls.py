@@ -7,6 +7,7 @@ from portal import (
     admin_views,
     face_choice_views,
     policy_views,
+    record_views,
     review_views,
     views,
 )
@@ -16,6 +17,11 @@ app_name = "portal"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("searches/new", views.SearchNewView.as_view(), name="search_new"),
+    path(
+        "searches/new/authorities",
+        views.SearchAuthoritiesView.as_view(),
+        name="search_authorities",
+    ),
     path("searches/<uuid:search_id>", views.SearchDetailView.as_view(), name="search"),
     path("searches/<uuid:search_id>/live", views.SearchLiveView.as_view(), name="search_live"),
     path("searches/<uuid:search_id>/probe", review_views.ProbeImageView.as_view(), name="probe"),
@@ -28,6 +34,28 @@ urlpatterns = [
         "searches/<uuid:search_id>/candidates/<int:rank>/photo",
         review_views.CandidatePhotoView.as_view(),
         name="candidate_photo",
+    ),
+    path("authorities", record_views.RecordListView.as_view(), name="records"),
+    path("authorities/new/<slug:kind>", record_views.RecordNewView.as_view(), name="record_new"),
+    path(
+        "authorities/<slug:kind>/<uuid:record_id>",
+        record_views.RecordDetailView.as_view(),
+        name="record",
+    ),
+    path(
+        "authorities/<slug:kind>/<uuid:record_id>/document",
+        record_views.RecordDocumentView.as_view(),
+        name="record_document",
+    ),
+    path(
+        "authorities/<slug:kind>/<uuid:record_id>/verify",
+        record_views.RecordVerifyView.as_view(),
+        name="record_verify",
+    ),
+    path(
+        "authorities/<slug:kind>/<uuid:record_id>/revoke",
+        record_views.RecordRevokeView.as_view(),
+        name="record_revoke",
     ),
     path("reviews", review_views.ReviewQueueView.as_view(), name="reviews"),
     path("tokens", views.TokenListView.as_view(), name="tokens"),

@@ -11,8 +11,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views import View
 
+from authorizations.selectors import records_usable
 from matching.models import Search
 from matching.review_reads import review_owed
 from matching.searches import (
@@ -27,6 +29,7 @@ from portal.forms import SearchForm, TokenIssueForm
 from portal.labels import DISPOSITION_LABELS, PURPOSE_LABELS, STATUS_LABELS, label
 from portal.mixins import ReauthenticatedPostMixin, StaffMixin
 from portal.reasons import reason_message
+from portal.record_selectors import AuthorityChoices, authority_choices
 from portal.selectors import api_tokens_of, searches_requested_page
 from tenants.errors import ApiError
 from tenants.models import TokenIssuer, User
@@ -63,17 +66,32 @@ class SearchNewView(StaffMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        case_number = request.GET.get("case_number", "")[:100]
         form = SearchForm(
             galleries=gallery_list(agency=self.agency),
+            authorities=self.authorities(case_number),
             initial={
+                "case_number": case_number,
                 "probe_collected_in": self.agency.jurisdiction,
                 "probe_collected_municipality": self.agency.municipality,
             },
         )
         return render(request, "portal/search_new.html", {"form": form})
 
+    def authorities(self, case_number: str) -> AuthorityChoices:
+        """Return the records of the case the person may rely on, as the form offers them."""
+        usable = records_usable(
+            agency=self.agency, user=self.user, case_number=case_number, now=timezone.now()
+        )
+        return authority_choices(usable)
+
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = SearchForm(request.POST, request.FILES, galleries=gallery_list(agency=self.agency))
+        form = SearchForm(
+            request.POST,
+            request.FILES,
+            galleries=gallery_list(agency=self.agency),
+            authorities=self.authorities(request.POST.get("case_number", "")[:100]),
+        )
         if form.is_valid():
             probe = form.cleaned_data["probe"]
             try:
@@ -90,6 +108,21 @@ class SearchNewView(StaffMixin, View):
                 return redirect("portal:search", search_id=search.id)
         form.errors_described()
         return render(request, "portal/search_new.html", {"form": form}, status=400)
+
+
+class SearchAuthoritiesView(SearchNewView):
+    """The new-search form's authority fields for the case number typed (an htmx fragment)."""
+
+    http_method_names = ["get"]
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        case_number = request.GET.get("case_number", "")[:100]
+        form = SearchForm(
+            galleries=[],
+            authorities=self.authorities(case_number),
+            initial={"case_number": case_number},
+        )
+        return render(request, "portal/_authority_choices.html", {"form": form})
 
 
 class SearchDetailView(StaffMixin, View):

@@ -49,16 +49,22 @@ def test_every_reason_code_has_a_french_message_and_the_english_is_the_policys()
 
 
 def test_every_vocabulary_code_has_a_label_in_both_languages() -> None:
+    from authorizations.models import InteragencyKind, RecordStatus, WarrantKind
     from matching import legal_events
     from matching.models import LeadOutcome, LegalEventKind, SearchStatus
     from portal.labels import (
+        AGREEMENT_KIND_LABELS,
         LEAD_OUTCOME_LABELS,
         LEGAL_EVENT_KIND_LABELS,
         LEGAL_EVENT_OUTCOME_LABELS,
         PROBE_SOURCE_LABELS,
         PURPOSE_LABELS,
+        RECORD_STATE_LABELS,
+        RECORD_TYPE_LABELS,
         STATUS_LABELS,
+        WARRANT_KIND_LABELS,
     )
+    from portal.record_selectors import RECORD_KINDS
 
     outcomes = (
         legal_events.PURGED,
@@ -73,6 +79,10 @@ def test_every_vocabulary_code_has_a_label_in_both_languages() -> None:
         (LEGAL_EVENT_KIND_LABELS, tuple(LegalEventKind.values)),
         (LEAD_OUTCOME_LABELS, tuple(LeadOutcome.values)),
         (LEGAL_EVENT_OUTCOME_LABELS, outcomes),
+        (WARRANT_KIND_LABELS, tuple(WarrantKind.values)),
+        (AGREEMENT_KIND_LABELS, tuple(InteragencyKind.values)),
+        (RECORD_STATE_LABELS, (*RecordStatus.values, "expired")),
+        (RECORD_TYPE_LABELS, tuple(RECORD_KINDS)),
     ]
     for table, codes in tables:
         assert set(codes) <= set(table)
