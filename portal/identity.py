@@ -8,12 +8,12 @@ the agencies' configuration, and a provider's sign-in never creates an account.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import record_authentication
-from allauth.core.internal import ratelimit
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.core.internal import ratelimit
 from allauth.mfa.stages import AuthenticateStage
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp, SocialLogin
@@ -187,7 +187,7 @@ class AgencySocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[m
         agency_id = str(sociallogin.account.provider)
         subject = str(sociallogin.account.uid)
 
-        def refuse(reason: str, user: User | None = None) -> None:
+        def refuse(reason: str, user: User | None = None) -> NoReturn:
             raise ImmediateHttpResponse(
                 oidc_refused(
                     request, agency_id=agency_id, reason=reason, subject=subject, user=user

@@ -88,7 +88,8 @@ def oidc_login(request: HttpRequest, provider_id: str) -> HttpResponse:
 def oidc_callback(request: HttpRequest, provider_id: str) -> HttpResponse:
     """Take the provider's answer: check it, then sign in whom ``tenants.agency_oidc`` admits."""
     if not sign_in_failures_allowed(request):
-        return ratelimit.respond_429(request)
+        refused: HttpResponse = ratelimit.respond_429(request)
+        return refused
     adapter = VerifyingOpenIDConnectAdapter(request, provider_id)
     view = OAuth2CallbackView.adapter_view(adapter)
     try:

@@ -83,7 +83,7 @@ class IdentityProvider:
     def signs_in(self, person: Person, *, tamper: set[str] | None = None) -> None:
         """Set who signs in next and how the answer is spoiled (nothing by default)."""
         unknown = (tamper or set()) - set(TAMPERINGS)
-        assert not unknown, unknown  # noqa: S101 - a test's mistake
+        assert not unknown, unknown
         self.person, self.tamper = person, set(tamper or ())
 
     # The endpoints' work (the handler below only moves bytes).
@@ -196,7 +196,7 @@ class IdentityProvider:
 
 def _handler(provider: IdentityProvider) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
         def _json(self, status: int, body: dict[str, Any]) -> None:
@@ -207,7 +207,7 @@ def _handler(provider: IdentityProvider) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def do_GET(self) -> None:  # noqa: N802 - the base's name
+        def do_GET(self) -> None:
             url = urlsplit(self.path)
             if url.path == "/.well-known/openid-configuration":
                 self._json(200, provider.discovery())
@@ -226,7 +226,7 @@ def _handler(provider: IdentityProvider) -> type[BaseHTTPRequestHandler]:
             else:
                 self._json(404, {"error": "not_found"})
 
-        def do_POST(self) -> None:  # noqa: N802 - the base's name
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
             if urlsplit(self.path).path == "/token":
