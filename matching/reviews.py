@@ -196,3 +196,15 @@ def _search_close_if_reviewed(search: Search, user: User, note: str = "") -> boo
         },
     )
     return True
+
+
+def candidate_reviewed_before(*, agency_id: str, search_id: uuid.UUID, rank: int) -> bool:
+    """Return whether the candidate has a review already: the next one would decide it.
+
+    Only the fact is read (no reviewer, no verdict), so asking it reveals nothing a blind
+    reviewer may not know; another agency's candidate reads as unreviewed.
+    """
+    with agency_transaction(agency_id):
+        return CandidateReview.objects.filter(
+            agency_id=agency_id, candidate__search_id=search_id, candidate__rank=rank
+        ).exists()

@@ -48,6 +48,14 @@ class ReauthenticatedPostMixin:
 
     confirm_to_read = False
 
+    def confirmation_wanted(self, request: HttpRequest, **kwargs: Any) -> bool:
+        """Return whether this request is one that asks for the confirmation (by default all).
+
+        A view whose POSTs are only sometimes sensitive says which; it is asked before the
+        person is checked, so it must treat an anonymous request as wanting it.
+        """
+        return True
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         parent = super().dispatch  # type: ignore[misc]
 
@@ -56,7 +64,8 @@ class ReauthenticatedPostMixin:
             return response
 
         guard: Callable[[View], View] = reauthentication_required(
-            allow_get=not self.confirm_to_read
+            allow_get=not self.confirm_to_read,
+            enabled=lambda request: self.confirmation_wanted(request, **kwargs),
         )
         result: HttpResponseBase = guard(view)(request)
         return result

@@ -8,6 +8,7 @@ are, and answers with the service's status.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -25,12 +26,12 @@ from matching.review_images import (
     probe_kept,
 )
 from matching.review_reads import CandidateUnderReview, candidate_under_review, review_queue
-from matching.reviews import candidate_review
+from matching.reviews import candidate_review, candidate_reviewed_before
 from portal.admin_forms import described
 from portal.forms import CandidateReviewForm
 from portal.labels import DISPOSITION_LABELS, LEAD_OUTCOME_LABELS, label
 from portal.legal_forms import SERVICE_MESSAGES, LeadOutcomeForm
-from portal.mixins import StaffMixin
+from portal.mixins import ReauthenticatedPostMixin, StaffMixin
 from tenants import errors
 from tenants.errors import ApiError
 from tenants.models import User
@@ -63,8 +64,19 @@ def http_refusal(request: HttpRequest, user: User, exc: ApiError) -> Exception:
     return PermissionDenied(exc.message) if exc.status_code == 403 else Http404(exc.message)
 
 
-class CandidateReviewView(StaffMixin, View):
-    """One candidate beside the probe; the reviewer's disposition first, then the others'."""
+class CandidateReviewView(ReauthenticatedPostMixin, StaffMixin, View):
+    """One candidate beside the probe; the reviewer's disposition first, then the others'.
+
+    A second review decides the candidate, so it asks the reviewer to confirm who they are.
+    """
+
+    def confirmation_wanted(self, request: HttpRequest, **kwargs: Any) -> bool:
+        user = request.user
+        if not isinstance(user, User) or user.agency is None:
+            return True
+        return candidate_reviewed_before(
+            agency_id=user.agency.id, search_id=kwargs["search_id"], rank=kwargs["rank"]
+        )
 
     def get(self, request: HttpRequest, search_id: uuid.UUID, rank: int) -> HttpResponse:
         under = self.under_review(request, search_id, rank)

@@ -599,6 +599,12 @@ def test_an_investigator_reviews_then_a_supervisor_confirms_from_the_queue(
     boss.page.check("input[name=disposition][value=possible_match]")
     boss.page.fill("#id_note", "Même forme d'oreille et même implantation des cheveux.")
     boss.page.click("form.review button[type=submit]")
+    # The second review decides the candidate: the reviewer confirms who they are, and the
+    # review they sent is then recorded as sent.
+    boss.page.wait_for_url("**/accounts/reauthenticate/**")
+    boss.check("fr-confirm-password-second-review")
+    boss.page.fill("input[name=password]", supervisor.password)
+    boss.page.click("main form button[type=submit]")
     boss.page.wait_for_selector("section.reviews")
     assert boss.page.locator("[data-disposition]").get_attribute("data-disposition") == (
         "possible_match"

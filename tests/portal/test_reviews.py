@@ -81,6 +81,12 @@ def signed(tenant: Tenant, role: str = "investigator", **kwargs: Any) -> tuple[C
     return client, staff
 
 
+def confirm(client: Client, staff: Staff) -> None:
+    """Confirm who one is again, as the sign-in's re-authentication page asks."""
+    response = client.post("/accounts/reauthenticate/", {"password": staff.password})
+    assert response.status_code == 302
+
+
 def page_of(search: Any, rank: int = 1) -> str:
     return f"/searches/{search.id}/candidates/{rank}"
 
@@ -297,6 +303,7 @@ def test_the_requesters_second_review_is_refused_with_the_services_message(
     page = client.get(page_of(search)).content.decode()
     assert 'name="note"' not in page  # no review is offered to the requester
     assert "The second review is a supervisor's who did not request the search." in page
+    confirm(client, staff)
     refused = review(client, search, 1, "possible_match")
     assert refused.status_code == 403
     body = refused.content.decode()
@@ -351,9 +358,10 @@ def test_a_supervisor_confirms_from_the_queue_and_the_search_is_reviewed(
     assert "0.88" not in blind and NOTE not in blind and 'name="note"' in blind
     assert 'data-stage="second"' in blind and "data-review=" not in blind
 
-    assert review(boss, search, 1, "possible_match").status_code == 302
+    confirm(boss, boss_staff)
+    assert review(boss, search, 1, "possible_match")["Location"] == page_of(search)
     assert disposition_of(tenant_a, search, 1) == "possible_match"
-    assert review(boss, search, 2, "not_a_match").status_code == 302
+    assert review(boss, search, 2, "not_a_match")["Location"] == page_of(search, 2)
     assert queued(boss) == [] and queued(client) == []
     with agency_transaction(tenant_a.agency.id):
         assert Search.objects.get(id=search.id).status == "reviewed"
@@ -363,6 +371,23 @@ def test_a_supervisor_confirms_from_the_queue_and_the_search_is_reviewed(
     dismissed = client.get(page_of(search, 2)).content.decode()
     assert "This candidate's review is complete." in dismissed
     assert dismissed.count('class="disposition"') == 1 and "0.65" in dismissed
+
+
+def test_a_second_review_asks_the_reviewer_to_confirm_who_they_are_first(
+    tenant_a: Tenant, requester: tuple[Client, Staff], supervisor: tuple[Client, Staff]
+) -> None:
+    client, staff = requester
+    boss, boss_staff = supervisor
+    search = a_finished_search(tenant_a, staff.user)
+    # The first review decides nothing alone: no confirmation is asked.
+    assert review(client, search, 1, "possible_match")["Location"] == page_of(search)
+    second = review(boss, search, 1, "possible_match")
+    assert second["Location"].startswith("/accounts/reauthenticate/")
+    assert disposition_of(tenant_a, search, 1) == "pending"
+    assert len(events(tenant_a, search, "candidate.reviewed")) == 1
+    confirm(boss, boss_staff)
+    assert review(boss, search, 1, "possible_match")["Location"] == page_of(search)
+    assert disposition_of(tenant_a, search, 1) == "possible_match"
 
 
 def test_the_queue_offers_only_reviews_the_service_accepts(
