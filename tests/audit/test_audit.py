@@ -12,9 +12,9 @@ import json
 import stat
 import threading
 import uuid
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
-from datetime import timedelta
 from typing import Any
 
 import pytest
