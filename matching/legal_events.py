@@ -233,6 +233,22 @@ def _rows(content: bytes) -> list[dict[str, str]]:
     return rows
 
 
+def _subjects_lock(agency_id: str, rows: list[dict[str, str]]) -> None:
+    """Lock every subject the file may name, in id order, before any row locks its own.
+
+    A search's completion locks its candidates' subjects in id order too; taking them in the
+    file's order instead could deadlock with it. A reference held by several galleries locks
+    each of them: more than needed, never fewer.
+    """
+    refs = {(r.get("subject_ref") or "").strip() for r in rows} - {""}
+    list(
+        Subject.objects.select_for_update(of=("self",))
+        .filter(agency_id=agency_id, ref__in=refs)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def legal_events_import(
     *, agency_id: str, content: bytes, user: User | None = None, gallery: str = ""
 ) -> ImportReport:
@@ -248,6 +264,7 @@ def legal_events_import(
     rows = _rows(content)
     report = ImportReport(applied=False)
     with agency_transaction(agency_id):
+        _subjects_lock(agency_id, rows)
         checked: list[tuple[EventInput, Subject] | None] = []
         seen: set[tuple[int, str, str]] = set()
         # One instance per subject: a purge by one row is seen by the subject's later rows.

@@ -3,9 +3,11 @@
 Who may have one is who may read the agency's statistics: an oversight auditor with a grant in
 force naming the agency, or the agency's leadership (``statistics.LEADERSHIP_ROLES``). The
 report is built in one transaction that reads the figures in the reader's scope, re-computes
-the agency's whole audit chain against its signed checkpoints (as ``manage.py audit_verify``
-does), and records the report as an ``oversight.transparency_report`` event in the agency's
-chain; a report that cannot be recorded is not produced.
+the stretch of the agency's audit chain that covers the period (from the latest signed
+checkpoint at or before its start to its last event: ``audit_segment_verify``; the events
+before that checkpoint are vouched for by its signature, and ``manage.py audit_verify``
+re-computes the whole chain), and records the report as an ``oversight.transparency_report``
+event in the agency's chain; a report that cannot be recorded is not produced.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from audit.verification import audit_chain_verify
+from audit.verification import audit_segment_verify
 from oversight import errors
 from oversight.models import OversightGrant
 from oversight.reads import oversight_grant_for
@@ -98,7 +100,13 @@ class RevisionInForce:
 
 @dataclass(frozen=True)
 class ChainResult:
-    """The agency's chain re-computed from its first event, and where the period lies in it."""
+    """The stretch of the agency's chain re-computed for the period, and the period in it.
+
+    ``events`` were read and checked: those after the checkpoint numbered
+    ``from_checkpoint_seq`` (signed at ``from_checkpoint_signed_at``; both None when the
+    stretch starts at the chain's first event) through ``through_seq``. ``checkpoints`` counts
+    the signed checkpoints inside the stretch that it matched.
+    """
 
     ok: bool
     events: int
@@ -108,6 +116,14 @@ class ChainResult:
     period_events: int
     period_first_seq: int | None
     period_last_seq: int | None
+    from_checkpoint_seq: int | None = None
+    from_checkpoint_signed_at: datetime | None = None
+    through_seq: int = 0
+
+    @property
+    def first_seq(self) -> int:
+        """The first event number the stretch re-computed."""
+        return (self.from_checkpoint_seq or 0) + 1
 
     @property
     def period_affected(self) -> bool:
@@ -190,6 +206,16 @@ class TransparencyReport:
                 "period_first_seq": self.chain.period_first_seq,
                 "period_last_seq": self.chain.period_last_seq,
                 "period_affected": self.chain.period_affected,
+                "from_checkpoint": (
+                    {
+                        "seq": self.chain.from_checkpoint_seq,
+                        "signed_at": self.chain.from_checkpoint_signed_at.isoformat(),
+                    }
+                    if self.chain.from_checkpoint_signed_at is not None
+                    else None
+                ),
+                "first_seq": self.chain.first_seq,
+                "through_seq": self.chain.through_seq,
             },
         }
 
@@ -278,7 +304,8 @@ def _review_outcomes(agency_id: str, period: Period) -> dict[str, int]:
 
 
 def _chain(agency_id: str, period: Period) -> ChainResult:
-    verified = audit_chain_verify(agency_id=agency_id)
+    verified = audit_segment_verify(agency_id=agency_id, since=period.since, until=period.until)
+    start = verified.start
     span = AuditEvent.objects.filter(
         agency_id=agency_id, occurred_at__gte=period.since, occurred_at__lt=period.until
     ).aggregate(n=Count("id"), first=Min("seq"), last=Max("seq"))
@@ -291,6 +318,13 @@ def _chain(agency_id: str, period: Period) -> ChainResult:
         period_events=int(span["n"] or 0),
         period_first_seq=span["first"],
         period_last_seq=span["last"],
+        from_checkpoint_seq=start.seq if start is not None else None,
+        from_checkpoint_signed_at=(
+            datetime.fromtimestamp(start.signed_at_us / 1_000_000, tz=UTC)
+            if start is not None
+            else None
+        ),
+        through_seq=verified.through_seq,
     )
 
 
@@ -350,6 +384,8 @@ def transparency_report_build(
                 "revisions": [r.id for r in revisions],
                 "chain_ok": chain.ok,
                 "chain_events": chain.events,
+                "chain_from_seq": chain.from_checkpoint_seq,
+                "chain_through_seq": chain.through_seq,
                 "first_bad_seq": chain.first_bad_seq,
             },
         )

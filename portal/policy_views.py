@@ -108,7 +108,12 @@ class PolicyRevisionListView(_OfficerMixin, View):
 
 
 class PolicyRevisionDetailView(_OfficerMixin, View):
-    """One revision: its text with line numbers, the check results beside the lines, actions."""
+    """One revision: its text, the check results at their lines, actions.
+
+    A draft its author may edit shows each module in the editor (which marks the findings in
+    its gutter) and, above it, only the lines the checks flagged; every other revision shows
+    the read-only text with line numbers and the findings beside their lines.
+    """
 
     def revision(self, revision_id: uuid.UUID) -> PolicyRevision:
         self.officer_only()
@@ -161,7 +166,10 @@ class PolicyRevisionDetailView(_OfficerMixin, View):
                 [{"line": r["number"], "message": m} for r in rows for m in r["notes"]],
                 ensure_ascii=False,
             )
-            modules.append({"path": path, "lines": rows, "notes_json": notes_json})
+            flagged = [r for r in rows if r["notes"]]
+            modules.append(
+                {"path": path, "lines": rows, "flagged": flagged, "notes_json": notes_json}
+            )
         unplaced = [note for key, notes in by_line.items() if key not in placed for note in notes]
         return {
             "revision": revision,

@@ -10,7 +10,11 @@ waits for a lock while holding a later one:
    and the search's write) or ``FOR UPDATE`` (revocation);
 2. the search row, ``FOR UPDATE OF`` the search alone (claim, completion, face choice,
    revocation, recovery) -- never the gallery, agency or user rows it joins;
-3. last, the agency's audit chain (a transaction-scoped advisory lock taken by the first
+3. completion only: the chosen candidates' subjects, ``FOR SHARE`` in id order, so a purge
+   (which holds its subject ``FOR UPDATE``) either finishes first and its subject is dropped,
+   or waits for the completion to commit; a transaction locking several subjects (an import
+   of legal events) takes them in id order too;
+4. last, the agency's audit chain (a transaction-scoped advisory lock taken by the first
    ``audit_record``), so every audit event is written after the change it records. Before it
    takes that lock, ``audit_record`` checks the transaction's deferred foreign keys, so the
    key-share locks they need are taken first and never waited for while holding the chain.
@@ -22,7 +26,8 @@ What each transaction locks:
 - claim: search → audit chain (the records are read, not locked: a revocation that commits
   later finds the search running and cancels it);
 - heartbeat: the search row, by a single ``UPDATE`` guarded by the lease owner;
-- completion: search → candidate inserts → audit chain;
+- completion: search → subjects (share) → candidate inserts → audit chain;
+- purge: subject(s) → faces, photos (deleted) → certificate → audit chain;
 - revocation: record → searches relying on it → audit chain;
 - recovery (beat): searches whose lease or dispatch deadline passed, ``SKIP LOCKED`` → audit.
 

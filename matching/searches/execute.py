@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -247,10 +248,44 @@ def _search_run(claim: Claim) -> None:
     )
 
 
+# The chosen subjects, locked FOR SHARE in id order (the order every transaction that locks
+# several subjects takes them in). A purge holds its subject FOR UPDATE from before it deletes
+# the faces until it commits: one in progress makes this wait, and the re-check after the wait
+# sees the subject purged; one that starts later waits for this completion to commit.
+_SUBJECTS_LOCK_SQL = """
+SELECT id FROM matching_subject
+WHERE agency_id = %s AND id = ANY(%s) AND purged_at IS NULL
+ORDER BY id FOR SHARE
+"""
+_FACES_LEFT_SQL = """
+SELECT id FROM matching_face WHERE agency_id = %s AND id = ANY(%s) AND subject_id = ANY(%s)
+"""
+
+
+def _still_enrolled(agency_id: str, neighbours: list[Neighbour]) -> list[Neighbour]:
+    """Lock the chosen subjects and keep the faces whose subject and face are still there.
+
+    The lookup ran in an earlier transaction: a subject purged since then is dropped, never
+    written as a candidate. Call in the completion's transaction, after the search row lock.
+    """
+    if not neighbours:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_SUBJECTS_LOCK_SQL, [agency_id, sorted({n.subject_id for n in neighbours})])
+        subjects = [int(r[0]) for r in cursor.fetchall()]
+        cursor.execute(_FACES_LEFT_SQL, [agency_id, [n.face_id for n in neighbours], subjects])
+        faces = {int(r[0]) for r in cursor.fetchall()}
+    return [n for n in neighbours if n.face_id in faces]
+
+
 def _search_complete(
-    claim: Claim, neighbours: list[Neighbour], fields: dict[str, Any], *, faces_detected: int
+    claim: Claim, chosen: list[Neighbour], fields: dict[str, Any], *, faces_detected: int
 ) -> None:
-    """Write the results once: only under this worker's lease, only if none were written."""
+    """Write the results once: only under this worker's lease, only if none were written.
+
+    Only the chosen faces whose subject is still enrolled are written (``_still_enrolled``);
+    the completion's event counts those written and those a purge removed meanwhile.
+    """
     agency_id, search_id = claim.search.agency_id, claim.search.id
     with agency_transaction(agency_id):
         search = _held(claim)
@@ -265,6 +300,7 @@ def _search_complete(
                 data={"status": current.first() or ""},
             )
             return
+        neighbours = _still_enrolled(agency_id, chosen)
         Candidate.objects.bulk_create(
             Candidate(
                 agency_id=agency_id,
@@ -286,6 +322,7 @@ def _search_complete(
             action="search.completed",
             data={
                 "candidates": len(neighbours),
+                "candidates_purged": len(chosen) - len(neighbours),
                 "model": fields["model_name"],
                 "model_version": fields["model_version"],
                 "min_similarity": search.min_similarity,

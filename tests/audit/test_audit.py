@@ -12,6 +12,7 @@ import json
 import stat
 import threading
 import uuid
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, connections, transaction
+from django.utils import timezone
 
 from audit.chain import GENESIS_HASH, EventContent, epoch_microseconds, event_hash, event_mac
 from audit.checkpoints import audit_checkpoint_write
@@ -29,10 +31,12 @@ from audit.services import audit_record
 from audit.verification import (
     CHECKPOINT_BAD_SIGNATURE,
     CHECKPOINT_MISMATCH,
+    HASH_MISMATCH,
     MAC_MISMATCH,
     SEQUENCE_GAP,
     TRUNCATED,
     audit_chain_verify,
+    audit_segment_verify,
 )
 from tenants.context import agency_transaction
 from tests.conftest import Tenant, wait_for
@@ -57,6 +61,12 @@ def own_chain(events: int) -> str:
             data={"n": n, "note": 'é\n"q"'},
         )
     return agency_id
+
+
+def own_events(agency_id: str, events: int) -> None:
+    """Commit ``events`` more events to a chain of ``own_chain``."""
+    for n in range(events):
+        audit_record(agency_id=agency_id, action="test.later", object_type="thing", object_id=n)
 
 
 def verify_command(agency_id: str) -> str:
@@ -273,6 +283,49 @@ def test_an_edited_event_is_found(committed: None) -> None:
         ("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_no_update_delete", []),
     )
     assert "first bad event seq 2: content hash mismatch" in verify_fails(agency_id)
+
+
+def _edit(agency_id: str, seq: int) -> None:
+    owner_execute(
+        ("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_no_update_delete", []),
+        (
+            "UPDATE audit_auditevent SET data = '{\"forged\": true}' "
+            "WHERE agency_id = %s AND seq = %s",
+            [agency_id, seq],
+        ),
+        ("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_no_update_delete", []),
+    )
+
+
+def test_a_periods_stretch_starts_at_the_checkpoint_before_it(committed: None) -> None:
+    """Edits before the checkpoint are the full verification's to find; after it, the stretch's."""
+    agency_id = own_chain(4)
+    checkpoint = audit_checkpoint_write(agency_id=agency_id)
+    assert checkpoint is not None and checkpoint.seq == 4
+    since = timezone.now()
+    own_events(agency_id, 3)
+    until = timezone.now() + timedelta(days=1)
+    segment = audit_segment_verify(agency_id=agency_id, since=since, until=until)
+    assert segment.ok and segment.start is not None and segment.start.seq == 4
+    assert (segment.events, segment.through_seq, segment.checkpoints) == (3, 7, 0)
+    _edit(agency_id, 2)
+    # The checkpoint's signature vouches for seq 1 to 4; re-computing them is audit_verify's job.
+    assert audit_segment_verify(agency_id=agency_id, since=since, until=until).ok
+    full = audit_chain_verify(agency_id=agency_id)
+    assert (full.ok, full.first_bad_seq, full.problem) == (False, 2, HASH_MISMATCH)
+    # A period starting before any checkpoint starts from the first event and finds it.
+    earlier = audit_segment_verify(
+        agency_id=agency_id, since=since - timedelta(days=1), until=until
+    )
+    assert earlier.start is None
+    assert (earlier.ok, earlier.first_bad_seq, earlier.events) == (False, 2, 2)
+    _edit(agency_id, 6)
+    inside = audit_segment_verify(agency_id=agency_id, since=since, until=until)
+    assert (inside.ok, inside.first_bad_seq, inside.problem) == (False, 6, HASH_MISMATCH)
+    # A period ending before the last events stops at its own last one.
+    assert audit_checkpoint_write(agency_id=agency_id) is not None  # head 7, signed now
+    ended = audit_segment_verify(agency_id=agency_id, since=since, until=since)
+    assert ended.ok and (ended.events, ended.through_seq) == (0, 4)
 
 
 def test_truncation_by_the_owner_is_detected(committed: None) -> None:

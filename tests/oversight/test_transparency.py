@@ -14,7 +14,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from audit.checkpoints import audit_checkpoint_write
 from audit.models import AuditEvent
+from audit.services import audit_record
 from audit.verification import MAC_MISMATCH
 from oversight import errors
 from oversight.report_pdf import StaticFilesOnly, report_pdf
@@ -103,10 +105,11 @@ def test_the_report_counts_the_agencys_searches_and_verifies_its_chain(
     # The chain, recomputed before the report was recorded: intact, and the period inside it.
     assert report.chain.ok and report.chain.first_bad_seq is None
     assert report.chain.period_events > 0
-    assert report.chain.period_last_seq == report.chain.events
+    assert report.chain.period_last_seq == report.chain.through_seq
+    assert report.chain.events == report.chain.through_seq - (report.chain.from_checkpoint_seq or 0)
     event = _reports(tenant_a.agency.id)[-1]
     assert event.object_id == report.id
-    assert event.seq == report.chain.events + 1
+    assert event.seq == report.chain.through_seq + 1
     assert event.data["searches"] == truth["searches"]
     assert event.data["chain_ok"] is True
     # A period before any search has none of them.
@@ -220,6 +223,55 @@ def test_a_forged_event_is_reported_as_the_first_bad_one(db: None, tenant_b: Ten
     assert 'data-chain="failed"' in html
     assert f"number {forged}" in html
     assert _reports(agency_id)[-1].data["first_bad_seq"] == forged
+
+
+def test_the_report_recomputes_its_period_from_the_checkpoint_before_it(
+    db: None, tenant_b: Tenant
+) -> None:
+    """Events before the period's checkpoint are not read; a forgery in the period is found."""
+    agency_id = tenant_b.agency.id
+    audit_record(agency_id=agency_id, action="test.before", object_type="thing")
+    checkpoint = audit_checkpoint_write(agency_id=agency_id)
+    assert checkpoint is not None and checkpoint.seq > 1
+    since = timezone.now()
+    for n in range(3):
+        audit_record(agency_id=agency_id, action="test.during", object_type="thing", object_id=n)
+    period = Period.checked(since, since + timedelta(days=1))
+    supervisor = tenant_b.users["supervisor"]
+    report = transparency_report_build(user=supervisor, agency_id=agency_id, period=period)
+    chain = report.chain
+    assert chain.ok and chain.first_bad_seq is None
+    assert (chain.from_checkpoint_seq, chain.first_seq) == (checkpoint.seq, checkpoint.seq + 1)
+    assert chain.from_checkpoint_signed_at == checkpoint.signed_at
+    # Only the three events after the checkpoint were read, not the chain's earlier ones.
+    assert chain.events == 3 == chain.through_seq - checkpoint.seq
+    assert (chain.period_events, chain.period_first_seq) == (3, checkpoint.seq + 1)
+    body = report.as_json()["audit_chain"]
+    assert body["from_checkpoint"]["seq"] == checkpoint.seq
+    assert (body["first_seq"], body["through_seq"]) == (checkpoint.seq + 1, chain.through_seq)
+    recorded = _reports(agency_id)[-1].data
+    assert (recorded["chain_from_seq"], recorded["chain_events"]) == (checkpoint.seq, 3)
+    html = report_document_html(report, _request())
+    assert f"checkpoint number {checkpoint.seq}" in html
+    assert "manage.py audit_verify" in html, "the page says who checks the earlier events"
+    # A forged event inside the period is still the first bad one.
+    with agency_transaction(agency_id), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditevent (agency_id, uid, seq, occurred_at, actor, action, "
+            "object_type, object_id, data, mac, prev_hash, hash) VALUES "
+            "(%s, gen_random_uuid(), 0, now() + interval '1 minute', 'someone', "
+            "'candidate.reviewed', 'candidate', '1', '{}'::jsonb, '', '', '') RETURNING seq",
+            [agency_id],
+        )
+        (forged,) = cursor.fetchone() or (None,)
+    tampered = transparency_report_build(user=supervisor, agency_id=agency_id, period=period)
+    assert (tampered.chain.ok, tampered.chain.first_bad_seq, tampered.chain.problem) == (
+        False,
+        forged,
+        MAC_MISMATCH,
+    )
+    assert tampered.chain.from_checkpoint_seq == checkpoint.seq
+    assert tampered.chain.period_affected
 
 
 def test_only_readers_of_the_agencys_statistics_get_its_report(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
@@ -15,21 +16,38 @@ from policy.revisions.models import PolicyActivation, PolicyRevision
 from tests.conftest import Tenant
 
 MIGRATION = importlib.import_module("policy.migrations.0009_baseline_exigent_grant")
+METADATA_MIGRATION = importlib.import_module("policy.migrations.0010_baseline_metadata_yaml")
 EXIGENT = "fr/baseline/exigent.rego"
+JURISDICTION = "fr/baseline/jurisdiction.rego"
+J05_FOLDED = (
+    "# description: >-\n"
+    "#   a valid domestic agreement made an out-of-territory probe usable (§9.8: not for foreign "
+    "probes).\n"
+)
+J05_BEFORE = (
+    "# description: a valid domestic agreement made an out-of-territory probe usable "
+    "(§9.8: not for foreign probes).\n"
+)
 
 
 class _RolledBack(Exception):
     """Raised to undo what the test stored."""
 
 
-def _older_release(*, author_id: int | None) -> PolicyRevision:
-    """Put in force, in place of the current baseline, one whose exigent rules lack E-09."""
-    files = bundle_from_directory(settings.POLICY_REGO_DIR, include_tests=True)
-    modules = dict(files.modules)
+def _without_e09(modules: dict[str, str]) -> None:
     text = modules[EXIGENT]
     start = text.index("# METADATA\n# title: E-09")
     end = text.index("# METADATA\n# title: E-08")
     modules[EXIGENT] = text[:start] + text[end:]
+
+
+def _older_release(
+    *, author_id: int | None, change: Callable[[dict[str, str]], None] = _without_e09
+) -> PolicyRevision:
+    """Put in force, in place of the current baseline, an earlier one (default: without E-09)."""
+    files = bundle_from_directory(settings.POLICY_REGO_DIR, include_tests=True)
+    modules = dict(files.modules)
+    change(modules)
     revisions = PolicyRevision.objects.using("owner")
     current = revisions.get(scope="baseline", status="active")
     current.status = "superseded"
@@ -95,4 +113,29 @@ def test_a_database_seeded_from_these_files_gets_no_new_revision(committed: None
     with pytest.raises(_RolledBack), transaction.atomic(using="owner"):
         _migrate()
         assert PolicyRevision.objects.using("owner").filter(scope="baseline").count() == before
+        raise _RolledBack
+
+
+def _earlier_metadata(modules: dict[str, str]) -> None:
+    """J-05's description as the seed held it: one line, a ": " unquoted (not YAML)."""
+    assert J05_FOLDED in modules[JURISDICTION]
+    modules[JURISDICTION] = modules[JURISDICTION].replace(J05_FOLDED, J05_BEFORE)
+
+
+def test_a_seed_with_the_earlier_metadata_gets_the_files_as_its_next_baseline(
+    committed: None,
+) -> None:
+    files = bundle_from_directory(settings.POLICY_REGO_DIR, include_tests=True)
+    with pytest.raises(_RolledBack), transaction.atomic(using="owner"):
+        older = _older_release(author_id=None, change=_earlier_metadata)
+        assert older.digest != files.revision
+        METADATA_MIGRATION.baseline_from_files(
+            apps, SimpleNamespace(connection=connections["owner"])
+        )
+        revisions = PolicyRevision.objects.using("owner")
+        current = revisions.get(scope="baseline", status="active")
+        assert (current.parent_id, current.number) == (older.id, older.number + 1)
+        assert current.modules == files.modules and current.digest == files.revision
+        assert current.author_id is None and "METADATA" in current.change_note
+        assert PolicyActivation.objects.using("owner").filter(revision=current).exists()
         raise _RolledBack

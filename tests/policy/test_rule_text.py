@@ -82,3 +82,36 @@ def test_every_reason_of_the_baseline_has_its_rule_and_authority() -> None:
     assert missing == []
     for code in codes:
         assert reason_rules(modules, code)[0].custom.get("authority"), code
+
+
+def test_every_metadata_block_of_the_files_is_valid_yaml() -> None:
+    """The fallback above is for text written elsewhere: the shipped files parse as YAML."""
+    import re
+
+    import yaml
+
+    modules = rego_modules(Path(settings.POLICY_REGO_DIR))
+    marker = re.compile(r"^#\s*METADATA\s*$")
+    blocks = 0
+    for path, text in sorted(modules.items()):
+        lines = text.splitlines()
+        for index, line in enumerate(lines):
+            if not marker.match(line.strip()):
+                continue
+            end = index + 1
+            while end < len(lines) and lines[end].lstrip().startswith("#"):
+                end += 1
+            body = [c.lstrip()[1:].removeprefix(" ") for c in lines[index + 1 : end]]
+            try:
+                parsed = yaml.safe_load("\n".join(body))
+            except yaml.YAMLError as exc:
+                raise AssertionError(f"{path}:{index + 1}: not YAML: {exc}") from None
+            assert isinstance(parsed, dict) and parsed.get("title"), f"{path}:{index + 1}"
+            assert all(len(c) <= 100 for c in lines[index:end]), f"{path}:{index + 1}: long line"
+            blocks += 1
+    assert blocks > 40
+    j05 = reason_rules(modules, "interagency_agreement_applied")[0].metadata
+    assert j05["description"] == (
+        "a valid domestic agreement made an out-of-territory probe usable "
+        "(§9.8: not for foreign probes)."
+    )

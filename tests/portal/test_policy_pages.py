@@ -36,6 +36,18 @@ def test_an_officer_cannot_approve_own_revision_on_the_page_and_a_colleague_can(
         )
         page = first.get(page_url).content.decode()
         assert "parse:" in page and 'class="flagged"' in page, page[page.find("<main") :][:1500]
+        # The author edits the draft in the editor: above it, only the lines the checks flagged,
+        # not the whole text a second time.
+        editors = page.count('data-editor="rego"')
+        assert editors == len(revision.modules) and '<table class="code">' not in page
+        assert page.count('<table class="code findings">') == 1
+        flagged = page[page.index('<table class="code findings">') :]
+        flagged = flagged[: flagged.index("</table>")]
+        assert flagged.count("<tr ") == 1 and "parse:" in flagged
+        # A colleague, who cannot edit it, reads the whole text with its line numbers.
+        theirs = second.get(page_url).content.decode()
+        assert 'data-editor="rego"' not in theirs
+        assert theirs.count('<table class="code">') == len(revision.modules)
         first.post(page_url, {"action": "submit", "comment": ""})
         assert PolicyRevision.objects.get(id=revision.id).status == RevisionStatus.DRAFT
         assert "revision_checks_failed" in first.get(page_url).content.decode()
@@ -51,6 +63,9 @@ def test_an_officer_cannot_approve_own_revision_on_the_page_and_a_colleague_can(
         )
         first.post(page_url, {"action": "submit", "comment": ""})
         assert PolicyRevision.objects.get(id=revision.id).status == RevisionStatus.SUBMITTED
+        submitted = first.get(page_url).content.decode()
+        assert 'data-editor="rego"' not in submitted, "a submitted revision is read-only"
+        assert submitted.count('<table class="code">') == len(revision.modules)
         first.post(page_url, {"action": "approve", "comment": "my own"})
         assert "revision_self_approval" in first.get(page_url).content.decode()
         assert PolicyRevision.objects.get(id=revision.id).status == RevisionStatus.SUBMITTED

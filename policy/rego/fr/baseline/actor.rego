@@ -7,12 +7,15 @@ _holds_search_role if count(_roles & _search_roles) > 0
 
 # METADATA
 # title: B-01 user_agency_mismatch
-# description: user.agency_id differs from agency.id; a missing id on either side is a mismatch (§9.4).
+# description: >-
+#   user.agency_id differs from agency.id; a missing id on either side is a mismatch (§9.4).
 # custom:
 #   rule: B-01
 #   code: user_agency_mismatch
 #   kind: deny
-#   authority: "Access-control integrity; MFIPPA s. 32(d) and Privacy Act s. 7 (use by the institution's own officers for its purposes)."
+#   authority: >-
+#     Access-control integrity; MFIPPA s. 32(d) and Privacy Act s. 7 (use by the institution's own
+#     officers for its purposes).
 deny contains "user_agency_mismatch" if not _user_in_agency
 
 _user_in_agency if {
@@ -27,7 +30,9 @@ _user_in_agency if {
 #   rule: B-02
 #   code: user_role_not_permitted
 #   kind: deny
-#   authority: "OPC FR guidance (limit access to trained, designated personnel); MFIPPA s. 32(d) (\"needs the record in the performance of his or her duties\"); TPSB AI Policy (Feb 28, 2022)."
+#   authority: >-
+#     OPC FR guidance (limit access to trained, designated personnel); MFIPPA s. 32(d) ("needs the
+#     record in the performance of his or her duties"); TPSB AI Policy (Feb 28, 2022).
 deny contains "user_role_not_permitted" if not _holds_search_role
 
 # METADATA
@@ -50,7 +55,10 @@ deny contains "segregation_of_duties_conflict" if {
 #   rule: B-04
 #   code: training_not_completed
 #   kind: deny
-#   authority: "OPC FR guidance (training of personnel); IPC Ontario, Facial Recognition and Mugshot Databases: Guidance for Police in Ontario (Jan 2024); OPC special report on RCMP use of Clearview (June 10, 2021), which recommended training."
+#   authority: >-
+#     OPC FR guidance (training of personnel); IPC Ontario, Facial Recognition and Mugshot
+#     Databases: Guidance for Police in Ontario (Jan 2024); OPC special report on RCMP use of
+#     Clearview (June 10, 2021), which recommended training.
 deny contains "training_not_completed" if not _true(_user, "training_completed")
 
 # METADATA
@@ -72,5 +80,7 @@ _training_current if _now < _ns(_field(_user, "training_expires_at"))
 #   rule: B-06
 #   code: mfa_not_verified
 #   kind: deny
-#   authority: "Safeguards principle (Privacy Act s. 6 and MFIPPA security obligations in principle); TBS Directive on Security Management. Good practice, not a statutory rule."
+#   authority: >-
+#     Safeguards principle (Privacy Act s. 6 and MFIPPA security obligations in principle); TBS
+#     Directive on Security Management. Good practice, not a statutory rule.
 deny contains "mfa_not_verified" if not _true(_user, "mfa_verified")

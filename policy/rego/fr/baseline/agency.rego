@@ -8,7 +8,9 @@ package fr.baseline
 #   rule: C-01
 #   code: agency_not_law_enforcement
 #   kind: deny
-#   authority: "OPC FR guidance (scope: federal, provincial, regional and municipal police agencies). Oversight bodies' audit powers come from their own statutes."
+#   authority: >-
+#     OPC FR guidance (scope: federal, provincial, regional and municipal police agencies).
+#     Oversight bodies' audit powers come from their own statutes.
 deny contains "agency_not_law_enforcement" if not _agency_kind in _police_kinds
 
 # METADATA
@@ -55,7 +57,13 @@ _agency_profile_problems contains "gallery.owner_jurisdiction" if {
 #   rule: C-03
 #   code: pia_not_completed
 #   kind: deny
-#   authority: "TBS Directive on Privacy Practices, Appendix C (Standard on Privacy Impact Assessment, effective Oct 9, 2024), federal institutions incl. RCMP; Quebec Act respecting access to documents held by public bodies (CQLR c. A-2.1) as amended by Law 25 (PIA for information-system projects; section believed to be 63.5, not verified); BC FIPPA s. 69 (PIA duty; subsection not verified); OPC FR guidance and IPC Ontario (2024) recommend a PIA everywhere."
+#   authority: >-
+#     TBS Directive on Privacy Practices, Appendix C (Standard on Privacy Impact Assessment,
+#     effective Oct 9, 2024), federal institutions incl. RCMP; Quebec Act respecting access to
+#     documents held by public bodies (CQLR c. A-2.1) as amended by Law 25 (PIA for
+#     information-system projects; section believed to be 63.5, not verified); BC FIPPA s. 69 (PIA
+#     duty; subsection not verified); OPC FR guidance and IPC Ontario (2024) recommend a PIA
+#     everywhere.
 deny contains "pia_not_completed" if not _true(_agency, "pia_completed")
 
 # METADATA
@@ -65,5 +73,9 @@ deny contains "pia_not_completed" if not _true(_agency, "pia_completed")
 #   rule: C-04
 #   code: fr_program_not_approved
 #   kind: deny
-#   authority: "TPSB Policy Use of Artificial Intelligence Technology (Feb 28, 2022): risk-tiered review with Board approval before use of high-risk AI. TPS lists NeoFace Reveal as a High-Risk technology (inventory published Jan 11, 2024). RCMP National Technology Onboarding Program (2021): technology assessment before operational use."
+#   authority: >-
+#     TPSB Policy Use of Artificial Intelligence Technology (Feb 28, 2022): risk-tiered review with
+#     Board approval before use of high-risk AI. TPS lists NeoFace Reveal as a High-Risk technology
+#     (inventory published Jan 11, 2024). RCMP National Technology Onboarding Program (2021):
+#     technology assessment before operational use.
 deny contains "fr_program_not_approved" if not _true(_agency, "fr_program_approved")

@@ -25,7 +25,9 @@ _exigent_valid if {
 #   rule: E-01
 #   code: exigent_no_supervisor_approval
 #   kind: deny
-#   authority: "OPC FR guidance (accountability); mirrors RCMP interim direction (2020) that Clearview use needed Criminal Operations Officer approval."
+#   authority: >-
+#     OPC FR guidance (accountability); mirrors RCMP interim direction (2020) that Clearview use
+#     needed Criminal Operations Officer approval.
 _exigent_defects contains "exigent_no_supervisor_approval" if {
 	_exigent_claimed
 	_blank(_exigent_approver_id)
@@ -33,7 +35,8 @@ _exigent_defects contains "exigent_no_supervisor_approval" if {
 
 # METADATA
 # title: E-02 exigent_self_approved
-# description: claimed and approved by the requesting user (ids compared trimmed, case-insensitively).
+# description: >-
+#   claimed and approved by the requesting user (ids compared trimmed, case-insensitively).
 # custom:
 #   rule: E-02
 #   code: exigent_self_approved
@@ -75,7 +78,9 @@ _approver_is_agency_supervisor if {
 #   rule: E-04
 #   code: exigent_reason_missing
 #   kind: deny
-#   authority: "Cr.C. s. 487.11 (conditions for a warrant exist and exigency makes obtaining one impracticable); the Crown must prove an evidentiary basis for exigency."
+#   authority: >-
+#     Cr.C. s. 487.11 (conditions for a warrant exist and exigency makes obtaining one
+#     impracticable); the Crown must prove an evidentiary basis for exigency.
 _exigent_defects contains "exigent_reason_missing" if {
 	_exigent_claimed
 	_blank(_field(_exigent, "reason"))
@@ -83,12 +88,15 @@ _exigent_defects contains "exigent_reason_missing" if {
 
 # METADATA
 # title: E-05 exigent_category_ineligible
-# description: claimed with a category other than risk to life/bodily harm or child at imminent risk.
+# description: >-
+#   claimed with a category other than risk to life/bodily harm or child at imminent risk.
 # custom:
 #   rule: E-05
 #   code: exigent_category_ineligible
 #   kind: deny
-#   authority: "R. v. Paterson, 2017 SCC 15; Cr.C. s. 529.3(2) (statutory definition of exigency: imminent bodily harm or death, or imminent loss of evidence), by analogy; R. v. Godoy."
+#   authority: >-
+#     R. v. Paterson, 2017 SCC 15; Cr.C. s. 529.3(2) (statutory definition of exigency: imminent
+#     bodily harm or death, or imminent loss of evidence), by analogy; R. v. Godoy.
 _exigent_defects contains "exigent_category_ineligible" if {
 	_exigent_claimed
 	not _field(_exigent, "category") in _exigent_categories_eligible
@@ -122,7 +130,9 @@ _exigent_approval_fresh if {
 #   rule: E-07
 #   code: exigent_not_available_for_live_feed
 #   kind: deny
-#   authority: "Cr.C. s. 487.11 extends only to powers in ss. 487(1) and 492.1(1), not to s. 487.01 techniques; FPT Joint Statement (mass-surveillance no-go zone)."
+#   authority: >-
+#     Cr.C. s. 487.11 extends only to powers in ss. 487(1) and 492.1(1), not to s. 487.01
+#     techniques; FPT Joint Statement (mass-surveillance no-go zone).
 _exigent_defects contains "exigent_not_available_for_live_feed" if {
 	_exigent_claimed
 	_live_feed
@@ -139,7 +149,11 @@ _exigent_defects contains "exigent_not_available_for_live_feed" if {
 #   rule: E-09
 #   code: exigent_approval_not_for_this_search
 #   kind: deny
-#   authority: "Cr.C. s. 487.11 (the power is exercised by the peace officer for whom the conditions for a warrant exist, in that investigation); R. v. Paterson, 2017 SCC 15 (exigency is judged on the circumstances of the particular search); accountability (an approval is bound like a warrant, W-08 and W-09)."
+#   authority: >-
+#     Cr.C. s. 487.11 (the power is exercised by the peace officer for whom the conditions for a
+#     warrant exist, in that investigation); R. v. Paterson, 2017 SCC 15 (exigency is judged on the
+#     circumstances of the particular search); accountability (an approval is bound like a warrant,
+#     W-08 and W-09).
 _exigent_defects contains "exigent_approval_not_for_this_search" if {
 	_exigent_claimed
 	not _exigent_granted_for_this_search
@@ -164,5 +178,7 @@ _exigent_granted_for_this_search if {
 #   rule: E-08
 #   code: authority_exigent_circumstances
 #   kind: info
-#   authority: "Cr.C. s. 487.11; R. v. Paterson; R. v. Godoy; R. v. Tse, 2012 SCC 16 (warrantless emergency powers need after-the-fact accountability)."
+#   authority: >-
+#     Cr.C. s. 487.11; R. v. Paterson; R. v. Godoy; R. v. Tse, 2012 SCC 16 (warrantless emergency
+#     powers need after-the-fact accountability).
 info contains "authority_exigent_circumstances" if _exigent_valid

@@ -41,7 +41,12 @@ _foreign_arrangement_valid if _interagency_covers(_foreign_agreement_kinds)
 #   rule: J-01
 #   code: probe_outside_agency_territory
 #   kind: deny
-#   authority: "Provincially appointed officers' authority ends at the provincial border: Interprovincial Policing Act, 2009, S.O. 2009, c. 30, and similar Acts in Manitoba, Saskatchewan, Nova Scotia, New Brunswick and Quebec (Uniform Cross-Border Policing Act, ULCC 2003). Within a province, Ontario officers may act province-wide (Police Services Act, R.S.O. 1990, c. P.15, s. 42(3); successor provision in the Community Safety and Policing Act, 2019, not verified)."
+#   authority: >-
+#     Provincially appointed officers' authority ends at the provincial border: Interprovincial
+#     Policing Act, 2009, S.O. 2009, c. 30, and similar Acts in Manitoba, Saskatchewan, Nova Scotia,
+#     New Brunswick and Quebec (Uniform Cross-Border Policing Act, ULCC 2003). Within a province,
+#     Ontario officers may act province-wide (Police Services Act, R.S.O. 1990, c. P.15, s. 42(3);
+#     successor provision in the Community Safety and Policing Act, 2019, not verified).
 deny contains "probe_outside_agency_territory" if {
 	_probe_out_of_territory
 	not _domestic_agreement_valid
@@ -49,12 +54,17 @@ deny contains "probe_outside_agency_territory" if {
 
 # METADATA
 # title: J-02 probe_foreign_no_arrangement
-# description: probe collected outside Canada without a valid mlat / international_arrangement for that jurisdiction.
+# description: >-
+#   probe collected outside Canada without a valid mlat / international_arrangement for that
+#   jurisdiction.
 # custom:
 #   rule: J-02
 #   code: probe_foreign_no_arrangement
 #   kind: deny
-#   authority: "Mutual Legal Assistance in Criminal Matters Act, R.S.C. 1985, c. 30 (4th Supp.); Privacy Act s. 8(2)(f) (arrangements with foreign states); R. v. Wakeling, 2014 SCC 72 (s. 8 engaged by international sharing)."
+#   authority: >-
+#     Mutual Legal Assistance in Criminal Matters Act, R.S.C. 1985, c. 30 (4th Supp.); Privacy Act
+#     s. 8(2)(f) (arrangements with foreign states); R. v. Wakeling, 2014 SCC 72 (s. 8 engaged by
+#     international sharing).
 deny contains "probe_foreign_no_arrangement" if {
 	not _probe_domestic
 	not _foreign_arrangement_valid
@@ -85,7 +95,9 @@ deny contains "interagency_agreement_invalid" if {
 #   rule: J-04
 #   code: probe_outside_municipality_notice
 #   kind: info
-#   authority: "Police Services Act (Ont.) s. 42(3) (province-wide authority), so this is allowed, but municipal services are responsible for their own area (boards' policing responsibility)."
+#   authority: >-
+#     Police Services Act (Ont.) s. 42(3) (province-wide authority), so this is allowed, but
+#     municipal services are responsible for their own area (boards' policing responsibility).
 info contains "probe_outside_municipality_notice" if {
 	_agency_kind == "municipal"
 	_nonblank(_agency_jurisdiction)
@@ -106,7 +118,8 @@ else := {_norm_text(_field(_agency, "municipality"))}
 
 # METADATA
 # title: J-05 interagency_agreement_applied
-# description: a valid domestic agreement made an out-of-territory probe usable (§9.8: not for foreign probes).
+# description: >-
+#   a valid domestic agreement made an out-of-territory probe usable (§9.8: not for foreign probes).
 # custom:
 #   rule: J-05
 #   code: interagency_agreement_applied

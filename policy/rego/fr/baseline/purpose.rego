@@ -14,7 +14,13 @@ _offence_category := _norm_text(_field(_offence, "category"))
 #   rule: P-01
 #   code: purpose_prohibited
 #   kind: deny
-#   authority: "Charter ss. 2(b), (c), (d) (expression, assembly, association; protest), s. 8, s. 15; FPT Joint Statement (May 2, 2022), which asks that \"no-go zones\" include any FR use that can result in mass surveillance; PIPEDA Findings #2021-001 (Clearview) (mass identification is an inappropriate purpose); Privacy Act s. 4 and provincial equivalents (collection must relate to an operating program; immigration and employment vetting are not police FR programs); Police Record Checks Reform Act, 2015 (Ont.) for vetting."
+#   authority: >-
+#     Charter ss. 2(b), (c), (d) (expression, assembly, association; protest), s. 8, s. 15; FPT
+#     Joint Statement (May 2, 2022), which asks that "no-go zones" include any FR use that can
+#     result in mass surveillance; PIPEDA Findings #2021-001 (Clearview) (mass identification is an
+#     inappropriate purpose); Privacy Act s. 4 and provincial equivalents (collection must relate to
+#     an operating program; immigration and employment vetting are not police FR programs); Police
+#     Record Checks Reform Act, 2015 (Ont.) for vetting.
 deny contains "purpose_prohibited" if _purpose in _purposes_prohibited
 
 # METADATA
@@ -37,7 +43,10 @@ deny contains "purpose_unknown" if {
 #   rule: P-03
 #   code: purpose_not_permitted_for_agency
 #   kind: deny
-#   authority: "Security Offences Act, R.S.C. 1985, c. S-7 (RCMP primary responsibility for security offences; section believed to be 6, not verified). Provincial and municipal police may lawfully investigate terrorism offences, so this is a policy choice (U10)."
+#   authority: >-
+#     Security Offences Act, R.S.C. 1985, c. S-7 (RCMP primary responsibility for security offences;
+#     section believed to be 6, not verified). Provincial and municipal police may lawfully
+#     investigate terrorism offences, so this is a policy choice (U10).
 deny contains "purpose_not_permitted_for_agency" if {
 	_purpose == "national_security"
 	_agency_kind in _provincial_police_kinds
@@ -50,7 +59,9 @@ deny contains "purpose_not_permitted_for_agency" if {
 #   rule: P-04
 #   code: offence_missing
 #   kind: deny
-#   authority: "Purpose limitation; Criminal Code ss. 487.01(1)(a) and 487.014(2)(a), which require a specific offence for authorizations."
+#   authority: >-
+#     Purpose limitation; Criminal Code ss. 487.01(1)(a) and 487.014(2)(a), which require a specific
+#     offence for authorizations.
 deny contains "offence_missing" if {
 	_purpose_needs_offence
 	not _offence_identified
@@ -69,7 +80,11 @@ _offence_identified if {
 #   rule: P-05
 #   code: offence_summary_only
 #   kind: deny
-#   authority: "Identification of Criminals Act, R.S.C. 1985, c. I-1, s. 2(1) (photographs are taken of persons charged with or convicted of indictable offences, hybrid offences included). Using them for summary-only matters is not a consistent use (Privacy Act s. 7(a); MFIPPA s. 31) and is disproportionate."
+#   authority: >-
+#     Identification of Criminals Act, R.S.C. 1985, c. I-1, s. 2(1) (photographs are taken of
+#     persons charged with or convicted of indictable offences, hybrid offences included). Using
+#     them for summary-only matters is not a consistent use (Privacy Act s. 7(a); MFIPPA s. 31) and
+#     is disproportionate.
 deny contains "offence_summary_only" if {
 	_purpose_needs_offence
 	_offence_present
@@ -78,12 +93,15 @@ deny contains "offence_summary_only" if {
 
 # METADATA
 # title: P-06 offence_below_seriousness_threshold
-# description: a supplied offence's category is in config low_severity_categories, whatever the purpose.
+# description: >-
+#   a supplied offence's category is in config low_severity_categories, whatever the purpose.
 # custom:
 #   rule: P-06
 #   code: offence_below_seriousness_threshold
 #   kind: deny
-#   authority: "IPC Ontario (2024): limit FR to serious offences; OPC FR guidance (necessity/proportionality); FPT Joint Statement (May 2022)."
+#   authority: >-
+#     IPC Ontario (2024): limit FR to serious offences; OPC FR guidance (necessity/proportionality);
+#     FPT Joint Statement (May 2022).
 deny contains "offence_below_seriousness_threshold" if {
 	_offence_present
 	_offence_category in _low_severity_categories
@@ -121,7 +139,9 @@ _purpose_offence_mismatch if {
 #   rule: P-08
 #   code: exigent_required_for_purpose
 #   kind: deny
-#   authority: "R. v. Godoy, [1999] 1 S.C.R. 311 (police duty to protect life); R. v. Paterson, 2017 SCC 15 (exigency = urgency requiring immediate action for safety)."
+#   authority: >-
+#     R. v. Godoy, [1999] 1 S.C.R. 311 (police duty to protect life); R. v. Paterson, 2017 SCC 15
+#     (exigency = urgency requiring immediate action for safety).
 deny contains "exigent_required_for_purpose" if {
 	_purpose == "imminent_threat_to_life"
 	not _exigent_valid

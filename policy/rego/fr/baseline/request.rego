@@ -209,7 +209,9 @@ deny contains "request_malformed" if _malformed
 #   rule: A-02
 #   code: case_number_missing
 #   kind: deny
-#   authority: "OPC FR guidance (May 2022): accountability, logging and audit; Privacy Act s. 4 (collection must relate to an operating program; case linkage evidences this)."
+#   authority: >-
+#     OPC FR guidance (May 2022): accountability, logging and audit; Privacy Act s. 4 (collection
+#     must relate to an operating program; case linkage evidences this).
 deny contains "case_number_missing" if _blank(_field(_in, "case_number"))
 
 # METADATA
@@ -219,7 +221,9 @@ deny contains "case_number_missing" if _blank(_field(_in, "case_number"))
 #   rule: A-03
 #   code: justification_insufficient
 #   kind: deny
-#   authority: "OPC FR guidance (necessity and proportionality); FPT Joint Statement (May 2, 2022), which calls for strict necessity and proportionality for each deployment."
+#   authority: >-
+#     OPC FR guidance (necessity and proportionality); FPT Joint Statement (May 2, 2022), which
+#     calls for strict necessity and proportionality for each deployment.
 deny contains "justification_insufficient" if {
 	count(trim_space(_string_field(_in, "justification"))) < _config.justification_min_chars
 }

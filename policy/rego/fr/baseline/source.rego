@@ -12,7 +12,10 @@ _gallery_owner := _string_field(_gallery, "owner_agency_id")
 #   rule: S-01
 #   code: probe_unlawful_source
 #   kind: deny
-#   authority: "PIPEDA Findings #2021-001 (Clearview); OPC special report (June 10, 2021): \"A government institution cannot collect personal information from a third party agent if that third party agent collected the information unlawfully\" (Privacy Act s. 4); TPSB AI Policy."
+#   authority: >-
+#     PIPEDA Findings #2021-001 (Clearview); OPC special report (June 10, 2021): "A government
+#     institution cannot collect personal information from a third party agent if that third party
+#     agent collected the information unlawfully" (Privacy Act s. 4); TPSB AI Policy.
 deny contains "probe_unlawful_source" if _probe_source == "social_media_scrape"
 
 # METADATA
@@ -44,7 +47,12 @@ _probe_captured_before_now if _ns(_field(_probe, "captured_at")) <= _now
 #   rule: S-04
 #   code: gallery_unlawfully_sourced
 #   kind: deny
-#   authority: "OPC special report (June 10, 2021), RCMP use of Clearview contravened Privacy Act s. 4; PIPEDA Findings #2021-001; Clearview AI Inc. v. IPC (BC), 2024 BCSC 2311 (order upheld; a 2026 BCCA affirmation is reported, not verified); Clearview AI Inc. v. Alberta (IPC), 2025 ABKB 287 (order upheld, though parts of PIPA's \"publicly available\" regulation were struck under Charter s. 2(b))."
+#   authority: >-
+#     OPC special report (June 10, 2021), RCMP use of Clearview contravened Privacy Act s. 4; PIPEDA
+#     Findings #2021-001; Clearview AI Inc. v. IPC (BC), 2024 BCSC 2311 (order upheld; a 2026 BCCA
+#     affirmation is reported, not verified); Clearview AI Inc. v. Alberta (IPC), 2025 ABKB 287
+#     (order upheld, though parts of PIPA's "publicly available" regulation were struck under
+#     Charter s. 2(b)).
 deny contains "gallery_unlawfully_sourced" if _legal_basis in _legal_bases_scraped
 
 # METADATA
@@ -54,7 +62,9 @@ deny contains "gallery_unlawfully_sourced" if _legal_basis in _legal_bases_scrap
 #   rule: S-05
 #   code: gallery_legal_basis_unknown
 #   kind: deny
-#   authority: "Privacy Act s. 4 (as interpreted by OPC, 2021); OPC FR guidance (lawful authority for the whole FR system, including training and reference data)."
+#   authority: >-
+#     Privacy Act s. 4 (as interpreted by OPC, 2021); OPC FR guidance (lawful authority for the
+#     whole FR system, including training and reference data).
 deny contains "gallery_legal_basis_unknown" if {
 	not _legal_basis in _legal_bases_lawful
 	not _legal_basis in _legal_bases_scraped
@@ -69,7 +79,10 @@ deny contains "gallery_legal_basis_unknown" if {
 #   rule: S-06
 #   code: purpose_gallery_incompatible
 #   kind: deny
-#   authority: "Privacy Act s. 7(a) and MFIPPA s. 31 (use only for the original or a consistent purpose); ICA s. 2 (identification of criminals); Quebec C-1.1 s. 44 (biometric data used only for its purpose); OPC FR guidance (purpose limitation)."
+#   authority: >-
+#     Privacy Act s. 7(a) and MFIPPA s. 31 (use only for the original or a consistent purpose); ICA
+#     s. 2 (identification of criminals); Quebec C-1.1 s. 44 (biometric data used only for its
+#     purpose); OPC FR guidance (purpose limitation).
 deny contains "purpose_gallery_incompatible" if {
 	_purpose_permitted
 	_legal_basis in _legal_bases_lawful
@@ -92,7 +105,9 @@ _exigent_gallery_waiver if {
 #   rule: S-07
 #   code: gallery_order_scope_mismatch
 #   kind: deny
-#   authority: "Charter s. 8; R. v. Vu, 2013 SCC 60 (computer searches must be specifically authorized); terms of the authorizing order (Cr.C. s. 487.01(3) terms and conditions)."
+#   authority: >-
+#     Charter s. 8; R. v. Vu, 2013 SCC 60 (computer searches must be specifically authorized); terms
+#     of the authorizing order (Cr.C. s. 487.01(3) terms and conditions).
 deny contains "gallery_order_scope_mismatch" if {
 	_legal_basis == "court_order"
 	not _same_case(_field(_gallery, "authorized_case_number"))
@@ -112,7 +127,11 @@ _same_case(authorized) if {
 #   rule: S-08
 #   code: gallery_sharing_not_authorized
 #   kind: deny
-#   authority: "Privacy Act s. 8(2)(f) (federal disclosure to provinces under an agreement or arrangement); MFIPPA s. 32(f)-(g) (disclosure between law-enforcement bodies is permitted, so an agreement is not strictly required in Ontario, but the owner must decide to disclose); OPC FR guidance (information-sharing agreements)."
+#   authority: >-
+#     Privacy Act s. 8(2)(f) (federal disclosure to provinces under an agreement or arrangement);
+#     MFIPPA s. 32(f)-(g) (disclosure between law-enforcement bodies is permitted, so an agreement
+#     is not strictly required in Ontario, but the owner must decide to disclose); OPC FR guidance
+#     (information-sharing agreements).
 deny contains "gallery_sharing_not_authorized" if {
 	not _gallery_owned_by_agency
 	_legal_basis != "third_party_records"

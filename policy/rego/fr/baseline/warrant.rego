@@ -63,7 +63,9 @@ _warrant_issuer := _string_field(_warrant, "issuing_jurisdiction")
 #   rule: W-01
 #   code: warrant_required_missing
 #   kind: deny
-#   authority: "Charter s. 8; Hunter v. Southam, [1984] 2 S.C.R. 145; R. v. Spencer, 2014 SCC 43; R. v. Bykovets, 2024 SCC 6; Cr.C. ss. 487.01, 487.014."
+#   authority: >-
+#     Charter s. 8; Hunter v. Southam, [1984] 2 S.C.R. 145; R. v. Spencer, 2014 SCC 43; R. v.
+#     Bykovets, 2024 SCC 6; Cr.C. ss. 487.01, 487.014.
 deny contains "warrant_required_missing" if {
 	_warrant_required
 	not _warrant_present
@@ -82,7 +84,9 @@ _exigent_substitutes_for_warrant if {
 #   rule: W-02
 #   code: warrant_kind_insufficient
 #   kind: deny
-#   authority: "Cr.C. s. 487.01(1)(c) (a general warrant only where no other provision applies); s. 487.014 (production orders compel existing records held by a person); R. v. Telus, 2013 SCC 16."
+#   authority: >-
+#     Cr.C. s. 487.01(1)(c) (a general warrant only where no other provision applies); s. 487.014
+#     (production orders compel existing records held by a person); R. v. Telus, 2013 SCC 16.
 deny contains "warrant_kind_insufficient" if {
 	_warrant_required
 	_warrant_known
@@ -91,7 +95,8 @@ deny contains "warrant_kind_insufficient" if {
 
 # METADATA
 # title: W-03 warrant_kind_unknown
-# description: a warrant object whose kind is not search_warrant, general_warrant, production_order or none.
+# description: >-
+#   a warrant object whose kind is not search_warrant, general_warrant, production_order or none.
 # custom:
 #   rule: W-03
 #   code: warrant_kind_unknown
@@ -111,7 +116,9 @@ _warrant_defects contains "warrant_kind_unknown" if {
 #   rule: W-04
 #   code: warrant_incomplete
 #   kind: deny
-#   authority: "Accountability; judicial authorizations are in prescribed forms (e.g. Cr.C. Form 5 and Forms 5.004 to 5.008; form numbers not individually verified)."
+#   authority: >-
+#     Accountability; judicial authorizations are in prescribed forms (e.g. Cr.C. Form 5 and Forms
+#     5.004 to 5.008; form numbers not individually verified).
 _warrant_defects contains "warrant_incomplete" if {
 	_warrant_known
 	_warrant_incomplete
@@ -144,7 +151,9 @@ _warrant_defects contains "warrant_not_yet_valid" if {
 #   rule: W-06
 #   code: warrant_expired
 #   kind: deny
-#   authority: "Terms of the authorization (Cr.C. s. 487.01(3); production-order time limits in s. 487.0192(1)); Charter s. 8."
+#   authority: >-
+#     Terms of the authorization (Cr.C. s. 487.01(3); production-order time limits in s.
+#     487.0192(1)); Charter s. 8.
 _warrant_defects contains "warrant_expired" if {
 	_warrant_known
 	_now >= _warrant_ns("expires_at")
@@ -170,7 +179,9 @@ _warrant_defects contains "warrant_window_invalid" if {
 #   rule: W-08
 #   code: warrant_case_mismatch
 #   kind: deny
-#   authority: "Charter s. 8 (search must stay within the authorization); Cr.C. s. 487.01(1)(a) (offence-specific grounds)."
+#   authority: >-
+#     Charter s. 8 (search must stay within the authorization); Cr.C. s. 487.01(1)(a)
+#     (offence-specific grounds).
 _warrant_defects contains "warrant_case_mismatch" if {
 	_warrant_known
 	not _same_case(_warrant_case)
@@ -191,12 +202,16 @@ _warrant_defects contains "warrant_purpose_out_of_scope" if {
 
 # METADATA
 # title: W-10 warrant_issuer_not_canadian
-# description: issuing_jurisdiction is not one of the 13 province/territory codes ("CA" is not an issuer, §9.7).
+# description: >-
+#   issuing_jurisdiction is not one of the 13 province/territory codes ("CA" is not an issuer,
+#   §9.7).
 # custom:
 #   rule: W-10
 #   code: warrant_issuer_not_canadian
 #   kind: deny
-#   authority: "Charter s. 8; foreign evidence flows through the Mutual Legal Assistance in Criminal Matters Act."
+#   authority: >-
+#     Charter s. 8; foreign evidence flows through the Mutual Legal Assistance in Criminal Matters
+#     Act.
 _warrant_defects contains "warrant_issuer_not_canadian" if {
 	_warrant_known
 	not _warrant_issuer in _provinces
@@ -211,7 +226,13 @@ _warrant_defects contains "warrant_issuer_not_canadian" if {
 #   rule: W-11
 #   code: warrant_issuing_jurisdiction_mismatch
 #   kind: deny
-#   authority: "Cr.C. s. 487(2) (search-warrant endorsement in another territorial division); s. 487.03(1) (endorsement of s. 487.01 warrants in another province, but only where execution needs entry on property or an assistance order, so this rule is a conservative approximation, U4); s. 487.019(2) (production orders have effect throughout Canada without endorsement); provincially appointed officers lack authority outside their province (Interprovincial Policing Act, 2009, S.O. 2009, c. 30 and counterparts)."
+#   authority: >-
+#     Cr.C. s. 487(2) (search-warrant endorsement in another territorial division); s. 487.03(1)
+#     (endorsement of s. 487.01 warrants in another province, but only where execution needs entry
+#     on property or an assistance order, so this rule is a conservative approximation, U4); s.
+#     487.019(2) (production orders have effect throughout Canada without endorsement); provincially
+#     appointed officers lack authority outside their province (Interprovincial Policing Act, 2009,
+#     S.O. 2009, c. 30 and counterparts).
 _warrant_defects contains "warrant_issuing_jurisdiction_mismatch" if {
 	_warrant_known
 	_agency_kind in _provincial_police_kinds
@@ -229,7 +250,9 @@ _warrant_defects contains "warrant_issuing_jurisdiction_mismatch" if {
 #   rule: W-12
 #   code: warrant_applicant_agency_mismatch
 #   kind: deny
-#   authority: "Production orders name the officer to whom production is made (Cr.C. s. 487.0192(1)); warrants are directed to named or classed peace officers."
+#   authority: >-
+#     Production orders name the officer to whom production is made (Cr.C. s. 487.0192(1)); warrants
+#     are directed to named or classed peace officers.
 _warrant_defects contains "warrant_applicant_agency_mismatch" if {
 	_warrant_known
 	applicant := _field(_warrant, "applicant_agency_id")
@@ -270,7 +293,9 @@ _warrant_sufficient if _warrant_kind_acceptable
 #   rule: W-14
 #   code: authority_no_warrant_required
 #   kind: info
-#   authority: "ICA s. 2; common-law ancillary powers (R. v. Waterfield test as adopted in Dedman, Mann, Fleming v. Ontario, 2019 SCC 45). Contested, see §7."
+#   authority: >-
+#     ICA s. 2; common-law ancillary powers (R. v. Waterfield test as adopted in Dedman, Mann,
+#     Fleming v. Ontario, 2019 SCC 45). Contested, see §7.
 info contains "authority_no_warrant_required" if {
 	not _warrant_required
 	not _warrant_present

@@ -17,7 +17,11 @@ _minor_probe if _not_false(_probe, "subject_believed_minor")
 #   rule: Y-01
 #   code: ycja_purpose_not_permitted
 #   kind: deny
-#   authority: "Youth Criminal Justice Act, S.C. 2002, c. 1, s. 118 (no access except as authorized), s. 119(1) (peace officers: law-enforcement purposes; paragraph letter not verified), s. 138 (offence). Photographs of young persons are taken under the ICA (YCJA s. 113) and kept as police records (s. 115)."
+#   authority: >-
+#     Youth Criminal Justice Act, S.C. 2002, c. 1, s. 118 (no access except as authorized), s.
+#     119(1) (peace officers: law-enforcement purposes; paragraph letter not verified), s. 138
+#     (offence). Photographs of young persons are taken under the ICA (YCJA s. 113) and kept as
+#     police records (s. 115).
 deny contains "ycja_purpose_not_permitted" if {
 	_youth_gallery
 	not _purpose in _offence_purposes
@@ -30,7 +34,10 @@ deny contains "ycja_purpose_not_permitted" if {
 #   rule: Y-02
 #   code: ycja_access_period_unverified
 #   kind: deny
-#   authority: "YCJA s. 119(2) (access periods, e.g. 2 months after a withdrawal, 3 and 5 years after completion of summary and indictable sentences), s. 128 (destruction or transfer at expiry), s. 138."
+#   authority: >-
+#     YCJA s. 119(2) (access periods, e.g. 2 months after a withdrawal, 3 and 5 years after
+#     completion of summary and indictable sentences), s. 128 (destruction or transfer at expiry),
+#     s. 138.
 deny contains "ycja_access_period_unverified" if {
 	_youth_gallery
 	not _true(_gallery, "ycja_access_period_enforced")
