@@ -66,7 +66,9 @@ def own_chain(events: int) -> str:
 def own_events(agency_id: str, events: int) -> None:
     """Commit ``events`` more events to a chain of ``own_chain``."""
     for n in range(events):
-        audit_record(agency_id=agency_id, action="test.later", object_type="thing", object_id=n)
+        audit_record(
+            agency_id=agency_id, action="test.later", object_type="thing", object_id=str(n)
+        )
 
 
 def verify_command(agency_id: str) -> str:

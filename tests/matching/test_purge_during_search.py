@@ -147,7 +147,7 @@ def test_a_subject_purged_after_the_lookup_is_not_written_as_a_candidate(
 
     gallery = enrolled(tenant_a)
     search_id = queued_search(tenant_a, gallery.slug)
-    real_nearest = execute.faces_nearest
+    real_nearest = execute.faces_nearest  # type: ignore[attr-defined]
     picked: list[int] = []
 
     def nearest_then_purge(**kwargs: Any) -> Any:
@@ -178,7 +178,7 @@ def test_a_purge_waits_for_a_completion_under_way_and_purges_after_it(
 
     gallery = enrolled(tenant_a)
     search_id = queued_search(tenant_a, gallery.slug)
-    real_transition = execute.search_transition
+    real_transition = execute.search_transition  # type: ignore[attr-defined]
     writing, release = threading.Event(), threading.Event()
 
     def transition_and_hold(**kwargs: Any) -> Any:

@@ -235,7 +235,9 @@ def test_the_report_recomputes_its_period_from_the_checkpoint_before_it(
     assert checkpoint is not None and checkpoint.seq > 1
     since = timezone.now()
     for n in range(3):
-        audit_record(agency_id=agency_id, action="test.during", object_type="thing", object_id=n)
+        audit_record(
+            agency_id=agency_id, action="test.during", object_type="thing", object_id=str(n)
+        )
     period = Period.checked(since, since + timedelta(days=1))
     supervisor = tenant_b.users["supervisor"]
     report = transparency_report_build(user=supervisor, agency_id=agency_id, period=period)
