@@ -18,7 +18,7 @@ from authorizations.models import (
 )
 from tenants.context import agency_transaction
 from tenants.models import Agency, User
-from tenants.need_to_know import Scope, action_scope
+from tenants.need_to_know import Scope, action_allowed, action_scope
 
 Record = TypeVar("Record", bound=AuthorizationRecord)
 
@@ -88,24 +88,30 @@ class UsableRecords:
 
 
 def records_usable(*, agency: Agency, user: User, case_number: str, now: datetime) -> UsableRecords:
-    """Return the records of ``case_number`` (agreements: of the agency) ``user`` may rely on.
+    """Return the records of ``case_number`` (agreements: of the agency) a search may rely on.
 
-    Only records the user's roles let them read are offered (``authority_records.list``);
-    whether a search may rely on one stays the search service's and the policy's decision.
+    Offered to whoever may submit a search (``search.submit``), as the search service accepts
+    them: the case's verified, unexpired warrants whoever entered them (a colleague on the case
+    may have), the agency's agreements, and the exigent approvals granted to this person (one
+    granted to another officer is denied by the policy, E-09). Only what a choice needs is read
+    here; the records themselves stay ``authority_records.list``'s to show. Whether the search
+    may go ahead stays the search service's and the policy's decision.
     """
-    scope = action_scope(user=user, action="authority_records.list")
     case = case_number.strip()
-    if scope is None:
+    if not action_allowed(user=user, action="search.submit"):
         return UsableRecords(warrants=[], exigent_approvals=[], agreements=[])
-    verified = {"status": RecordStatus.VERIFIED}
 
     def usable(model: type[Record], **extra: Any) -> list[Record]:
-        rows = record_list(model=model, agency=agency, user=user, scope=scope, filters=verified)
-        return list(rows.filter(**extra).order_by("-created_at", "-id"))
+        rows = model._default_manager.filter(
+            agency=agency, status=RecordStatus.VERIFIED, **extra
+        ).order_by("-created_at", "-id")
+        return list(rows)
 
     with agency_transaction(agency.id):
         return UsableRecords(
             warrants=usable(Warrant, case_number__iexact=case, expires_at__gt=now) if case else [],
-            exigent_approvals=usable(ExigentApproval, case_number__iexact=case) if case else [],
+            exigent_approvals=(
+                usable(ExigentApproval, case_number__iexact=case, granted_to=user) if case else []
+            ),
             agreements=usable(InteragencyAgreement, expires_at__gt=now),
         )

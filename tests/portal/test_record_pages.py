@@ -281,6 +281,28 @@ def test_the_picker_offers_the_cases_verified_unexpired_records_only(
     assert str(usable.id) in page and 'hx-get="/searches/new/authorities"' in page
 
 
+def test_the_picker_offers_a_colleagues_warrant_for_the_case_but_nothing_to_who_cannot_search(
+    tenant_a: Tenant,
+) -> None:
+    from authorizations.selectors import records_usable
+
+    client, staff = signed_in_as(tenant_a, "investigator")
+    colleague = staff_create(tenant_a, "investigator").user
+    case = f"2026-C{uuid.uuid4().hex[:5]}"
+    theirs = warrant_of(
+        colleague, case=case, verifier=staff_create(tenant_a, "supervisor").user, number="W-COL"
+    )
+    # The record itself stays its enterer's to read; the search may still rely on it.
+    assert client.get(page_of(theirs)).status_code == 403
+    fragment = client.get(f"/searches/new/authorities?case_number={case}").content.decode()
+    assert str(theirs.id) in fragment
+    auditor = staff_create(tenant_a, "auditor").user
+    offered = records_usable(
+        agency=tenant_a.agency, user=auditor, case_number=case, now=timezone.now()
+    )
+    assert (offered.warrants, offered.exigent_approvals, offered.agreements) == ([], [], [])
+
+
 def test_a_search_relies_on_the_record_picked_and_refuses_any_other(
     tenant_a: Tenant, tenant_b: Tenant
 ) -> None:
