@@ -708,6 +708,66 @@ def test_the_face_choice_reads_in_french(
     portal.close()
 
 
+@pytest.mark.parametrize("locale", ["en-CA", "fr-CA"])
+def test_a_two_face_probe_from_its_face_choice_to_a_final_disposition(
+    chromium: Any,
+    portal_url: str,
+    tenant_a: Tenant,
+    staff_committed: Any,
+    tmp_path: Path,
+    locale: str,
+) -> None:
+    """The whole of one search in the browser, in one language: choose, follow, review twice."""
+    language = locale[:2]
+    probe = tmp_path / "two-faces.jpg"
+    probe.write_bytes(side_by_side("obama3.jpg", "biden.jpg"))
+    investigator = staff_committed(tenant_a)
+    supervisor = staff_committed(tenant_a, "supervisor")
+    searcher = Portal(chromium, portal_url, locale=locale)
+    searcher.sign_in(investigator)
+    page = _choose_face_page(searcher, probe)
+    boxes = _on_the_picture(page)
+    left = min(range(2), key=lambda i: boxes[i]["x"])
+    page.locator(f"rect[data-face='{left}']").click()
+    page.click(".face-choice button[type=submit]")
+    # Progress without a reload: queued, running, then the candidates.
+    page.wait_for_selector("[data-status=awaiting_review]", timeout=90_000)
+    search_id = page.url.rsplit("/", 1)[-1]
+    searcher.check(f"{language}-search-from-a-chosen-face")
+    page.click("table.list a[data-rank='1']")
+    page.wait_for_url(f"**/searches/{search_id}/candidates/1")
+    _both_images_side_by_side(searcher)
+    assert page.locator("section.reviews").count() == 0  # blind
+    page.check("input[name=disposition][value=possible_match]")
+    page.fill("#id_note", "Same ear shape and hairline.")
+    page.click("form.review button[type=submit]")
+    page.wait_for_selector("section.reviews")
+    assert page.locator("[data-disposition]").get_attribute("data-disposition") == "pending"
+
+    boss = Portal(chromium, portal_url, locale=locale)
+    boss.sign_in(supervisor)
+    boss.goto(f"/searches/{search_id}/candidates/1")
+    _both_images_side_by_side(boss)
+    assert boss.page.locator("[data-stage=second]").is_visible()
+    assert boss.page.locator("section.reviews").count() == 0  # the first verdict stays hidden
+    boss.page.check("input[name=disposition][value=possible_match]")
+    boss.page.fill("#id_note", "Same features; confirmed as a lead.")
+    boss.page.click("form.review button[type=submit]")
+    boss.page.wait_for_url("**/accounts/reauthenticate/**")
+    boss.page.fill("input[name=password]", supervisor.password)
+    boss.page.click("main form button[type=submit]")
+    boss.page.wait_for_selector("section.reviews")
+    assert boss.page.locator("[data-disposition]").get_attribute("data-disposition") == (
+        "possible_match"
+    )
+    assert boss.page.locator("[data-review=possible_match]").count() == 2
+    done = {"en": "Your review is recorded.", "fr": "Votre examen est enregistré."}[language]
+    assert done in boss.page.locator(".messages").inner_text()
+    boss.check(f"{language}-final-disposition")
+    for portal in (searcher, boss):
+        portal.close()
+
+
 def _scratch_gallery(tenant: Tenant) -> Any:
     """A gallery of its own for a test that enrolls: the shared one keeps exactly its faces."""
     from matching.galleries import gallery_create
