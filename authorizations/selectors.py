@@ -60,7 +60,11 @@ def record_list(
 
 
 def record_list_awaiting_verification(
-    *, model: type[AuthorizationRecord], agency: Agency, user: User
+    *,
+    model: type[AuthorizationRecord],
+    agency: Agency,
+    user: User,
+    filters: dict[str, Any] | None = None,
 ) -> QuerySet[Any]:
     """Return the agency's pending records of one kind ``user`` may verify: none unless their
     roles verify, never one they entered or (an exigent approval) one granted to them, as
@@ -73,7 +77,7 @@ def record_list_awaiting_verification(
         agency=agency,
         user=user,
         scope=Scope.ALL,
-        filters={"status": RecordStatus.PENDING},
+        filters={**(filters or {}), "status": RecordStatus.PENDING},
     ).exclude(entered_by=user)
     if any(f.name == "granted_to" for f in model._meta.get_fields()):
         records = records.exclude(granted_to=user)
