@@ -42,7 +42,7 @@ def _has_control_characters(text: str) -> bool:
 def _validated(correction: SubjectCorrection) -> SubjectCorrection:
     """Return the correction normalized, or refuse it naming the field at fault."""
     name = correction.display_name.strip()
-    reason = correction.reason.strip()
+    reason = correction.reason.replace("\r\n", "\n").strip()
     if len(name) > DISPLAY_NAME_MAX or _has_control_characters(name):
         raise ApiError(
             CORRECTION_FIELD_INVALID,
