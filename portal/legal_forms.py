@@ -159,6 +159,5 @@ class SubjectCorrectionForm(ServiceErrorsForm):
     )
     reason = forms.CharField(
         label=_("Reason for the correction"),
-        required=False,
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": sc.REASON_MAX}),
     )

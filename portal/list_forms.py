@@ -39,13 +39,8 @@ class ListFilterForm(forms.Form):
 
     case_number = forms.CharField(label=_("Case number"), required=False, max_length=100)
     created_from = forms.DateField(label=_("From"), required=False, widget=_date_input())
-    created_to = forms.DateField(
-        label=_("To"),
-        required=False,
-        widget=_date_input(),
-        help_text=_("Both days included."),
-    )
-    passed_on = ("case_number",)
+    created_to = forms.DateField(label=_("To (included)"), required=False, widget=_date_input())
+    passed_on: tuple[str, ...] = ("case_number",)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -66,7 +61,8 @@ class ListFilterForm(forms.Form):
             found["created_after"] = _day_start(data["created_from"])
         if data.get("created_to"):
             found["created_before"] = _day_start(data["created_to"] + timedelta(days=1))
-        return ListFilters(**found)  # type: ignore[typeddict-item]
+        filters: ListFilters = ListFilters(**found)  # type: ignore[typeddict-item]
+        return filters
 
     def is_filtered(self) -> bool:
         return self.is_bound and any(self.data.get(name) for name in self.fields)
@@ -95,7 +91,7 @@ class SearchFilterForm(ListFilterForm):
         choices=[ANY, *((p, PURPOSE_LABELS[p]) for p in PURPOSES_PERMITTED + PURPOSES_PROHIBITED)],
     )
     field_order = ["status", "purpose", "case_number", "created_from", "created_to"]
-    passed_on = ("status", "purpose", "case_number")
+    passed_on: tuple[str, ...] = ("status", "purpose", "case_number")
 
 
 class AgencySearchFilterForm(SearchFilterForm):
@@ -116,7 +112,7 @@ class AgencySearchFilterForm(SearchFilterForm):
         "created_from",
         "created_to",
     ]
-    passed_on = ("status", "purpose", "case_number", "requested_by")
+    passed_on: tuple[str, ...] = ("status", "purpose", "case_number", "requested_by")
 
 
 FOLLOW_UP_STATES = [
@@ -136,7 +132,7 @@ class FollowUpFilterForm(ListFilterForm):
         choices=[ANY, *((k, FOLLOW_UP_KIND_LABELS[k]) for k in FollowUpKind.values)],
     )
     field_order = ["status", "kind", "case_number", "created_from", "created_to"]
-    passed_on = ("status", "kind", "case_number")
+    passed_on: tuple[str, ...] = ("status", "kind", "case_number")
 
 
 def filter_form(form_class: type[ListFilterForm], query: QueryDict) -> ListFilterForm:

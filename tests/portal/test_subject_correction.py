@@ -3,8 +3,11 @@ same transaction, nothing written on a bad value, another agency's subject not f
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from audit.models import AuditEvent
 from matching.subject_corrections import (
     CORRECTION_FIELD_INVALID,
     SubjectCorrection,
@@ -19,8 +22,8 @@ pytestmark = pytest.mark.django_db
 CORRECTION = {"display_name": "Ann Person-Smith", "reason": "Misspelt at booking; see file 4411."}
 
 
-def corrections(tenant: Tenant, subject: object) -> list[object]:
-    return events(tenant.agency.id, "subject.corrected", str(subject.pk))  # type: ignore[attr-defined]
+def corrections(tenant: Tenant, subject: Any) -> list[AuditEvent]:
+    return events(tenant.agency.id, "subject.corrected", str(subject.pk))
 
 
 def test_an_admin_corrects_a_subjects_name_with_a_reason(tenant_a: Tenant) -> None:
@@ -36,9 +39,9 @@ def test_an_admin_corrects_a_subjects_name_with_a_reason(tenant_a: Tenant) -> No
     assert response.status_code == 302 and response["Location"] == url(subject)
     assert fresh(tenant_a, subject).display_name == "Ann Person-Smith"
     (event,) = corrections(tenant_a, subject)
-    assert event.actor == staff.user.username  # type: ignore[attr-defined]
-    assert event.data["reason"] == CORRECTION["reason"]  # type: ignore[attr-defined]
-    assert event.data["display_name"] == {  # type: ignore[attr-defined]
+    assert event.actor == staff.user.username
+    assert event.data["reason"] == CORRECTION["reason"]
+    assert event.data["display_name"] == {
         "previous": "A. Person",
         "corrected": "Ann Person-Smith",
     }
