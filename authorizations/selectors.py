@@ -59,6 +59,31 @@ def record_list(
     return records
 
 
+def record_list_awaiting_verification(
+    *,
+    model: type[AuthorizationRecord],
+    agency: Agency,
+    user: User,
+    filters: dict[str, Any] | None = None,
+) -> QuerySet[Any]:
+    """Return the agency's pending records of one kind ``user`` may verify: none unless their
+    roles verify, never one they entered or (an exigent approval) one granted to them, as
+    ``authorizations.services.record_verify`` decides (lazy: run it in the agency's
+    transaction)."""
+    if action_scope(user=user, action="authority_record.verify") is None:
+        return model._default_manager.none()
+    records = record_list(
+        model=model,
+        agency=agency,
+        user=user,
+        scope=Scope.ALL,
+        filters={**(filters or {}), "status": RecordStatus.PENDING},
+    ).exclude(entered_by=user)
+    if any(f.name == "granted_to" for f in model._meta.get_fields()):
+        records = records.exclude(granted_to=user)
+    return records
+
+
 def _related(model: type[AuthorizationRecord]) -> list[str]:
     return [
         f.name

@@ -12,6 +12,7 @@ from tenants import errors
 from tenants.context import agency_transaction
 from tenants.errors import ApiError
 from tenants.models import Agency, User
+from tenants.need_to_know import action_require
 
 
 def follow_up_list(*, agency: Agency, include_done: bool = False) -> list[FollowUp]:
@@ -26,6 +27,7 @@ def follow_up_list(*, agency: Agency, include_done: bool = False) -> list[Follow
 def follow_up_complete(*, user: User, follow_up_id: uuid.UUID, note: str) -> FollowUp:
     """Close a follow-up with a note; the search's requester cannot close their own review."""
     assert user.agency is not None  # noqa: S101
+    action_require(user=user, action="follow_up.complete")
     with agency_transaction(user.agency.id):
         task = (
             FollowUp.objects.select_for_update(of=("self",))

@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from matching import api, api_held_photos, api_imports, api_legal_events, api_lists
+from matching import (
+    api,
+    api_held_photos,
+    api_imports,
+    api_legal_events,
+    api_lists,
+    api_subjects,
+)
 
 urlpatterns = [
     path("searches", api_lists.SearchCollectionApi.as_view(), name="search-create"),
@@ -32,6 +39,11 @@ urlpatterns = [
         "galleries/<str:gallery_id>/subjects",
         api_lists.GallerySubjectCollectionApi.as_view(),
         name="gallery-subjects",
+    ),
+    path(
+        "galleries/<str:gallery_id>/subjects/<int:subject_id>/correction",
+        api_subjects.SubjectCorrectionApi.as_view(),
+        name="gallery-subject-correction",
     ),
     path("enrollments", api_lists.EnrollmentListApi.as_view(), name="enrollment-list"),
     path("enrollments/<str:batch_id>", api.EnrollmentDetailApi.as_view(), name="enrollment-detail"),

@@ -1,4 +1,5 @@
-"""A gallery subject's legal record: legal events that purge it, legal holds, certificates.
+"""A gallery subject's legal record: legal events that purge it, legal holds, certificates,
+and corrections of its display name.
 
 The rules are ``matching.legal_events``'s (which roles, which kinds, when a subject is due, a
 hold winning over a purge, an import applied whole or not at all); these views translate
@@ -31,6 +32,7 @@ from matching.legal_events import (
 )
 from matching.models import Gallery
 from matching.selectors import gallery_get
+from matching.subject_corrections import SubjectCorrection, subject_correct
 from portal.admin_forms import described
 from portal.admin_selectors import SubjectRecord, subject_exists, subject_record
 from portal.admin_views import ActionRequiredMixin
@@ -41,6 +43,7 @@ from portal.legal_forms import (
     LegalEventsImportForm,
     LegalHoldForm,
     LegalHoldLiftForm,
+    SubjectCorrectionForm,
 )
 from portal.mixins import ReauthenticatedPostMixin, StaffMixin
 from portal.review_views import refusal_on_record
@@ -114,12 +117,14 @@ class GallerySubjectMixin(AgencyGalleryFirstMixin, ActionRequiredMixin):
         event_form: LegalEventForm | None = None,
         hold_form: LegalHoldForm | None = None,
         lift_form: LegalHoldLiftForm | None = None,
+        correct_form: SubjectCorrectionForm | None = None,
         status: int = 200,
     ) -> HttpResponse:
         """The subject's page, with the forms the person's roles give them."""
         live = record.subject.purged_at is None
         hold = record.hold
         may_record = live and action_allowed(user=self.user, action="legal_event.record")
+        may_correct = live and action_allowed(user=self.user, action="subject.correct")
         may_hold = live and action_allowed(user=self.user, action="legal_hold.manage")
         context: dict[str, Any] = {
             "gallery": gallery,
@@ -133,6 +138,12 @@ class GallerySubjectMixin(AgencyGalleryFirstMixin, ActionRequiredMixin):
             "event_form": (event_form or LegalEventForm()) if may_record else None,
             "hold_form": (hold_form or LegalHoldForm()) if may_hold and hold is None else None,
             "lift_form": (lift_form or LegalHoldLiftForm()) if may_hold and hold else None,
+            "correct_form": (
+                correct_form
+                or SubjectCorrectionForm(initial={"display_name": record.subject.display_name})
+            )
+            if may_correct
+            else None,
             "may_see_certificate": action_allowed(
                 user=self.user, action="deletion_certificates.list"
             ),
@@ -148,6 +159,44 @@ class AdminSubjectView(GallerySubjectMixin, StaffMixin, View):
     def get(self, request: HttpRequest, slug: str, subject_id: int) -> HttpResponse:
         gallery = self.gallery(slug)
         return self.page(request, gallery, self.record(gallery, subject_id))
+
+
+class AdminSubjectCorrectView(GallerySubjectMixin, ReauthenticatedPostMixin, StaffMixin, View):
+    """``POST display_name, reason``: correct the subject's display name; audited."""
+
+    actions = ("subject.correct",)
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, slug: str, subject_id: int) -> HttpResponse:
+        gallery = self.gallery(slug)
+        form = SubjectCorrectionForm(request.POST)
+        if form.is_valid():
+            try:
+                subject_correct(
+                    user=self.user,
+                    gallery_slug=gallery.slug,
+                    subject_id=subject_id,
+                    correction=SubjectCorrection(
+                        display_name=form.cleaned_data["display_name"],
+                        reason=form.cleaned_data["reason"],
+                    ),
+                )
+            except ApiError as exc:
+                if exc.status_code in (403, 404):
+                    raise _refused(exc) from None
+                if exc.status_code == 409:
+                    return self.conflict(request, gallery, subject_id, exc)
+                refusal_on_record(request, self.user, exc)
+                form.add_service_error(exc)
+                status = exc.status_code
+            else:
+                messages.success(request, _("The subject's record is corrected."))
+                return redirect("portal:admin_subject", slug=gallery.slug, subject_id=subject_id)
+        else:
+            described(form)
+            status = 400
+        record = self.record(gallery, subject_id)
+        return self.page(request, gallery, record, correct_form=form, status=status)
 
 
 class AdminLegalEventView(GallerySubjectMixin, ReauthenticatedPostMixin, StaffMixin, View):

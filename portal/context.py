@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from portal.labels import ROLE_LABELS, label
 from tenants.agency_oidc import agency_oidc_list
 from tenants.models import User
-from tenants.need_to_know import action_allowed
+from tenants.need_to_know import Scope, action_allowed, action_scope
 
 OVERSEEING_ROLES = {"supervisor", "compliance_officer", "auditor", "agency_admin"}
 
@@ -36,6 +36,11 @@ def portal_context(request: HttpRequest) -> dict[str, Any]:
         and action_allowed(user=user, action="search.submit"),
         # Statistics and exports: an oversight body's auditors, or an agency's leadership.
         "portal_can_oversee": bool(OVERSEEING_ROLES & set(roles)),
+        # The agency's searches: the roles that list them all, not only their own.
+        "portal_can_list_searches": isinstance(user, User)
+        and action_scope(user=user, action="searches.list") is Scope.ALL,
+        "portal_can_see_follow_ups": isinstance(user, User)
+        and action_allowed(user=user, action="follow_ups.list"),
         "portal_can_review": isinstance(user, User)
         and action_allowed(user=user, action="candidate.review"),
         "portal_can_see_records": isinstance(user, User)

@@ -257,3 +257,14 @@ class CandidateReviewForm(DescribedForm):
     def add_service_error(self, code: str, message: str) -> None:
         """Show the service's refusal above the form, in the reader's language."""
         self.add_error(None, forms.ValidationError(REVIEW_MESSAGES.get(code, message), code=code))
+
+
+class FollowUpCompleteForm(DescribedForm):
+    """What the person did about a follow-up, which closes it."""
+
+    note = forms.CharField(
+        label=_("What was done"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("For example: the review held with the officer, or the court's order."),
+    )

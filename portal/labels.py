@@ -169,3 +169,9 @@ RECORD_TYPE_LABELS: dict[str, Promise] = {
     "exigent-approvals": _("Exigent approval"),
     "interagency-agreements": _("Interagency agreement"),
 }
+
+FOLLOW_UP_KIND_LABELS: dict[str, Promise] = {
+    "supervisor_notification": _("Supervisor notification"),
+    "post_hoc_review": _("Post-hoc review of an exigent search"),
+    "judicial_authorization_followup": _("Judicial authorization follow-up"),
+}

@@ -13,6 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from matching import legal_events as le
+from matching import subject_corrections as sc
 from matching.lead_outcomes import NOT_A_LEAD, TRAINING_REQUIRED
 from matching.models import LeadOutcome, LegalEventKind
 from portal.admin_forms import described
@@ -34,6 +35,9 @@ SERVICE_MESSAGES: dict[str, Promise] = {
     le.SUBJECT_NOT_FOUND: _("No subject of the agency has this reference."),
     le.SUBJECT_AMBIGUOUS: _("Several galleries hold this reference: name the gallery."),
     le.LEGAL_EVENTS_FILE_INVALID: _("The file cannot be read as the CSV file described below."),
+    sc.CORRECTION_FIELD_INVALID: _("Too long, or not on one line."),
+    sc.CORRECTION_REASON_MISSING: _("Say why the record is corrected."),
+    sc.SUBJECT_UNCHANGED: _("This is already the subject's name."),
     NOT_A_LEAD: _("Only a confirmed possible match is a lead."),
     TRAINING_REQUIRED: _("Current facial recognition training is required."),
     "mfa_required": _("Sign in with a second factor to record an outcome."),
@@ -141,4 +145,19 @@ class LeadOutcomeForm(ServiceErrorsForm):
         max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("The evidence that confirmed or excluded the person, or the charge laid."),
+    )
+
+
+class SubjectCorrectionForm(ServiceErrorsForm):
+    """A subject's corrected display name and why (the service checks both)."""
+
+    display_name = forms.CharField(
+        label=_("Display name"),
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": sc.DISPLAY_NAME_MAX}),
+        help_text=_("As the agency's records write it; leave empty to show none."),
+    )
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": sc.REASON_MAX}),
     )

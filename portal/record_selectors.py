@@ -22,7 +22,11 @@ from authorizations.models import (
     RecordStatus,
     Warrant,
 )
-from authorizations.selectors import UsableRecords, record_list
+from authorizations.selectors import (
+    UsableRecords,
+    record_list,
+    record_list_awaiting_verification,
+)
 from portal.labels import (
     AGREEMENT_KIND_LABELS,
     PURPOSE_LABELS,
@@ -116,19 +120,28 @@ def records_page(
     scope: Scope,
     case_number: str,
     page: int | str | None,
+    awaiting_me: bool = False,
     per_page: int = RECORDS_PER_PAGE,
 ) -> RecordPage:
     """Return one page of the agency's records the user may list, of every kind, newest first.
 
     With ``case_number``, only that case's warrants and exigent approvals (agreements name no
-    case).
+    case); with ``awaiting_me``, only the pending ones the user may verify (not their own).
     """
     filters: dict[str, Any] = {"case_number": case_number.strip()} if case_number.strip() else {}
     now = timezone.now()
     with agency_transaction(agency.id):
         records: list[AuthorizationRecord] = []
         for model in RECORD_KINDS.values():
-            found = record_list(model=model, agency=agency, user=user, scope=scope, filters=filters)
+            found = (
+                record_list_awaiting_verification(
+                    model=model, agency=agency, user=user, filters=filters
+                )
+                if awaiting_me
+                else record_list(
+                    model=model, agency=agency, user=user, scope=scope, filters=filters
+                )
+            )
             records.extend(found.select_related("verified_by"))
         records.sort(key=lambda r: (r.created_at, str(r.id)), reverse=True)
         found_page = Paginator(records, per_page).get_page(page)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -78,16 +79,25 @@ class RecordListView(ActionRequiredMixin, StaffMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         case_number = request.GET.get("case_number", "").strip()[:100]
+        can_verify = action_allowed(user=self.user, action="authority_record.verify")
+        awaiting_me = can_verify and request.GET.get("awaiting") == "me"
         page = records_page(
             agency=self.agency,
             user=self.user,
             scope=list_scope(user=self.user, entity="authority_records"),
             case_number=case_number,
             page=request.GET.get("page"),
+            awaiting_me=awaiting_me,
+        )
+        query = urlencode(
+            [("case_number", case_number)] * bool(case_number) + [("awaiting", "me")] * awaiting_me
         )
         context = {
             "page": page,
             "case_number": case_number,
+            "can_verify": can_verify,
+            "awaiting_me": awaiting_me,
+            "query": query,
             "can_enter": action_allowed(user=self.user, action="authority_record.enter"),
         }
         return render(request, "portal/records.html", context)

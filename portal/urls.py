@@ -6,6 +6,7 @@ from portal import (
     admin_legal_views,
     admin_views,
     face_choice_views,
+    list_views,
     policy_views,
     record_views,
     review_views,
@@ -15,7 +16,14 @@ from portal import (
 app_name = "portal"
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    path("", list_views.HomeView.as_view(), name="home"),
+    path("searches", list_views.AgencySearchListView.as_view(), name="agency_searches"),
+    path("follow-ups", list_views.FollowUpListView.as_view(), name="follow_ups"),
+    path(
+        "follow-ups/<uuid:follow_up_id>",
+        list_views.FollowUpDetailView.as_view(),
+        name="follow_up",
+    ),
     path("searches/new", views.SearchNewView.as_view(), name="search_new"),
     path(
         "searches/new/authorities",
@@ -125,6 +133,11 @@ urlpatterns = [
         "agency/galleries/<slug:slug>/subjects/<int:subject_id>",
         admin_legal_views.AdminSubjectView.as_view(),
         name="admin_subject",
+    ),
+    path(
+        "agency/galleries/<slug:slug>/subjects/<int:subject_id>/correction",
+        admin_legal_views.AdminSubjectCorrectView.as_view(),
+        name="admin_subject_correct",
     ),
     path(
         "agency/galleries/<slug:slug>/subjects/<int:subject_id>/legal-events",

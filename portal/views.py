@@ -1,4 +1,4 @@
-"""The portal's pages: my searches, a new search, a search's page and personal access tokens.
+"""The portal's pages: a new search, a search's page and personal access tokens.
 
 Views only translate between HTTP and the services/selectors; every read takes the agency.
 """
@@ -30,30 +30,12 @@ from portal.labels import DISPOSITION_LABELS, PURPOSE_LABELS, STATUS_LABELS, lab
 from portal.mixins import ReauthenticatedPostMixin, StaffMixin
 from portal.reasons import reason_message
 from portal.record_selectors import AuthorityChoices, authority_choices
-from portal.selectors import api_tokens_of, searches_requested_page
+from portal.selectors import api_tokens_of
 from tenants.errors import ApiError
 from tenants.models import TokenIssuer, User
 from tenants.need_to_know import action_allowed
 from tenants.second_factor import session_mfa_verified
 from tenants.services import token_issue
-
-
-class HomeView(StaffMixin, View):
-    """The searches I requested, newest first, paginated."""
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        page = searches_requested_page(
-            agency=self.agency, user=self.user, page=request.GET.get("page")
-        )
-        rows = [
-            {
-                "row": row,
-                "status_label": label(STATUS_LABELS, row.status),
-                "purpose_label": label(PURPOSE_LABELS, row.purpose),
-            }
-            for row in page.rows
-        ]
-        return render(request, "portal/home.html", {"page": page, "rows": rows})
 
 
 class SearchNewView(StaffMixin, View):

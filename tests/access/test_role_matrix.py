@@ -148,6 +148,17 @@ def a_follow_up(tenant: Tenant, owner: User) -> FollowUp:
         )
 
 
+def a_subject(tenant: Tenant, owner: User) -> Subject:
+    """A subject of the tenant's gallery (subjects have no owner: ``owner`` is unused)."""
+    with agency_transaction(tenant.agency.id):
+        return Subject.objects.select_related("gallery").create(
+            agency=tenant.agency,
+            gallery=tenant.gallery,
+            ref=f"ref-{uuid.uuid4().hex[:8]}",
+            display_name="A. Person",
+        )
+
+
 @dataclass(frozen=True)
 class ObjectAction:
     """An action on one object: build the object for an owner, try it, tell if it was done."""
@@ -224,6 +235,14 @@ OBJECT_ACTIONS: dict[str, ObjectAction] = {
         attempt=lambda c, w: c.post(
             f"/api/v1/authorities/warrants/{w.id}/revoke",
             {"reason": "Quashed on review."},
+            format="json",
+        ),
+    ),
+    "subject.correct": ObjectAction(
+        make=a_subject,
+        attempt=lambda c, s: c.post(
+            f"/api/v1/galleries/{s.gallery.slug}/subjects/{s.pk}/correction",
+            {"display_name": "A. Corrected Person", "reason": "Misspelt at booking."},
             format="json",
         ),
     ),

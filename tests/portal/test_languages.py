@@ -51,9 +51,10 @@ def test_every_reason_code_has_a_french_message_and_the_english_is_the_policys()
 def test_every_vocabulary_code_has_a_label_in_both_languages() -> None:
     from authorizations.models import InteragencyKind, RecordStatus, WarrantKind
     from matching import legal_events
-    from matching.models import LeadOutcome, LegalEventKind, SearchStatus
+    from matching.models import FollowUpKind, LeadOutcome, LegalEventKind, SearchStatus
     from portal.labels import (
         AGREEMENT_KIND_LABELS,
+        FOLLOW_UP_KIND_LABELS,
         LEAD_OUTCOME_LABELS,
         LEGAL_EVENT_KIND_LABELS,
         LEGAL_EVENT_OUTCOME_LABELS,
@@ -83,6 +84,7 @@ def test_every_vocabulary_code_has_a_label_in_both_languages() -> None:
         (AGREEMENT_KIND_LABELS, tuple(InteragencyKind.values)),
         (RECORD_STATE_LABELS, (*RecordStatus.values, "expired")),
         (RECORD_TYPE_LABELS, tuple(RECORD_KINDS)),
+        (FOLLOW_UP_KIND_LABELS, tuple(FollowUpKind.values)),
     ]
     for table, codes in tables:
         assert set(codes) <= set(table)
