@@ -286,7 +286,7 @@ def test_the_picker_offers_a_colleagues_warrant_for_the_case_but_nothing_to_who_
 ) -> None:
     from authorizations.selectors import records_usable
 
-    client, staff = signed_in_as(tenant_a, "investigator")
+    client, _ = signed_in_as(tenant_a, "investigator")
     colleague = staff_create(tenant_a, "investigator").user
     case = f"2026-C{uuid.uuid4().hex[:5]}"
     theirs = warrant_of(
