@@ -45,6 +45,7 @@ from bench.harness import (
     calls_timed,
     celery_worker,
     celery_worker_processes,
+    children_cpu_seconds,
     django_start,
     environment,
     eval_faces_dir,
@@ -154,6 +155,7 @@ class ServiceRun:
     examine: list[float] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     reasons: set[str] = field(default_factory=set)
+    worker_cpu: float = 0.0
 
 
 @contextmanager
@@ -195,11 +197,16 @@ def service_steps() -> dict[str, tuple[Any, str]]:
     import matching.faces
 
     return {
+        "open_upload": (matching.enrollment, "upload_content_open"),
         "inspect": (matching.enrollment, "image_inspect"),
         "decode": (matching.enrollment, "image_decode"),
+        "pixels": (matching.enrollment, "image_pixels"),
         "detect": (matching.faces, "faces_detect"),
         "encode": (matching.faces, "face_encode"),
         "reencode_jpeg": (matching.enrollment, "image_reencode_jpeg"),
+        "seal_photo": (matching.enrollment, "photo_content_seal"),
+        "uploads_delete": (matching.enrollment, "uploads_delete"),
+        "batch_lease": (matching.enrollment, "_batch_lease"),
     }
 
 
@@ -310,7 +317,11 @@ def batches_wait(agency_id: str, batch_ids: list[Any]) -> list[Any]:
 
 
 def service_parallel(
-    tenant: BenchTenant, parts: list[list[EvalPhoto]], run: ServiceRun, queue: str
+    tenant: BenchTenant,
+    parts: list[list[EvalPhoto]],
+    run: ServiceRun,
+    queue: str,
+    worker_pid: int,
 ) -> None:
     """Submit one batch per part at once to the worker processes; wall time until all are done.
 
@@ -323,6 +334,7 @@ def service_parallel(
 
     agency_id = tenant.agency.id
     items = [upload_items(part) for part in parts]
+    cpu_before = children_cpu_seconds(worker_pid)
     began_at, began = datetime.now().astimezone(), time.perf_counter()
     batch_ids = []
     for part_items in items:
@@ -333,6 +345,7 @@ def service_parallel(
         batch_ids.append(batch.id)
     run.batch_create.append(time.perf_counter() - began)
     done = batches_wait(agency_id, batch_ids)
+    run.worker_cpu += children_cpu_seconds(worker_pid) - cpu_before
     polled = datetime.now().astimezone()
     ended = max(b.finished_at or polled for b in done)
     run.wall += (ended - began_at).total_seconds()
@@ -400,6 +413,7 @@ def workers_summary(
     n: int,
     count: int,
     one_worker: tuple[float, float],
+    one_worker_cores: tuple[float, float],
     library: LibraryRun,
     service: ServiceRun,
     stored_faces: int,
@@ -416,7 +430,9 @@ def workers_summary(
             "(a separate process on a queue of its own); each chunk split by subject into "
             f"{n} batches submitted at once",
             "images_per_second": round(service_ips, 3),
+            "images_per_worker_cpu_second": round(count / service.worker_cpu, 3),
             "wall_seconds": round(service.wall, 2),
+            "worker_cpu_seconds": round(service.worker_cpu, 2),
             "outcome": {
                 **dict(service.counts),
                 "faces_in_gallery": stored_faces,
@@ -433,6 +449,17 @@ def workers_summary(
         "service_over_library": {
             "one_worker": round(share_one, 3),
             "workers": round(share_many, 3),
+        },
+        # CPU seconds over wall seconds: how many cores each side got (at most ``n``).
+        "cores_used": {
+            "one_worker": {
+                "library": round(one_worker_cores[0], 2),
+                "service": round(one_worker_cores[1], 2),
+            },
+            "workers": {
+                "library": round(sum(library.cpu) / library.total_wall, 2),
+                "service": round(service.worker_cpu / service.wall, 2),
+            },
         },
         "scaling": {
             "service": round(scaling_service, 3),
@@ -507,14 +534,19 @@ def main(argv: list[str] | None = None) -> int:
                 if not args.in_process:
                     stack.enter_context(celery_worker())
                     finished = stack.enter_context(TaskFinished())
+                worker_pid = 0
                 if many:
-                    stack.enter_context(
+                    worker_pid = stack.enter_context(
                         celery_worker_processes(concurrency=args.workers, queue=pool_queue)
-                    )
+                    ).pid
                     progress(f"warming up the {args.workers} worker processes")
                     # Each child loads the face model on its first task: one batch each.
                     service_parallel(
-                        bench_tenant(), [[w] for w in warmups_many], ServiceRun(), pool_queue
+                        bench_tenant(),
+                        [[w] for w in warmups_many],
+                        ServiceRun(),
+                        pool_queue,
+                        worker_pid,
                     )
                 stack.enter_context(service_timed(service))
                 steps = stack.enter_context(calls_timed(service_steps()))
@@ -533,7 +565,9 @@ def main(argv: list[str] | None = None) -> int:
                         elif side == "library" and pool is not None:
                             library_parallel(pool, parts, library_many)
                         elif tenant_many is not None:
-                            service_parallel(tenant_many, parts, service_many, pool_queue)
+                            service_parallel(
+                                tenant_many, parts, service_many, pool_queue, worker_pid
+                            )
             stored_faces = faces_in_gallery(tenant)
             stored_faces_many = faces_in_gallery(tenant_many) if tenant_many else 0
     count = len(photos)
@@ -554,6 +588,9 @@ def main(argv: list[str] | None = None) -> int:
             "images_per_worker_cpu_second": round(count / sum(per_image_cpu), 3),
             "per_image_ms": service_ms,
             "examine_per_photo_ms": latency_summary(service.examine),
+            "subject_writes_per_photo_ms_mean": round(
+                1000 * (sum(w for _, w, _ in service.subjects) - sum(service.examine)) / count, 3
+            ),
             "steps_ms_p50": {
                 name: latency_summary(values)["p50"] for name, values in steps.items()
             },
@@ -589,6 +626,7 @@ def main(argv: list[str] | None = None) -> int:
             args.workers,
             count,
             (library_ips, service_ips),
+            (sum(library.cpu) / library.total_wall, sum(per_image_cpu) / service.wall),
             library_many,
             service_many,
             stored_faces_many,

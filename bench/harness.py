@@ -206,6 +206,26 @@ def celery_worker_processes(
         _queue_delete(queue)
 
 
+def children_cpu_seconds(pid: int) -> float:
+    """Return the CPU seconds (user + system) used so far by the live children of ``pid``.
+
+    For a prefork worker these are its pool processes, where the tasks run.
+    """
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        # The command name may hold spaces and parentheses; the fields follow the last ")".
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[1]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 class TaskFinished:
     """Wake the benchmark the moment the in-process worker finishes a task.
 
