@@ -192,7 +192,8 @@ def service_timed(run: ServiceRun) -> Iterator[None]:
 
 
 def service_steps() -> dict[str, tuple[Any, str]]:
-    """Name the steps of the service's photo examination worth timing one by one."""
+    """Name the steps of the service's per-photo work worth timing one by one."""
+    import datakeys.store
     import matching.enrollment
     import matching.faces
 
@@ -206,6 +207,7 @@ def service_steps() -> dict[str, tuple[Any, str]]:
         "reencode_jpeg": (matching.enrollment, "image_reencode_jpeg"),
         "seal_photo": (matching.enrollment, "photo_content_seal"),
         "uploads_delete": (matching.enrollment, "uploads_delete"),
+        "upload_key_destroy": (datakeys.store.KeyStore, "destroy"),
         "batch_lease": (matching.enrollment, "_batch_lease"),
     }
 
@@ -588,6 +590,9 @@ def main(argv: list[str] | None = None) -> int:
             "images_per_worker_cpu_second": round(count / sum(per_image_cpu), 3),
             "per_image_ms": service_ms,
             "examine_per_photo_ms": latency_summary(service.examine),
+            "steps_ms_per_photo": {
+                name: round(1000 * sum(values) / count, 3) for name, values in steps.items()
+            },
             "subject_writes_per_photo_ms_mean": round(
                 1000 * (sum(w for _, w, _ in service.subjects) - sum(service.examine)) / count, 3
             ),
