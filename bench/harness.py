@@ -9,6 +9,9 @@ import io
 import json
 import os
 import platform
+import signal
+import socket
+import subprocess
 import sys
 import threading
 import time
@@ -140,7 +143,13 @@ def celery_worker() -> Iterator[Any]:
         shutdown_timeout=60,
     ) as worker:
         yield worker
-    queue = app.conf.task_default_queue
+    _queue_delete(app.conf.task_default_queue)
+
+
+def _queue_delete(queue: str) -> None:
+    """Delete a bench queue from the broker; a leftover empty queue only earns a warning."""
+    from config.celery import app
+
     try:
         with app.connection_for_write() as conn:
             # A channel forgets bindings it did not declare itself; declare, then delete, so
@@ -149,8 +158,72 @@ def celery_worker() -> Iterator[Any]:
             declared.declare()
             declared.delete()
     except Exception as exc:
-        # A leftover empty queue is not worth failing a finished benchmark for.
         progress(f"could not delete queue {queue}: {exc}")
+
+
+@contextmanager
+def celery_worker_processes(
+    *, concurrency: int, queue: str, ready_timeout: float = 120.0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``celery worker --pool prefork --concurrency N`` as a separate process on ``queue``.
+
+    The worker gets this process's environment (broker URL, ``PROBITY_DB_NAME``, settings)
+    without the owner's database URL, as ``scripts/run.sh`` starts it. The block starts once
+    the worker answers a ping; the worker is stopped (warm shutdown, then killed if it does not
+    stop) and its queue deleted afterwards, also after a failure.
+    """
+    from config.celery import app
+
+    hostname = f"bench-{os.getpid()}@{socket.gethostname()}"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_OWNER_URL"}
+    command = [
+        *(sys.executable, "-W", "ignore", "-m", "celery", "-A", "config", "worker"),
+        *("--pool", "prefork", "--concurrency", str(concurrency), "-Q", queue),
+        *("--hostname", hostname, "--loglevel", "WARNING"),
+        *("--without-gossip", "--without-mingle"),
+    ]
+    progress(f"starting {concurrency} worker processes on {queue}")
+    worker = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
+        command, cwd=PROJECT_DIR, env=env, stdout=sys.stderr, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + ready_timeout
+        while not app.control.ping(destination=[hostname], timeout=1.0):
+            if worker.poll() is not None:
+                raise RuntimeError(f"the worker exited with status {worker.returncode}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the worker did not answer a ping in {ready_timeout:.0f} s")
+        yield worker
+    finally:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                progress("the worker did not stop in 60 s; killing its process group")
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
+        _queue_delete(queue)
+
+
+def children_cpu_seconds(pid: int) -> float:
+    """Return the CPU seconds (user + system) used so far by the live children of ``pid``.
+
+    For a prefork worker these are its pool processes, where the tasks run.
+    """
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        # The command name may hold spaces and parentheses; the fields follow the last ")".
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[1]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 class TaskFinished:
