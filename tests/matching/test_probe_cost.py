@@ -317,14 +317,63 @@ def test_a_large_frame_is_detected_small_first_when_its_face_is_found_there(
 
     settings.FACE_DETECT_FIRST_PIXELS = 500_000
     settings.FACE_DETECT_MAX_PIXELS = 2_100_000
-    pixels = frame_with("obama.jpg", face_scale=0.6)
+    # The face is about 270 px wide, about 130 px in the first pass's copy: large enough there
+    # that its box is kept as found.
+    pixels = frame_with("obama.jpg", face_scale=1.0)
     spy = DetectorSpy(monkeypatch)
     (box,) = faces_detect(pixels)
     assert len(spy.shapes) == 1
     height, width = spy.shapes[0][:2]
     assert height * width <= 500_000
-    assert 700 <= box.left < box.right <= 700 + 546
+    assert 700 <= box.left < box.right <= 700 + 910
     assert 300 <= box.top < box.bottom <= 1080
+
+
+def test_a_face_found_small_in_the_first_pass_is_detected_again_at_full_scale_around_itself(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matching.faces import faces_detect
+
+    pixels = frame_with("obama.jpg", face_scale=0.4)  # a face of about 107 px
+    settings.FACE_DETECT_FIRST_PIXELS = settings.FACE_DETECT_MAX_PIXELS = 2_100_000
+    (full,) = faces_detect(pixels)
+    settings.FACE_DETECT_FIRST_PIXELS = 500_000
+    spy = DetectorSpy(monkeypatch)
+    (box,) = faces_detect(pixels)
+    first, crop = (s[:2] for s in spy.shapes)
+    assert first[0] * first[1] <= 500_000
+    # Detected again at full scale in a crop of three times the face around it, not the frame.
+    assert crop[0] * crop[1] <= 9 * (full.right - full.left) * (full.bottom - full.top) * 1.2
+    # The same face as the full pass finds (HOG's boxes move by a cell between scans).
+    assert iou(box, full) > 0.6
+
+
+def test_a_detection_the_full_scale_does_not_confirm_comes_after_the_confirmed_ones(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import face_recognition
+
+    from matching.faces import faces_detect
+
+    settings.FACE_DETECT_FIRST_PIXELS = 500_000
+    settings.FACE_DETECT_MAX_PIXELS = 2_100_000
+    pixels = frame_with("obama.jpg", face_scale=0.4)
+    real = face_recognition.face_locations
+    calls: list[tuple[int, ...]] = []
+
+    def with_a_ghost(image: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(image.shape)
+        found = real(image, *args, **kwargs)
+        if len(calls) == 1:  # the first pass also "sees" a larger face in the flat background
+            found = [*found, (20, 100, 100, 20)]
+        return found
+
+    monkeypatch.setattr(face_recognition, "face_locations", with_a_ghost)
+    real_face, ghost = faces_detect(pixels)
+    assert (ghost.right - ghost.left) > (real_face.right - real_face.left)
+    assert real_face.left >= 700 and real_face.top >= 300
+    assert ghost.left < 100 and ghost.top < 100
+    assert len(calls) == 3  # the first pass, then one crop per face found small
 
 
 def test_a_frame_whose_only_face_is_too_small_for_the_first_pass_is_detected_again_larger(
