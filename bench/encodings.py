@@ -41,10 +41,11 @@ class PhotoEncoding:
 def _model_key() -> str:
     from django.conf import settings
 
-    from matching.faces import MODEL_VERSION
+    from matching.faces import DETECTION_VERSION, MODEL_VERSION
 
     return (
-        f"{MODEL_VERSION}|{settings.FACE_DETECTOR}|upsample={settings.FACE_UPSAMPLE}"
+        f"{MODEL_VERSION}|{DETECTION_VERSION}|{settings.FACE_DETECTOR}"
+        f"|upsample={settings.FACE_UPSAMPLE}"
         f"|detect_max_px={settings.FACE_DETECT_MAX_PIXELS}"
         f"|detect_first_px={settings.FACE_DETECT_FIRST_PIXELS}"
         f"|decode_max_px={settings.IMAGE_DECODE_MAX_PIXELS}"

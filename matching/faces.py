@@ -22,6 +22,9 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 MODEL_NAME = "dlib_face_recognition_resnet_model_v1"
 MODEL_VERSION = f"fr-{version('face_recognition')}+dlib-{dlib.__version__}"
+# How faces are found before the model encodes them (the passes of ``faces_detect``); a change
+# here changes which box of a large image is encoded, so cached encodings depend on it too.
+DETECTION_VERSION = "first-pass-then-full-2"
 
 
 @dataclass(frozen=True)
