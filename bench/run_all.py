@@ -18,26 +18,34 @@ from typing import Any
 
 from bench.harness import PROJECT_DIR, json_emit, progress, stdout_reserve
 
-BENCHMARKS = (
-    "policy_latency",
-    "search_latency",
-    "broker_latency",
-    "enrollment_throughput",
-    "probe_cost",
-    "api_overhead",
-    "audit_and_sealing",
-    "audit_export",
-    "identification_accuracy",
-    "vector_search",
-)
+# Each entry: the name in the combined document, its module, and its arguments.
+RUNS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "policy_latency": ("policy_latency", ()),
+    "search_latency": ("search_latency", ()),
+    "search_latency_1080p": ("search_latency", ("--frame-face-scale", "1.5")),
+    "broker_latency": ("broker_latency", ()),
+    "enrollment_throughput": ("enrollment_throughput", ("--workers", "2")),
+    "probe_cost": ("probe_cost", ()),
+    "probe_downscale": (
+        "probe_downscale",
+        ("--scales", "1.0,2.0", "--plans", "2100000:2100000,500000:2100000"),
+    ),
+    "api_overhead": ("api_overhead", ()),
+    "audit_and_sealing": ("audit_and_sealing", ()),
+    "audit_export": ("audit_export", ()),
+    "identification_accuracy": ("identification_accuracy", ()),
+    "vector_search": ("vector_search", ()),
+}
+BENCHMARKS = tuple(RUNS)
 
 
 def benchmark_run(name: str) -> dict[str, Any]:
     """Run one benchmark module; return its document, or what went wrong."""
+    module, arguments = RUNS[name]
     progress(f"=== {name} ===")
     began = time.perf_counter()
     completed = subprocess.run(  # noqa: S603 - our own interpreter running our own module
-        [sys.executable, "-m", f"bench.{name}"],
+        [sys.executable, "-m", f"bench.{module}", *arguments],
         cwd=PROJECT_DIR,
         stdout=subprocess.PIPE,
         text=True,
