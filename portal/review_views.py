@@ -168,9 +168,16 @@ class CandidateReviewView(ReauthenticatedPostMixin, StaffMixin, View):
 
 
 class LeadOutcomeView(CandidateReviewView):
-    """``POST``: what became of a possible match (confirmed, excluded, charged); audited."""
+    """``POST``: what became of a possible match (confirmed, excluded, charged); audited.
+
+    Recording it asks no confirmation: it decides nothing about the candidate, whose review is
+    complete, and needs the second factor like a review.
+    """
 
     http_method_names = ["post"]
+
+    def confirmation_wanted(self, request: HttpRequest, **kwargs: Any) -> bool:
+        return False
 
     def post(self, request: HttpRequest, search_id: uuid.UUID, rank: int) -> HttpResponse:
         form = LeadOutcomeForm(request.POST)

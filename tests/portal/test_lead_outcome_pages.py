@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Tenant
-from tests.portal.test_reviews import a_finished_search, events, page_of, review, signed
+from tests.portal.test_reviews import a_finished_search, confirm, events, page_of, review, signed
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,8 @@ def outcome_of(tenant: Tenant, search: Any, rank: int = 1) -> str:
 
 def test_the_requester_records_a_leads_outcome_after_a_confirmed_match(tenant_a: Tenant) -> None:
     client, staff = signed(tenant_a)
-    boss, _ = signed(tenant_a, "supervisor")
+    boss, boss_staff = signed(tenant_a, "supervisor")
+    confirm(boss, boss_staff)  # a second review asks to confirm who one is
     search = a_finished_search(tenant_a, staff.user)
     # No lead yet: neither the section nor the service takes an outcome.
     review(client, search, 1, "possible_match")
@@ -68,10 +69,11 @@ def test_roles_that_may_not_record_an_outcome_are_refused(
     tenant_a: Tenant, tenant_b: Tenant
 ) -> None:
     client, staff = signed(tenant_a)
-    boss, _ = signed(tenant_a, "supervisor")
+    boss, boss_staff = signed(tenant_a, "supervisor")
+    confirm(boss, boss_staff)  # a second review asks to confirm who one is
     search = a_finished_search(tenant_a, staff.user)
     review(client, search, 1, "possible_match")
-    review(boss, search, 1, "possible_match")
+    assert review(boss, search, 1, "possible_match")["Location"] == page_of(search)
     colleague, _ = signed(tenant_a, "analyst")  # casework of their own only
     admin, _ = signed(tenant_a, "agency_admin")
     foreign, _ = signed(tenant_b, "supervisor")
