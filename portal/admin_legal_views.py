@@ -46,7 +46,7 @@ from portal.legal_forms import (
     SubjectCorrectionForm,
 )
 from portal.mixins import ReauthenticatedPostMixin, StaffMixin
-from portal.review_views import refusal_on_record
+from portal.refusals import refusal_on_record
 from tenants import errors
 from tenants.errors import ApiError
 from tenants.models import Agency, User

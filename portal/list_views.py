@@ -31,7 +31,7 @@ from portal.list_forms import (
     filter_form,
 )
 from portal.mixins import ReauthenticatedPostMixin, StaffMixin
-from portal.review_views import http_refusal, refusal_on_record
+from portal.refusals import http_refusal, refusal_on_record
 from portal.selectors import FollowUpRow, follow_up_get, follow_ups_page, searches_page
 from tenants import errors
 from tenants.errors import ApiError

@@ -55,7 +55,7 @@ from portal.record_selectors import (
     record_state,
     records_page,
 )
-from portal.review_views import http_refusal, refusal_on_record
+from portal.refusals import http_refusal, refusal_on_record
 from tenants.context import agency_transaction
 from tenants.errors import ApiError
 from tenants.need_to_know import action_allowed, list_scope

@@ -11,7 +11,6 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -32,36 +31,12 @@ from portal.forms import CandidateReviewForm
 from portal.labels import DISPOSITION_LABELS, LEAD_OUTCOME_LABELS, label
 from portal.legal_forms import SERVICE_MESSAGES, LeadOutcomeForm
 from portal.mixins import ReauthenticatedPostMixin, StaffMixin
+from portal.refusals import http_refusal, refusal_on_record
 from tenants import errors
 from tenants.errors import ApiError
 from tenants.models import User
 from tenants.need_to_know import action_allowed
-from tenants.refusals import refusal_record
 from tenants.second_factor import session_mfa_verified
-
-
-def refusal_on_record(request: HttpRequest, user: User, exc: ApiError) -> None:
-    """Write a service's refusal of this request to the agency's audit chain."""
-    assert user.agency is not None  # noqa: S101
-    refusal_record(
-        agency_id=user.agency.id,
-        actor=user,
-        action="request.refused",
-        object_type="request",
-        object_id=request.path[:80],
-        data={
-            "status": exc.status_code,
-            "code": exc.error_code,
-            "method": request.method,
-            "path": request.path,
-        },
-    )
-
-
-def http_refusal(request: HttpRequest, user: User, exc: ApiError) -> Exception:
-    """Record a refusal and return the exception Django answers it with (403 or 404)."""
-    refusal_on_record(request, user, exc)
-    return PermissionDenied(exc.message) if exc.status_code == 403 else Http404(exc.message)
 
 
 class CandidateReviewView(ReauthenticatedPostMixin, StaffMixin, View):
